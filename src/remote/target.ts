@@ -1,0 +1,33 @@
+/**
+ * How to reach one target host. Built from zwh flags or from a Zowe ssh profile + wheelhouse
+ * profile; consumed by the SSH transport.
+ */
+export interface TargetSpec {
+  host: string;
+  port: number;
+  user: string;
+  /** Private key file path (OpenSSH or PEM). */
+  identityFile?: string;
+  /** Private key contents (takes precedence over identityFile). */
+  privateKey?: Buffer | string;
+  passphrase?: string;
+  password?: string;
+  /** ssh-agent socket; defaults to SSH_AUTH_SOCK when no key or password is given. */
+  agent?: string;
+  /**
+   * Pinned host key: "SHA256:<base64>" fingerprint (as printed by ssh-keygen -lf), or a
+   * base64 key blob (optionally "ssh-ed25519 AAAA..." form) as stored in a Zowe ssh profile.
+   */
+  hostKey?: string;
+  /** OpenSSH known_hosts file used when no pin is given (default ~/.ssh/known_hosts). */
+  knownHostsFile?: string;
+  handshakeTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  /** The target's Python interpreter (IBM Open Enterprise SDK for Python). */
+  pythonPath?: string;
+  /** Extra environment exported in every exec (site settings). */
+  extraEnv?: Record<string, string>;
+}
+
+export const DEFAULT_PYTHON = "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3";
