@@ -1,0 +1,722 @@
+"use strict";
+// z/OS USS simulator controller (plain CommonJS, no build step).
+// Starts N independent "LPARs": a real OpenSSH sshd per host on 127.0.0.1 whose sessions look
+// like z/OS UNIX (see test/sim/README.md and /work/shared/reference/zos-uss.md).
+// Used by scripts/uss-sim (CLI) and test/sim/index.ts (TypeScript API).
+
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const net = require("node:net");
+const { spawnSync } = require("node:child_process");
+
+const SIM_DIR = __dirname;
+const REPO_ROOT = path.resolve(SIM_DIR, "..", "..");
+const SHIMS_DIR = path.join(SIM_DIR, "shims");
+const STATE_FILE = "sim-state.json";
+const SFTP_MARKER = "zwh-sim-sftp-subsystem";
+
+/** Switch defaults. Every switch is documented in test/sim/README.md with its reference §. */
+const DEFAULT_SWITCHES = Object.freeze({
+  unameSysname: "OS/390",
+  unameRelease: "29.00",
+  unameVersion: "04",
+  unameMachine: "8561",
+  nodename: "", // empty: derived from the host name (lpar1 -> LPAR1)
+  pythonPath: "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3",
+  strictUntaggedText: false,
+  pipTagsInstalledFiles: false,
+  hostileAutocvt: false, // false | "a2e" | "e2a"
+  autoTagMount: false,
+  noSha256: true,
+});
+
+// Commands that exist on z/OS UNIX (symlinked to the Linux tool). Shell builtins of dash
+// (echo, printf, test, [, kill, pwd, true, false) are also present as files on z/OS.
+const ZOS_COMMANDS = [
+  "sh", "cp", "mv", "rm", "mkdir", "rmdir", "ln", "chmod", "chown", "chgrp", "echo", "printf",
+  "test", "[", "df", "du", "find", "grep", "egrep", "fgrep", "sed", "awk", "sort", "head", "tail",
+  "wc", "tr", "cut", "env", "id", "hostname", "date", "sleep", "touch", "tar", "pax", "od",
+  "xargs", "kill", "ps", "cmp", "diff", "basename", "dirname", "pwd", "true", "false", "expr",
+  "tee", "uniq", "ssh-keygen", "cksum", "sum", "split", "paste", "join", "comm", "fold", "nl",
+  "expand", "unexpand", "logname", "getconf", "locale", "nohup", "nice", "mkfifo", "tty", "stty",
+  "umask", "wait", "file", "compress", "uncompress", "zcat", "more", "vi", "ed", "tsort",
+];
+// Not on z/OS (deliberately absent): sha256sum, realpath, mktemp, bash, base64, xxd, which,
+// timeout, stat, python/python3 (only under the SDK path), curl, wget.
+const SHIM_COMMANDS = ["chtag", "ls", "uname", "iconv", "cat", "readlink"];
+
+function fail(msg) {
+  const e = new Error(msg);
+  e.simUserError = true;
+  throw e;
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", ...opts });
+  if (r.error) fail(`uss-sim: cannot run ${cmd}: ${r.error.message}`);
+  return r;
+}
+
+function runOk(cmd, args, opts = {}) {
+  const r = run(cmd, args, opts);
+  if (r.status !== 0) {
+    fail(`uss-sim: ${cmd} ${args.join(" ")} failed (rc ${r.status}): ${(r.stderr || "").trim()}`);
+  }
+  return r;
+}
+
+function which(name, dirs) {
+  const list = dirs || (process.env.PATH || "").split(":").concat(["/usr/sbin", "/sbin", "/usr/bin", "/bin"]);
+  for (const d of list) {
+    if (!d) continue;
+    const p = path.join(d, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+function findSshd() {
+  if (process.env.ZWH_SIM_SSHD && !fs.existsSync(process.env.ZWH_SIM_SSHD)) {
+    fail(`uss-sim: ZWH_SIM_SSHD=${process.env.ZWH_SIM_SSHD} does not exist`);
+  }
+  const cands = [process.env.ZWH_SIM_SSHD, "/usr/sbin/sshd", which("sshd")].filter(Boolean);
+  for (const c of cands) {
+    if (fs.existsSync(c)) return path.resolve(c);
+  }
+  fail(
+    "uss-sim: OpenSSH server not found (looked for $ZWH_SIM_SSHD, /usr/sbin/sshd and sshd on PATH).\n" +
+      "Install it (Debian: apt-get install -y openssh-server) or set ZWH_SIM_SSHD=/path/to/sshd.",
+  );
+}
+
+function findSftpServer() {
+  const cands = [
+    process.env.ZWH_SIM_SFTP_SERVER,
+    "/usr/lib/openssh/sftp-server",
+    "/usr/libexec/openssh/sftp-server",
+    "/usr/libexec/sftp-server",
+  ].filter(Boolean);
+  for (const c of cands) if (fs.existsSync(c)) return c;
+  fail("uss-sim: sftp-server not found (set ZWH_SIM_SFTP_SERVER).");
+}
+
+const PY_PROBE = `
+import sys, os, json, glob, sysconfig, importlib.util
+info = {"ok": False}
+try:
+    import venv, ensurepip
+    orig = sysconfig._get_sysconfigdata_name()
+    saved = sys.platform
+    sys.platform = "zos"
+    try:
+        zos = sysconfig._get_sysconfigdata_name()
+    finally:
+        sys.platform = saved
+    wheels = sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))
+    info = {"ok": bool(wheels), "ver": "%d.%d" % sys.version_info[:2],
+            "executable": os.path.realpath(sys.executable),
+            "stdlib": sysconfig.get_paths()["stdlib"], "sysconfigOrig": orig, "sysconfigZos": zos,
+            "pipWheel": wheels[-1] if wheels else None}
+except Exception as e:
+    info["error"] = repr(e)
+print(json.dumps(info))
+`;
+
+function probePython(exe) {
+  const r = spawnSync(exe, ["-I", "-c", PY_PROBE], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" } });
+  if (r.status !== 0) return null;
+  try {
+    const info = JSON.parse(r.stdout.trim().split("\n").pop());
+    return info.ok && /^3\./.test(info.ver) ? info : null;
+  } catch {
+    return null;
+  }
+}
+
+let cachedPython = null;
+function findBasePython() {
+  if (cachedPython) return cachedPython;
+  const tried = [];
+  const cands = [];
+  if (process.env.ZWH_SIM_BASE_PYTHON) {
+    const info = probePython(process.env.ZWH_SIM_BASE_PYTHON);
+    if (!info) fail(`uss-sim: ZWH_SIM_BASE_PYTHON=${process.env.ZWH_SIM_BASE_PYTHON} is not a CPython 3 with venv+ensurepip`);
+    return (cachedPython = info);
+  }
+  const roots = [process.env.PYENV_ROOT, path.join(os.homedir(), ".pyenv"), "/root/.pyenv"].filter(Boolean);
+  for (const r of roots) {
+    let vers = [];
+    try {
+      vers = fs.readdirSync(path.join(r, "versions"));
+    } catch {
+      continue;
+    }
+    // 3.11 first (pip 23.2.1, the version the reference's message shapes come from), then newest.
+    vers.sort((a, b) => {
+      const pa = a.startsWith("3.11.") ? 0 : 1;
+      const pb = b.startsWith("3.11.") ? 0 : 1;
+      if (pa !== pb) return pa - pb;
+      return b.localeCompare(a, undefined, { numeric: true });
+    });
+    for (const v of vers) cands.push(path.join(r, "versions", v, "bin", "python3"));
+  }
+  for (const n of ["python3.11", "python3"]) {
+    const w = which(n, ["/usr/local/bin", "/usr/bin", "/bin"]);
+    if (w) cands.push(w);
+  }
+  for (const c of cands) {
+    if (!fs.existsSync(c)) continue;
+    tried.push(c);
+    const info = probePython(c);
+    if (info) return (cachedPython = info);
+  }
+  fail(`uss-sim: no usable base Python (need CPython 3 with venv+ensurepip); tried: ${tried.join(", ") || "none"}. Set ZWH_SIM_BASE_PYTHON.`);
+}
+
+function shq(s) {
+  return "'" + String(s).replace(/'/g, "'\\''") + "'";
+}
+
+function cfgq(s) {
+  if (/["\s]/.test(s) === false) return s;
+  if (s.includes('"')) fail(`uss-sim: path not usable in sshd_config: ${s}`);
+  return `"${s}"`;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: "127.0.0.1", port });
+    s.once("data", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+    s.setTimeout(2000, () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function parseSwitchValue(name, raw) {
+  if (!(name in DEFAULT_SWITCHES)) {
+    fail(`uss-sim: unknown switch "${name}" (known: ${Object.keys(DEFAULT_SWITCHES).join(", ")})`);
+  }
+  const def = DEFAULT_SWITCHES[name];
+  if (typeof raw !== "string") return raw;
+  if (name === "hostileAutocvt") {
+    if (/^(false|off|no|0|)$/i.test(raw)) return false;
+    if (raw === "a2e" || raw === "e2a") return raw;
+    if (/^(true|on|yes|1)$/i.test(raw)) return "a2e";
+    fail(`uss-sim: hostileAutocvt must be a2e, e2a or false`);
+  }
+  if (typeof def === "boolean") {
+    if (/^(true|on|yes|1)$/i.test(raw)) return true;
+    if (/^(false|off|no|0)$/i.test(raw)) return false;
+    fail(`uss-sim: switch ${name} needs true|false, got "${raw}"`);
+  }
+  return raw;
+}
+
+function normalizeSwitches(partial, hostName) {
+  const sw = { ...DEFAULT_SWITCHES };
+  for (const [k, v] of Object.entries(partial || {})) sw[k] = parseSwitchValue(k, v);
+  if (!sw.nodename) sw.nodename = hostName.toUpperCase();
+  if (!sw.pythonPath.startsWith("/")) fail("uss-sim: pythonPath must be absolute (inside the host root)");
+  return sw;
+}
+
+function writeFileAtomic(p, data, mode) {
+  const tmp = `${p}.tmp${process.pid}`;
+  fs.writeFileSync(tmp, data, { mode: mode || 0o644 });
+  fs.renameSync(tmp, p);
+}
+
+/** Rewrite a host's switches (runtime-changeable ones take effect for the next command). */
+function setSwitches(hostDir, partial) {
+  const file = path.join(hostDir, "switches.json");
+  const cur = JSON.parse(fs.readFileSync(file, "utf8"));
+  for (const [k, v] of Object.entries(partial || {})) {
+    if (k === "pythonPath" && v !== cur.pythonPath) fail("uss-sim: pythonPath can only be set at start");
+    cur[k] = parseSwitchValue(k, v);
+  }
+  writeFileAtomic(file, JSON.stringify(cur, null, 2) + "\n");
+  applyBinSwitches(hostDir, cur);
+  return cur;
+}
+
+function applyBinSwitches(hostDir, sw) {
+  const bin = path.join(hostDir, "root", "bin");
+  const p = path.join(bin, "sha256");
+  const present = fs.existsSync(p);
+  if (sw.noSha256 && present) fs.unlinkSync(p);
+  if (!sw.noSha256 && !present) writeShim(bin, "sha256", hostDir);
+}
+
+let basePythonForShims = null;
+function writeShim(bin, cmd, hostDir) {
+  const py = basePythonForShims || findBasePython().executable;
+  const text =
+    `#!${py} -IBS\n` +
+    `# z/OS USS simulator shim (generated by test/sim/controller.js)\n` +
+    `import sys\nsys.path.insert(0, ${JSON.stringify(SHIMS_DIR)})\nimport zsim\n` +
+    `sys.exit(zsim.main(${JSON.stringify(cmd)}, ${JSON.stringify(hostDir)}, sys.argv[1:]))\n`;
+  fs.writeFileSync(path.join(bin, cmd), text, { mode: 0o755 });
+}
+
+function ensureIdentity(dir) {
+  const key = path.join(dir, "id_ed25519");
+  if (!fs.existsSync(key) || !fs.existsSync(key + ".pub")) {
+    fs.rmSync(key, { force: true });
+    fs.rmSync(key + ".pub", { force: true });
+    runOk("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "zwh-sim-client", "-f", key]);
+  }
+  fs.chmodSync(key, 0o600);
+  return key;
+}
+
+function ensureSharedPip(dir, py) {
+  const dest = path.join(dir, "shared", "pip-" + path.basename(py.pipWheel, ".whl"));
+  if (!fs.existsSync(path.join(dest, ".complete"))) {
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true });
+    runOk(py.executable, ["-I", "-m", "zipfile", "-e", py.pipWheel, dest]);
+    fs.writeFileSync(path.join(dest, ".complete"), "");
+  }
+  return dest;
+}
+
+function buildPython(root, hostDir, sw, py, pipDir) {
+  const pyPath = path.join(root, sw.pythonPath);
+  const binDir = path.dirname(pyPath);
+  const prefix = path.dirname(binDir);
+  const ver = py.ver;
+  fs.mkdirSync(binDir, { recursive: true });
+  const real = path.join(binDir, `python${ver}`);
+  fs.copyFileSync(py.executable, real);
+  fs.chmodSync(real, 0o755);
+  for (const n of ["python3", path.basename(pyPath)]) {
+    const l = path.join(binDir, n);
+    if (l !== real && !fs.existsSync(l)) fs.symlinkSync(`python${ver}`, l);
+  }
+  const lib = path.join(prefix, "lib", `python${ver}`);
+  fs.mkdirSync(lib, { recursive: true });
+  for (const ent of fs.readdirSync(py.stdlib)) {
+    if (ent === "site-packages" || ent === "dist-packages" || ent === "sitecustomize.py") continue;
+    fs.symlinkSync(path.join(py.stdlib, ent), path.join(lib, ent));
+  }
+  const body = fs.readFileSync(path.join(SIM_DIR, "python", "sitecustomize_body.py"), "utf8");
+  fs.writeFileSync(
+    path.join(lib, "sitecustomize.py"),
+    `# generated by test/sim/controller.js for ${hostDir}\nZWH_SWITCHES = ${JSON.stringify(path.join(hostDir, "switches.json"))}\n${body}`,
+  );
+  if (py.sysconfigZos !== py.sysconfigOrig) {
+    fs.writeFileSync(
+      path.join(lib, `${py.sysconfigZos}.py`),
+      `# z/OS sysconfig data name expected once sys.platform == "zos"; re-exports the base's data.\n` +
+        `import importlib as _il\n` +
+        `build_time_vars = dict(_il.import_module(${JSON.stringify(py.sysconfigOrig)}).build_time_vars)\n`,
+    );
+  }
+  const sp = path.join(lib, "site-packages");
+  fs.mkdirSync(sp, { recursive: true });
+  for (const ent of fs.readdirSync(pipDir)) {
+    if (ent.startsWith(".")) continue;
+    fs.symlinkSync(path.join(pipDir, ent), path.join(sp, ent));
+  }
+  return pyPath;
+}
+
+function buildHost(dir, index, switchesIn, ctx) {
+  const name = `lpar${index}`;
+  const hostDir = path.join(dir, name);
+  fs.rmSync(hostDir, { recursive: true, force: true });
+  const root = path.join(hostDir, "root");
+  const user = ctx.user;
+  const home = path.join(root, "u", user);
+  for (const d of [home, path.join(root, "tmp"), path.join(root, "bin"), path.join(root, "etc")]) {
+    fs.mkdirSync(d, { recursive: true });
+  }
+  fs.chmodSync(path.join(root, "tmp"), 0o1777);
+  const sw = normalizeSwitches(switchesIn, name);
+  fs.writeFileSync(path.join(hostDir, "switches.json"), JSON.stringify(sw, null, 2) + "\n");
+
+  // xattr support check (tags live in user.* xattrs)
+  const probe = path.join(hostDir, ".xattr-probe");
+  fs.writeFileSync(probe, "");
+  const xr = spawnSync(ctx.py.executable, ["-I", "-c", "import os,sys;os.setxattr(sys.argv[1],'user.zos.tag',b'0:0')", probe]);
+  fs.rmSync(probe, { force: true });
+  if (xr.status !== 0) fail(`uss-sim: file system under ${hostDir} does not support user.* extended attributes (needed for file tags)`);
+
+  // PATH directory: z/OS commands + shims only
+  const bin = path.join(root, "bin");
+  for (const c of ZOS_COMMANDS) {
+    const real = c === "sh" ? "/bin/sh" : which(c, ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
+    if (real) fs.symlinkSync(real, path.join(bin, c));
+  }
+  for (const c of SHIM_COMMANDS) writeShim(bin, c, hostDir);
+  applyBinSwitches(hostDir, sw);
+
+  const pythonPath = buildPython(root, hostDir, sw, ctx.py, ctx.pipDir);
+
+  // keys
+  const hostKey = path.join(hostDir, "ssh_host_ed25519_key");
+  runOk("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `zwh-sim-${name}`, "-f", hostKey]);
+  const hostKeyPublic = fs.readFileSync(hostKey + ".pub", "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+  const fp = runOk("ssh-keygen", ["-lf", hostKey + ".pub"]).stdout.trim().split(/\s+/)[1];
+  fs.copyFileSync(ctx.identityFile + ".pub", path.join(hostDir, "authorized_keys"));
+
+  // login wrapper: the ForceCommand of every session
+  const envBase =
+    `HOME=${shq(home)} USER=${shq(user)} LOGNAME=${shq(user)} PATH=${shq(bin)} SHELL=/bin/sh ` +
+    `ZWH_SIM_HOST=${shq(hostDir)}`;
+  const login =
+    `#!/bin/sh\n` +
+    `# z/OS USS simulator session wrapper for ${name} (generated by test/sim/controller.js).\n` +
+    `# Runs every exec request as "/bin/sh -c <cmd>" in a minimal environment: no profile,\n` +
+    `# no client environment, PATH = the host's z/OS command set.\n` +
+    `cd ${shq(home)} || exit 1\n` +
+    `if [ "\${SSH_ORIGINAL_COMMAND-}" = ${SFTP_MARKER} ]; then\n` +
+    `  exec env -i ${envBase} ${shq(ctx.py.executable)} -IBS ${shq(path.join(SHIMS_DIR, "sftp_filter.py"))} ${shq(hostDir)}\n` +
+    `fi\n` +
+    `if [ -z "\${SSH_ORIGINAL_COMMAND+x}" ]; then\n` +
+    `  exec env -i ${envBase} \${TERM:+TERM="$TERM"} /bin/sh\n` +
+    `fi\n` +
+    `exec env -i ${envBase} /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`;
+  fs.writeFileSync(path.join(hostDir, "login"), login, { mode: 0o755 });
+
+  return { name, hostDir, root, home, sw, pythonPath, hostKey, hostKeyPublic, fp, user };
+}
+
+function sshdConfig(h, port, ctx) {
+  return [
+    `# z/OS USS simulator sshd for ${h.name} (generated by test/sim/controller.js)`,
+    `Port ${port}`,
+    `ListenAddress 127.0.0.1`,
+    `HostKey ${cfgq(h.hostKey)}`,
+    `PidFile ${cfgq(path.join(h.hostDir, "sshd.pid"))}`,
+    `AuthorizedKeysFile ${cfgq(path.join(h.hostDir, "authorized_keys"))}`,
+    `AllowUsers ${h.user}`,
+    `PubkeyAuthentication yes`,
+    `PasswordAuthentication no`,
+    `KbdInteractiveAuthentication no`,
+    `HostbasedAuthentication no`,
+    `PermitRootLogin prohibit-password`,
+    `UsePAM no`,
+    `StrictModes no`,
+    `PermitUserEnvironment no`,
+    `UseDNS no`,
+    `PrintMotd no`,
+    `PrintLastLog no`,
+    `X11Forwarding no`,
+    `AllowAgentForwarding no`,
+    `AllowTcpForwarding no`,
+    // SHLVL keeps a bash login shell (used by sshd to run ForceCommand) from sourcing ~/.bashrc
+    `SetEnv SHLVL=9`,
+    `ForceCommand ${shq(path.join(h.hostDir, "login"))}`,
+    `Subsystem sftp ${SFTP_MARKER}`,
+    `LogLevel INFO`,
+    "",
+  ].join("\n");
+}
+
+async function startSshd(h, ctx) {
+  const cfg = path.join(h.hostDir, "sshd_config");
+  const log = path.join(h.hostDir, "sshd.log");
+  const pidFile = path.join(h.hostDir, "sshd.pid");
+  let lastErr = "";
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const port = await freePort();
+    fs.writeFileSync(cfg, sshdConfig(h, port, ctx));
+    fs.rmSync(pidFile, { force: true });
+    fs.writeFileSync(log, "");
+    const r = spawnSync(ctx.sshd, ["-f", cfg, "-E", log], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    if (r.status !== 0) {
+      lastErr = (fs.readFileSync(log, "utf8") + (r.stderr || "")).trim();
+      if (/Address already in use|Cannot bind/i.test(lastErr)) continue;
+      fail(`uss-sim: sshd failed to start for ${h.name}: ${lastErr}`);
+    }
+    for (let i = 0; i < 100; i++) {
+      if (fs.existsSync(pidFile) && (await canConnect(port))) {
+        const pid = Number(fs.readFileSync(pidFile, "utf8").trim());
+        return { port, pid };
+      }
+      await sleep(50);
+    }
+    lastErr = fs.readFileSync(log, "utf8").trim();
+    fail(`uss-sim: sshd for ${h.name} did not come up on port ${port}: ${lastErr}`);
+  }
+  fail(`uss-sim: could not bind a port for ${h.name}: ${lastErr}`);
+}
+
+function readState(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, STATE_FILE), "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+function sshdAlive(host) {
+  const pidFile = path.join(host.hostDir, "sshd.pid");
+  let pid = host.pid;
+  try {
+    pid = Number(fs.readFileSync(pidFile, "utf8").trim()) || pid;
+  } catch {
+    /* use recorded pid */
+  }
+  if (!pid) return 0;
+  try {
+    const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    // only ever treat the sshd started with this host's config as ours (sshd rewrites its
+    // process title, which still names the config; fall back to the recorded pid + "sshd")
+    if (cmd.includes(path.join(host.hostDir, "sshd_config"))) return pid;
+    return pid === host.pid && /sshd/.test(cmd) ? pid : 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function stopHosts(dir) {
+  dir = path.resolve(dir);
+  const st = readState(dir);
+  if (!st) return { stopped: [] };
+  const stopped = [];
+  for (const h of st.hosts) {
+    const pid = sshdAlive(h);
+    if (!pid) continue;
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      continue;
+    }
+    for (let i = 0; i < 60 && sshdAlive(h); i++) await sleep(50);
+    if (sshdAlive(h)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+    stopped.push(h.name);
+  }
+  st.stoppedAt = new Date().toISOString();
+  writeFileAtomic(path.join(dir, STATE_FILE), JSON.stringify(st, null, 2) + "\n");
+  return { stopped };
+}
+
+function publicHost(h) {
+  return {
+    name: h.name,
+    host: h.host,
+    port: h.port,
+    user: h.user,
+    identityFile: h.identityFile,
+    hostKeyFingerprint: h.hostKeyFingerprint,
+    knownHostsFile: h.knownHostsFile,
+    root: h.root,
+    pythonPath: h.pythonPath,
+    hostKeyPublic: h.hostKeyPublic,
+    home: h.home,
+    hostDir: h.hostDir,
+  };
+}
+
+async function startHosts(opts = {}) {
+  const n = opts.hosts === undefined ? 1 : Number(opts.hosts);
+  if (!Number.isInteger(n) || n < 1 || n > 64) fail("uss-sim: --hosts must be an integer 1..64");
+  const dir = path.resolve(opts.dir || path.join(REPO_ROOT, ".sim"));
+  fs.mkdirSync(dir, { recursive: true });
+  await stopHosts(dir); // a restart replaces what ran in this dir
+
+  const sshd = findSshd();
+  findSftpServer();
+  if (process.getuid && process.getuid() === 0 && !fs.existsSync("/run/sshd")) {
+    fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege-separation dir
+  }
+  const py = findBasePython();
+  basePythonForShims = py.executable;
+  const user = os.userInfo().username;
+  const identityFile = ensureIdentity(dir);
+  const pipDir = ensureSharedPip(dir, py);
+  const ctx = { sshd, py, user, identityFile, pipDir };
+
+  const hosts = [];
+  try {
+    for (let i = 1; i <= n; i++) {
+      const b = buildHost(dir, i, opts.switches, ctx);
+      const { port, pid } = await startSshd(b, ctx);
+      const knownHostsFile = path.join(b.hostDir, "known_hosts");
+      fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${b.hostKeyPublic}\n`);
+      hosts.push({
+        name: b.name,
+        host: "127.0.0.1",
+        port,
+        user,
+        identityFile,
+        hostKeyFingerprint: b.fp,
+        knownHostsFile,
+        root: b.root,
+        pythonPath: b.pythonPath,
+        hostKeyPublic: b.hostKeyPublic,
+        home: b.home,
+        hostDir: b.hostDir,
+        pid,
+      });
+      writeFileAtomic(
+        path.join(dir, STATE_FILE),
+        JSON.stringify({ dir, startedAt: new Date().toISOString(), hosts }, null, 2) + "\n",
+      );
+    }
+  } catch (e) {
+    await stopHosts(dir);
+    throw e;
+  }
+  return { dir, hosts: hosts.map(publicHost) };
+}
+
+function status(dir) {
+  dir = path.resolve(dir || path.join(REPO_ROOT, ".sim"));
+  const st = readState(dir);
+  if (!st) return { dir, hosts: [] };
+  return { dir, hosts: st.hosts.map((h) => ({ ...publicHost(h), running: sshdAlive(h) !== 0 })) };
+}
+
+// ------------------------------------------------------------------------------------------------
+// CLI
+
+const USAGE = `usage:
+  uss-sim start [--hosts N] [--dir D] [--json] [--switch name=value ...]
+  uss-sim stop [--dir D]
+  uss-sim status [--dir D] [--json]
+Switches: ${Object.keys(DEFAULT_SWITCHES).join(", ")} (see test/sim/README.md)`;
+
+function parseArgs(argv) {
+  const o = { cmd: argv[0], switches: {}, json: false };
+  for (let i = 1; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const eq = a.indexOf("=");
+      if (a.startsWith("--") && eq > 0) return a.slice(eq + 1);
+      if (i + 1 >= argv.length) fail(`uss-sim: ${a} needs a value\n${USAGE}`);
+      return argv[++i];
+    };
+    const flag = a.startsWith("--") ? a.split("=")[0] : a;
+    switch (flag) {
+      case "--hosts":
+        o.hosts = Number(val());
+        break;
+      case "--dir":
+        o.dir = val();
+        break;
+      case "--json":
+        o.json = true;
+        break;
+      case "--switch": {
+        const s = val();
+        const eq = s.indexOf("=");
+        if (eq <= 0) fail(`uss-sim: --switch expects name=value, got "${s}"`);
+        const k = s.slice(0, eq);
+        o.switches[k] = parseSwitchValue(k, s.slice(eq + 1));
+        break;
+      }
+      case "--zowe-config": // reserved for the lead (writes a Zowe team config for the hosts)
+        o.zoweConfig = val();
+        break;
+      case "-h":
+      case "--help":
+        o.cmd = "help";
+        break;
+      default:
+        fail(`uss-sim: unknown argument "${a}"\n${USAGE}`);
+    }
+  }
+  return o;
+}
+
+function printHuman(hosts, withRunning) {
+  for (const h of hosts) {
+    const run = withRunning ? (h.running ? "  running" : "  stopped") : "";
+    console.log(`${h.name}  ${h.user}@${h.host}:${h.port}${run}`);
+    console.log(`  identityFile:       ${h.identityFile}`);
+    console.log(`  hostKeyFingerprint: ${h.hostKeyFingerprint}`);
+    console.log(`  knownHostsFile:     ${h.knownHostsFile}`);
+    console.log(`  root:               ${h.root}`);
+    console.log(`  pythonPath:         ${h.pythonPath}`);
+    console.log(
+      `  try: ssh -i ${shq(h.identityFile)} -p ${h.port} -o UserKnownHostsFile=${shq(h.knownHostsFile)} ${h.user}@${h.host} 'uname -a'`,
+    );
+  }
+}
+
+async function cli(argv) {
+  const o = parseArgs(argv);
+  if (o.cmd === "start") {
+    if (o.zoweConfig) process.stderr.write("uss-sim: --zowe-config is not implemented yet; ignored\n");
+    const res = await startHosts({ hosts: o.hosts, dir: o.dir, switches: o.switches });
+    if (o.json) console.log(JSON.stringify({ hosts: res.hosts }, null, 2));
+    else {
+      console.log(`uss-sim: ${res.hosts.length} host(s) running in ${res.dir}`);
+      printHuman(res.hosts, false);
+    }
+    return 0;
+  }
+  if (o.cmd === "stop") {
+    const dir = path.resolve(o.dir || path.join(REPO_ROOT, ".sim"));
+    const r = await stopHosts(dir);
+    if (o.json) console.log(JSON.stringify(r));
+    else console.log(r.stopped.length ? `uss-sim: stopped ${r.stopped.join(", ")}` : "uss-sim: nothing running");
+    return 0;
+  }
+  if (o.cmd === "status") {
+    const s = status(o.dir);
+    if (o.json) console.log(JSON.stringify({ hosts: s.hosts }, null, 2));
+    else if (!s.hosts.length) console.log(`uss-sim: no hosts in ${s.dir}`);
+    else printHuman(s.hosts, true);
+    return s.hosts.length && s.hosts.every((h) => h.running) ? 0 : 3;
+  }
+  console.log(USAGE);
+  return o.cmd === "help" ? 0 : 2;
+}
+
+module.exports = {
+  DEFAULT_SWITCHES,
+  ZOS_COMMANDS,
+  startHosts,
+  stopHosts,
+  status,
+  setSwitches,
+  findSshd,
+  findBasePython,
+  cli,
+};
+
+if (require.main === module) {
+  cli(process.argv.slice(2)).then(
+    (rc) => process.exit(rc),
+    (e) => {
+      process.stderr.write((e && e.simUserError ? e.message : (e && e.stack) || String(e)) + "\n");
+      process.exit(1);
+    },
+  );
+}
