@@ -1,10 +1,41 @@
 /** `target` group: facts about a z/OS host. Commands are added by the transport/deploy work. */
-import type { GroupDef } from "../framework/types";
+import type { CommandDef, GroupDef } from "../framework/types";
+import { jsonOption, rootOption, targetOptions } from "./options";
+
+export const targetProbeCommand: CommandDef = {
+  type: "command",
+  name: "probe",
+  summary: "Read a z/OS host's facts: uname, Python, pip, compatible wheel tags, free space, tagging",
+  description:
+    "Connects over SSH (host key always verified), uploads a small standard-library Python helper (tagged " +
+    "ISO8859-1) and reports the system identity (uname), the target Python (version, sys.platform, " +
+    "platform.system(), sysconfig.get_platform()), the pip version, the wheel tags the target accepts in pip's " +
+    "priority order, the PEP 508 marker environment, the free space under --root, and whether z/OS file tagging " +
+    "(chtag, ls -T) works there. With --json the result is one object that 'bundle create --target-env' reads. " +
+    "Nothing is installed except the helper under ~/.wheelhouse/helpers.",
+  options: [...targetOptions, rootOption, jsonOption],
+  examples: [
+    {
+      description: "Probe a host with a key file, verifying its host key against ~/.ssh/known_hosts",
+      args: "--host lpar1.example.com --user IBMUSER --identity ~/.ssh/id_ed25519",
+    },
+    {
+      description: "Probe with a pinned host key and a password from the environment, saving the facts as JSON",
+      args: "--host lpar1 --port 2222 --user IBMUSER --password-env ZOS_PW --host-key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 --root /u/wheels --json",
+    },
+    {
+      description: "Probe a host whose Python is not at the default path",
+      args: "--host lpar2 --user IBMUSER --python /usr/lpp/IBM/cyp/v3r13/pyz/bin/python3",
+    },
+  ],
+  handler: "target/probe",
+  connects: true,
+};
 
 export const targetGroup: GroupDef = {
   type: "group",
   name: "target",
   summary: "Inspect and prepare z/OS target hosts",
   description: "Commands that connect to a z/OS UNIX host over SSH to read its facts or prepare it for deployments.",
-  children: [],
+  children: [targetProbeCommand],
 };

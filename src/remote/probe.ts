@@ -1,0 +1,277 @@
+/**
+ * `target probe`: read a z/OS host's facts over one session.
+ *
+ * 1. uname fields (each flag separately, so field values containing spaces stay intact);
+ * 2. the stdlib-only helper probe.py, uploaded (never piped) and tagged ISO8859-1, run with the
+ *    target Python: interpreter facts, pip version, compatible tags in pip's priority order,
+ *    the PEP 508 marker environment and free space under the root;
+ * 3. whether tagging works: a scratch file under the root (or $HOME) is tagged with
+ *    `chtag -t -c ISO8859-1`, read back with `ls -T`, and removed.
+ *
+ * The JSON shape is documented in docs/probe.md (formatVersion 1).
+ */
+import { createHash } from "crypto";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { ZwhError } from "../core/errors";
+import { tempSuffix, type RemoteSession } from "./connection";
+import { shCommand, shJoin } from "./quote";
+import { chtagBinaryArgv, chtagTextArgv, formatTag, isTextTag, lsTagArgv, parseTagOutput } from "./tags";
+import { DEFAULT_PYTHON } from "./target";
+
+export const PROBE_FORMAT_VERSION = 1;
+
+export interface ProbeUname {
+  sysname: string;
+  nodename: string;
+  release: string;
+  version: string;
+  machine: string;
+}
+
+export interface ProbePython {
+  path: string;
+  /** The interpreter path we were asked to run (sys.executable may differ, e.g. a symlink). */
+  requestedPath: string;
+  version: string;
+  versionInfo: number[];
+  implementation: string;
+  sysPlatform: string;
+  platformSystem: string;
+  sysconfigPlatform: string;
+  prefix: string;
+  basePrefix: string;
+  inVenv: boolean;
+  banner: string;
+  filesystemEncoding: string;
+  preferredEncoding: string;
+}
+
+export interface ProbeRoot {
+  path: string;
+  /** True when --root was given; otherwise the path is $HOME. */
+  given: boolean;
+  exists: boolean;
+  /** Directory statvfs ran on: the root, or its nearest existing ancestor. */
+  measuredAt: string;
+  freeBytes: number | null;
+  totalBytes: number | null;
+  writable: boolean | null;
+}
+
+export interface ProbeTagging {
+  works: boolean;
+  /** The 19-character tag read back with ls -T, e.g. "t ISO8859-1   T=on". */
+  observed: string | null;
+  expected: string;
+  /** Directory the scratch file was created in. */
+  dir: string;
+  error?: string;
+}
+
+export interface ProbeResult {
+  formatVersion: number;
+  ok: true;
+  probedAt: string;
+  target: { host: string; port: number; user: string; hostKeyFingerprint: string; authMethod: string };
+  uname: ProbeUname;
+  python: ProbePython;
+  pip: { version: string | null };
+  compatibleTags: string[];
+  compatibleTagsSource: string;
+  markerEnv: Record<string, string>;
+  root: ProbeRoot;
+  home: string;
+  tagging: ProbeTagging;
+  helper: { path: string; sha256: string };
+  warnings: string[];
+}
+
+export interface ProbeOptions {
+  /** Wheelhouse root on the target (free space, tagging check). Default: $HOME. */
+  root?: string;
+  /** Target Python; default session.spec.pythonPath or DEFAULT_PYTHON. */
+  pythonPath?: string;
+  onStep?: (title: string) => void;
+}
+
+export function helperSourcePath(name: string): string {
+  return join(__dirname, "helpers", name);
+}
+
+/**
+ * Upload a Python helper as `<home>/.wheelhouse/helpers/<name>-<sha12>.py`, tagged ISO8859-1,
+ * and return its path. The file is content-addressed and installed with create → chtag -b →
+ * write → chtag -t -c ISO8859-1 → rename, so a site with AUTOCVT conversion on SFTP writes
+ * (zos-uss.md §5.2) cannot transcode it and a concurrent run never sees a partial file.
+ */
+export async function installHelper(session: RemoteSession, name: string): Promise<{ path: string; sha256: string }> {
+  const src = helperSourcePath(name);
+  let data: Buffer;
+  try {
+    data = readFileSync(src);
+  } catch (e) {
+    throw new ZwhError("ZWH-INTERNAL", `helper ${name} is missing from this installation (${src})`, { cause: e });
+  }
+  const sha = createHash("sha256").update(data).digest("hex");
+  const home = await session.homeDir();
+  const dir = `${home}/.wheelhouse/helpers`;
+  const base = name.replace(/\.py$/, "");
+  const final = `${dir}/${base}-${sha.slice(0, 12)}.py`;
+  const existing = await session.exists(final);
+  if (existing && existing.isFile && existing.size === data.length) {
+    // Already installed by an earlier run: reuse it if it is still tagged as text.
+    const r = await session.exec(["chtag", "-p", final], { label: "chtag -p" });
+    const t = parseTagOutput(r.stdout)[0]?.tag;
+    if (r.code === 0 && isTextTag(t)) return { path: final, sha256: sha };
+  }
+  await session.mkdirp(dir, 0o755);
+  const tmp = `${dir}/.${base}-${tempSuffix()}.tmp`;
+  await session.writeFile(tmp, Buffer.alloc(0), { mode: 0o644 });
+  try {
+    await session.execChecked(chtagBinaryArgv([tmp]), { label: "chtag -b helper" });
+    await session.writeFile(tmp, data);
+    await session.execChecked(chtagTextArgv([tmp], "ISO8859-1"), { label: "chtag -t helper" });
+    await session.rename(tmp, final, { overwrite: true });
+  } catch (e) {
+    await session.unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+  return { path: final, sha256: sha };
+}
+
+async function readUname(session: RemoteSession): Promise<ProbeUname> {
+  const flags = ["-s", "-n", "-r", "-v", "-m"] as const;
+  const script = shJoin(flags.map((f) => shCommand(["uname", f])), "&&");
+  const r = await session.execChecked({ script }, { label: "uname" });
+  const lines = r.stdout.replace(/\r/g, "").split("\n");
+  if (lines.length < 5) {
+    throw new ZwhError("ZWH-PROBE-UNAME", `unexpected uname output from ${session.spec.host}: ${JSON.stringify(r.stdout)}`);
+  }
+  const [sysname, nodename, release, version, machine] = lines.map((l) => l.trim());
+  return { sysname, nodename, release, version, machine };
+}
+
+async function checkTagging(session: RemoteSession, dir: string): Promise<ProbeTagging> {
+  const expected = "t ISO8859-1   T=on";
+  const file = `${dir}/.zwh-probe-${tempSuffix()}`;
+  try {
+    await session.writeFile(file, "wheelhouse tag probe\n");
+  } catch (e) {
+    return { works: false, observed: null, expected, dir, error: e instanceof ZwhError ? `${e.code}: ${e.message}` : String(e) };
+  }
+  try {
+    const script = shJoin([shCommand(chtagTextArgv([file], "ISO8859-1")), shCommand(lsTagArgv([file]))], "&&");
+    const r = await session.exec({ script }, { label: "chtag/ls -T" });
+    const line = parseTagOutput(r.stdout).find((l) => l.rest === file) ?? parseTagOutput(r.stdout)[0];
+    const observed = line?.tag ? formatTag(line.tag) : null;
+    const works = r.code === 0 && isTextTag(line?.tag);
+    const out: ProbeTagging = { works, observed, expected, dir };
+    if (!works) {
+      out.error = r.code !== 0 ? `exit ${r.code}: ${(r.stderr || r.stdout).trim().slice(0, 500)}` : `ls -T showed ${JSON.stringify(r.stdout.trim().slice(0, 200))}`;
+    }
+    return out;
+  } finally {
+    await session.unlink(file).catch(() => undefined);
+  }
+}
+
+function parseHelperJson(stdout: string, host: string): Record<string, unknown> {
+  const line = stdout.split("\n").reverse().find((l) => l.trim().startsWith("{"));
+  try {
+    if (line) return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new ZwhError("ZWH-PROBE-OUTPUT", `the probe helper on ${host} printed no JSON`, {
+    details: { stdout: stdout.slice(0, 2000) },
+    hint: "Run the target Python by hand to see what it prints (interpreter banner, site customisation).",
+  });
+}
+
+export async function probeTarget(session: RemoteSession, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const spec = session.spec;
+  const python = opts.pythonPath ?? spec.pythonPath ?? DEFAULT_PYTHON;
+  const warnings: string[] = [];
+  const step = opts.onStep ?? (() => undefined);
+
+  step("uname");
+  const uname = await readUname(session);
+  if (uname.sysname !== "OS/390") warnings.push(`uname -s is '${uname.sysname}', not 'OS/390': this does not look like z/OS UNIX`);
+
+  step("upload probe helper");
+  const helper = await installHelper(session, "probe.py");
+  const home = await session.homeDir();
+  const rootPath = opts.root ?? home;
+
+  step("run probe helper");
+  const r = await session.exec([python, helper.path, "--root", rootPath], { label: "python probe.py" });
+  if (r.code !== 0) {
+    const notFound = r.code === 127 || /not found|No such file/i.test(r.stderr);
+    throw new ZwhError(
+      notFound ? "ZWH-PROBE-PYTHON-MISSING" : "ZWH-PROBE-PYTHON",
+      notFound
+        ? `Python interpreter ${python} was not found on ${spec.host}:${spec.port}`
+        : `the probe helper failed on ${spec.host}:${spec.port} with exit code ${r.code}: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`,
+      {
+        subject: python,
+        hint: notFound
+          ? "Pass --python with the path of IBM Open Enterprise SDK for Python on the target (e.g. /usr/lpp/IBM/cyp/v3r12/pyz/bin/python3)."
+          : "Check that the interpreter runs for this user (LIBPATH, MAXMMAPAREA, HOME writable).",
+        details: { stderr: r.stderr.slice(-4000), exitCode: r.code },
+      },
+    );
+  }
+  const h = parseHelperJson(r.stdout, spec.host);
+  const hp = (h.python ?? {}) as Record<string, unknown>;
+  for (const e of (h.errors as string[] | undefined) ?? []) warnings.push(`probe helper: ${e}`);
+  const hr = h.root as Record<string, unknown> | null;
+  const root: ProbeRoot = {
+    path: rootPath,
+    given: opts.root !== undefined,
+    exists: Boolean(hr?.exists),
+    measuredAt: String(hr?.measuredAt ?? rootPath),
+    freeBytes: typeof hr?.freeBytes === "number" ? hr.freeBytes : null,
+    totalBytes: typeof hr?.totalBytes === "number" ? hr.totalBytes : null,
+    writable: typeof hr?.writable === "boolean" ? hr.writable : null,
+  };
+  if (opts.root !== undefined && !root.exists) warnings.push(`root ${rootPath} does not exist yet; free space is that of ${root.measuredAt}`);
+
+  step("check file tagging");
+  const tagDir = root.exists && root.writable ? rootPath : home;
+  const tagging = await checkTagging(session, tagDir);
+  if (!tagging.works) warnings.push(`file tagging did not work in ${tagDir}: ${tagging.error ?? "unexpected tag"}`);
+
+  return {
+    formatVersion: PROBE_FORMAT_VERSION,
+    ok: true,
+    probedAt: new Date().toISOString(),
+    target: { host: spec.host, port: spec.port, user: spec.user, hostKeyFingerprint: session.hostKeyFingerprint, authMethod: session.authMethod },
+    uname,
+    python: {
+      path: String(hp.path ?? python),
+      requestedPath: python,
+      version: String(hp.version ?? ""),
+      versionInfo: (hp.versionInfo as number[]) ?? [],
+      implementation: String(hp.implementation ?? ""),
+      sysPlatform: String(hp.sysPlatform ?? ""),
+      platformSystem: String(hp.platformSystem ?? ""),
+      sysconfigPlatform: String(hp.sysconfigPlatform ?? ""),
+      prefix: String(hp.prefix ?? ""),
+      basePrefix: String(hp.basePrefix ?? ""),
+      inVenv: Boolean(hp.inVenv),
+      banner: String(hp.banner ?? ""),
+      filesystemEncoding: String(hp.filesystemEncoding ?? ""),
+      preferredEncoding: String(hp.preferredEncoding ?? ""),
+    },
+    pip: { version: ((h.pip as Record<string, unknown> | undefined)?.version as string | null) ?? null },
+    compatibleTags: (h.compatibleTags as string[]) ?? [],
+    compatibleTagsSource: String(h.compatibleTagsSource ?? ""),
+    markerEnv: (h.markerEnv as Record<string, string>) ?? {},
+    root,
+    home,
+    tagging,
+    helper,
+    warnings,
+  };
+}

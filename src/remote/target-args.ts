@@ -1,0 +1,110 @@
+/**
+ * From command arguments (targetOptions in src/cli/defs/options.ts, camelCase) to a TargetSpec.
+ *
+ * Secrets never come from the command line: --password-env / --passphrase-env NAME the
+ * environment variables that hold them. A literal `password` / `passphrase` argument is accepted
+ * only when the caller says it came from a profile's secure store (the Zowe plugin merges ssh
+ * profile values into the arguments in memory); otherwise it is refused (ZWH-ARGS-SECRET).
+ */
+import { homedir } from "os";
+import { ZwhError } from "../core/errors";
+import { DEFAULT_PYTHON, type TargetSpec } from "./target";
+
+export interface TargetArgsOptions {
+  /** `password`/`passphrase` argument values come from a profile's secure store, not argv. */
+  secretsFromProfile?: boolean;
+}
+
+function str(args: Record<string, unknown>, k: string): string | undefined {
+  const v = args[k];
+  if (v === undefined || v === null || v === "") return undefined;
+  if (typeof v !== "string") {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--${kebab(k)} must be a string`, { subject: kebab(k) });
+  }
+  return v;
+}
+
+function num(args: Record<string, unknown>, k: string, min: number): number | undefined {
+  const v = args[k];
+  if (v === undefined || v === null || v === "") return undefined;
+  const n = typeof v === "number" ? v : Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--${kebab(k)} must be an integer >= ${min} (got ${String(v)})`, { subject: kebab(k) });
+  }
+  return n;
+}
+
+function kebab(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+}
+
+function expandHome(p: string): string {
+  return p === "~" ? homedir() : p.startsWith("~/") ? homedir() + p.slice(1) : p;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, option: string, name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--${option} takes the NAME of an environment variable, not a value`, {
+      subject: option,
+      hint: `export MY_VAR=...; then pass --${option} MY_VAR.`,
+    });
+  }
+  const v = env[name];
+  if (v === undefined || v === "") {
+    throw new ZwhError("ZWH-ARGS-ENV", `environment variable ${name} (named by --${option}) is not set`, {
+      subject: name,
+      hint: `Set ${name} in the environment of this command.`,
+    });
+  }
+  return v;
+}
+
+export function targetSpecFromArgs(args: Record<string, unknown>, env: NodeJS.ProcessEnv, opts: TargetArgsOptions = {}): TargetSpec {
+  const host = str(args, "host");
+  const user = str(args, "user");
+  const missing = [!host && "--host", !user && "--user"].filter(Boolean);
+  if (missing.length > 0) {
+    throw new ZwhError("ZWH-ARGS-MISSING", `missing ${missing.join(" and ")}: which z/OS host to connect to, as which user`, {
+      hint: "Give --host and --user (or use a Zowe ssh profile).",
+    });
+  }
+  const port = num(args, "port", 1) ?? 22;
+  if (port > 65535) throw new ZwhError("ZWH-ARGS-INVALID", `--port must be 1-65535 (got ${port})`, { subject: "port" });
+  const spec: TargetSpec = { host: host!, port, user: user! };
+
+  const identity = str(args, "identity");
+  if (identity) spec.identityFile = expandHome(identity);
+
+  for (const [literal, envOpt, field] of [
+    ["password", "passwordEnv", "password"],
+    ["passphrase", "passphraseEnv", "passphrase"],
+  ] as const) {
+    const lit = args[literal];
+    const envName = str(args, envOpt);
+    if (lit !== undefined && lit !== null && lit !== "") {
+      if (!opts.secretsFromProfile) {
+        throw new ZwhError("ZWH-ARGS-SECRET", `a ${literal} given as a value is refused: command lines end up in shell history and process lists`, {
+          subject: literal,
+          hint: `Put it in an environment variable and pass --${kebab(envOpt)} VARNAME (or store it in the Zowe ssh profile's secure properties).`,
+        });
+      }
+      if (typeof lit !== "string") throw new ZwhError("ZWH-ARGS-INVALID", `${literal} must be a string`);
+      spec[field] = lit;
+    }
+    if (envName) spec[field] = fromEnv(env, kebab(envOpt), envName);
+  }
+
+  const hostKey = str(args, "hostKey");
+  if (hostKey) spec.hostKey = hostKey;
+  const knownHosts = str(args, "knownHosts");
+  if (knownHosts) spec.knownHostsFile = expandHome(knownHosts);
+  const hs = num(args, "handshakeTimeout", 0);
+  if (hs !== undefined) spec.handshakeTimeoutMs = hs;
+  const ct = num(args, "commandTimeout", 0);
+  if (ct !== undefined) spec.commandTimeoutMs = ct;
+  spec.pythonPath = str(args, "python") ?? DEFAULT_PYTHON;
+  if (!spec.pythonPath.startsWith("/")) {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--python must be an absolute path on the target (got ${spec.pythonPath})`, { subject: "python" });
+  }
+  return spec;
+}

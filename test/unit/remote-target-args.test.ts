@@ -1,0 +1,96 @@
+import { execFileSync } from "child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { homedir, tmpdir } from "os";
+import { join } from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZwhError } from "../../src/core/errors";
+import { prepareAuth } from "../../src/remote/auth";
+import { DEFAULT_PYTHON } from "../../src/remote/target";
+import { targetSpecFromArgs } from "../../src/remote/target-args";
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as ZwhError).code;
+  }
+  return undefined;
+}
+
+describe("targetSpecFromArgs", () => {
+  it("maps the target options", () => {
+    const spec = targetSpecFromArgs(
+      {
+        host: "lpar1", port: 2222, user: "IBMUSER", identity: "~/.ssh/id_ed25519", passwordEnv: "ZPW", passphraseEnv: "ZKP",
+        hostKey: "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8", knownHosts: "/kh", handshakeTimeout: 5000,
+        commandTimeout: 60000, python: "/usr/lpp/IBM/cyp/v3r13/pyz/bin/python3",
+      },
+      { ZPW: "pw-value", ZKP: "kp-value" },
+    );
+    expect(spec).toEqual({
+      host: "lpar1", port: 2222, user: "IBMUSER", identityFile: join(homedir(), ".ssh/id_ed25519"), password: "pw-value",
+      passphrase: "kp-value", hostKey: "SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8", knownHostsFile: "/kh",
+      handshakeTimeoutMs: 5000, commandTimeoutMs: 60000, pythonPath: "/usr/lpp/IBM/cyp/v3r13/pyz/bin/python3",
+    });
+  });
+
+  it("defaults port 22 and the IBM Python path", () => {
+    const spec = targetSpecFromArgs({ host: "h", user: "u" }, {});
+    expect(spec).toEqual({ host: "h", port: 22, user: "u", pythonPath: DEFAULT_PYTHON });
+  });
+
+  it("refuses literal secrets unless they come from a profile", () => {
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", password: "secret" }, {}))).toBe("ZWH-ARGS-SECRET");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", passphrase: "secret" }, {}))).toBe("ZWH-ARGS-SECRET");
+    const fromProfile = targetSpecFromArgs({ host: "h", user: "u", password: "secret" }, {}, { secretsFromProfile: true });
+    expect(fromProfile.password).toBe("secret");
+    // The error message never echoes the secret.
+    try {
+      targetSpecFromArgs({ host: "h", user: "u", password: "s3cr3t-value" }, {});
+    } catch (e) {
+      expect(JSON.stringify((e as ZwhError).toJSON())).not.toContain("s3cr3t-value");
+    }
+  });
+
+  it("reports missing or bad inputs with codes", () => {
+    expect(code(() => targetSpecFromArgs({ user: "u" }, {}))).toBe("ZWH-ARGS-MISSING");
+    expect(code(() => targetSpecFromArgs({ host: "h" }, {}))).toBe("ZWH-ARGS-MISSING");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", passwordEnv: "NOPE" }, {}))).toBe("ZWH-ARGS-ENV");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", passwordEnv: "my password" }, {}))).toBe("ZWH-ARGS-INVALID");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", port: 70000 }, {}))).toBe("ZWH-ARGS-INVALID");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", port: "x" }, {}))).toBe("ZWH-ARGS-INVALID");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", python: "python3" }, {}))).toBe("ZWH-ARGS-INVALID");
+  });
+});
+
+describe("prepareAuth", () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "zwh-auth-"));
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "plain")]);
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "right horse", "-f", join(dir, "enc")]);
+    writeFileSync(join(dir, "junk"), "not a key\n");
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const base = { host: "h", port: 22, user: "u" };
+
+  it("orders key → agent → password", () => {
+    expect(prepareAuth({ ...base, identityFile: join(dir, "plain"), agent: "/sock", password: "p" }, {}).plan).toEqual([
+      "publickey", "agent", "password", "keyboard-interactive",
+    ]);
+    expect(prepareAuth({ ...base }, { SSH_AUTH_SOCK: "/agent.sock" })).toMatchObject({ plan: ["agent"], agent: "/agent.sock" });
+    // SSH_AUTH_SOCK is only a default when no key and no password were given.
+    expect(prepareAuth({ ...base, password: "p" }, { SSH_AUTH_SOCK: "/agent.sock" }).plan).toEqual(["password", "keyboard-interactive"]);
+    expect(prepareAuth({ ...base, identityFile: join(dir, "enc"), passphrase: "right horse" }, {}).plan).toEqual(["publickey"]);
+  });
+
+  it("reports key problems precisely", () => {
+    expect(code(() => prepareAuth({ ...base, identityFile: join(dir, "missing") }, {}))).toBe("ZWH-SSH-KEY");
+    expect(code(() => prepareAuth({ ...base, identityFile: join(dir, "junk") }, {}))).toBe("ZWH-SSH-KEY");
+    expect(code(() => prepareAuth({ ...base, identityFile: join(dir, "plain.pub") }, {}))).toBe("ZWH-SSH-KEY");
+    expect(code(() => prepareAuth({ ...base, identityFile: join(dir, "enc") }, {}))).toBe("ZWH-SSH-KEY-PASSPHRASE");
+    expect(code(() => prepareAuth({ ...base, identityFile: join(dir, "enc"), passphrase: "wrong" }, {}))).toBe("ZWH-SSH-KEY-PASSPHRASE");
+    expect(code(() => prepareAuth({ ...base }, {}))).toBe("ZWH-SSH-AUTH");
+  });
+});
