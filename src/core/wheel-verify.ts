@@ -1,0 +1,660 @@
+/**
+ * Streaming verification of one wheel (supply-chain.md §6, §8 step 5).
+ *
+ * pip does not check RECORD hashes when it installs, so Wheelhouse does, before a wheel is
+ * bundled or pushed. Memory stays bounded: only the central directory, RECORD, METADATA and
+ * WHEEL (each capped) are held; member data flows through in chunks.
+ *
+ * How it works:
+ *  1. yauzl reads the central directory (decodeStrings:false, so every name check is ours and
+ *     gives a stable code instead of a yauzl message). Limits (entry count, declared sizes,
+ *     compression ratio), names, file types and duplicates are checked here, before any data.
+ *  2. METADATA, WHEEL and RECORD of the single `*.dist-info/` are read (capped) and parsed;
+ *     name/version are compared with the filename.
+ *  3. ONE sequential read of the file: every byte goes into the whole-file sha256, and the
+ *     member data ranges found on the way (by local header) are inflated and hashed with the
+ *     algorithm RECORD names for them. So the archive hash and the member hashes come from the
+ *     same bytes, and the file is read from disk once. Overlapping members (a zip-bomb
+ *     technique) and local/central name disagreements are refused.
+ *  4. RECORD is cross-checked: members missing from RECORD, RECORD lines for absent files,
+ *     wrong hashes or sizes.
+ *
+ * verifyWheel() throws the first finding; inspectWheel() collects all of them (for --json).
+ */
+import { createHash, Hash } from "node:crypto";
+import { open as openFile, FileHandle } from "node:fs/promises";
+import { basename } from "node:path";
+import { once } from "node:events";
+import * as zlib from "node:zlib";
+import { promisify } from "node:util";
+import * as yauzl from "yauzl";
+import { refusal, ZwhError, ZwhErrorOptions } from "./errors";
+import { parseWheelFilename, expandTags, WheelFilename } from "./wheel-filename";
+import { CoreMetadata, parseMetadata, parseWheelInfo, WheelInfo } from "./metadata";
+import { parseRecord, RecordRow, STRONG_RECORD_ALGORITHMS } from "./record";
+import { versionsEqual } from "./pep440";
+import { normalizeName } from "./names";
+import { checkEntryName, decodeEntryName, S_IFDIR, S_IFLNK, S_IFREG, unixFileType } from "./zip-names";
+
+export interface VerifyLimits {
+  /** Most entries a wheel may have. */
+  maxEntries: number;
+  /** Most bytes all members may decompress to, together. */
+  maxTotalUncompressed: number;
+  /** Most bytes one member may decompress to. */
+  maxEntryUncompressed: number;
+  /** Highest uncompressed:compressed ratio for members larger than ratioMinSize. */
+  maxCompressionRatio: number;
+  ratioMinSize: number;
+  /** Cap for METADATA, WHEEL and RECORD, which are held in memory. */
+  maxMetadataFileSize: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<VerifyLimits> = Object.freeze({
+  maxEntries: 100_000,
+  maxTotalUncompressed: 4 * 1024 ** 3,
+  maxEntryUncompressed: 2 * 1024 ** 3,
+  maxCompressionRatio: 200,
+  ratioMinSize: 1024 ** 2,
+  maxMetadataFileSize: 64 * 1024 ** 2,
+});
+
+export interface VerifyOptions {
+  limits?: Partial<VerifyLimits>;
+  /** Name to use for the filename checks (defaults to basename(path)). */
+  filename?: string;
+  /** Also return the member list (path and size) in facts.files. */
+  listFiles?: boolean;
+}
+
+export interface WheelFacts {
+  filename: string;
+  path: string;
+  /** METADATA Name. */
+  name: string;
+  normalizedName: string;
+  /** METADATA Version. */
+  version: string;
+  /** Lowercase hex sha256 of the whole wheel file. */
+  sha256: string;
+  size: number;
+  /** Expanded tags from the filename. */
+  tags: string[];
+  /** Lowercase hex sha256 of the RECORD file bytes: binds the wheel's contents. */
+  recordSha256: string;
+  requiresPython?: string;
+  requiresDist: string[];
+  providesExtra: string[];
+  license?: string;
+  metadataVersion: string;
+  distInfo: string;
+  /** Number of file (non-directory) members. */
+  entries: number;
+  /** Sum of the members' uncompressed sizes. */
+  uncompressedSize: number;
+  files?: Array<{ path: string; size: number }>;
+}
+
+export interface WheelVerifyResult {
+  path: string;
+  ok: boolean;
+  /** Present when the wheel could be read far enough to know them (even with findings). */
+  facts?: WheelFacts;
+  findings: ZwhError[];
+}
+
+/** Verify one wheel; throws the first finding as a ZwhError (exit code 3 for refusals). */
+export async function verifyWheel(path: string, opts: VerifyOptions = {}): Promise<WheelFacts> {
+  const r = await run(path, opts, false);
+  if (r.findings.length) throw r.findings[0];
+  return r.facts!;
+}
+
+/** Verify one wheel and collect every finding instead of stopping at the first. */
+export async function inspectWheel(path: string, opts: VerifyOptions = {}): Promise<WheelVerifyResult> {
+  return run(path, opts, true);
+}
+
+/**
+ * Verify many wheels, `concurrency` at a time (default 2: inflate runs on libuv's pool while
+ * hashing runs on the main thread, so two wheels in flight keep two cores busy). Results are in
+ * input order. `collectAll: false` stops each wheel at its first finding.
+ */
+export async function verifyWheels(
+  paths: string[],
+  opts: VerifyOptions & { concurrency?: number; collectAll?: boolean } = {},
+): Promise<WheelVerifyResult[]> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency ?? 2));
+  const results: WheelVerifyResult[] = new Array(paths.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const i = next++;
+      results[i] = await run(paths[i], { limits: opts.limits, listFiles: opts.listFiles }, opts.collectAll ?? true);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------
+
+/** Thrown internally to stop processing; the findings carry the reasons. */
+class Abort extends Error {}
+
+class Findings {
+  readonly list: ZwhError[] = [];
+  constructor(private readonly collect: boolean) {}
+  /** Record a finding; in first-finding mode this stops verification. */
+  add(e: ZwhError): void {
+    this.list.push(e);
+    if (!this.collect) throw new Abort();
+  }
+  /** Record a finding after which nothing more can be checked. */
+  fatal(e: ZwhError): never {
+    this.list.push(e);
+    throw new Abort();
+  }
+}
+
+interface Member {
+  index: number;
+  name: string;
+  rawName: Buffer;
+  isDir: boolean;
+  method: number;
+  flags: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  offset: number;
+  yauzlEntry: yauzl.Entry;
+}
+
+const SMALL_INFLATE = 256 * 1024; // inflate synchronously: cheaper than a thread-pool round trip
+const ONE_SHOT_INFLATE = 8 * 1024 * 1024; // inflate in one async call up to this size
+const CHUNK = 1024 * 1024;
+const inflateRawAsync = promisify(zlib.inflateRaw) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
+
+async function run(path: string, opts: VerifyOptions, collect: boolean): Promise<WheelVerifyResult> {
+  const limits: VerifyLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const filename = opts.filename ?? basename(path);
+  const f: Findings = new Findings(collect);
+  const mk = (code: string, message: string, extra: Omit<ZwhErrorOptions, "exitCode"> = {}) =>
+    refusal(code, `${filename}: ${message}`, { subject: filename, ...extra });
+  let facts: WheelFacts | undefined;
+  let fh: FileHandle | undefined;
+  let zip: yauzl.ZipFile | undefined;
+  try {
+    // --- filename ---
+    let fn: WheelFilename | undefined;
+    try {
+      fn = parseWheelFilename(filename);
+    } catch (e) {
+      f.add(e as ZwhError);
+    }
+
+    try {
+      fh = await openFile(path, "r");
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      f.fatal(new ZwhError("ZWH-WHEEL-READ", `${filename}: cannot open ${path}: ${err.code ?? err.message}`, { subject: path, cause: e }));
+    }
+    try {
+      zip = await yauzl.fromFdPromise(fh.fd, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: true });
+    } catch (e) {
+      f.fatal(mk("ZWH-WHEEL-CORRUPT", `not a readable zip archive (${(e as Error).message})`, { cause: e }));
+    }
+    const fileSize = zip.fileSize;
+
+    // --- central directory ---
+    if (zip.entryCount > limits.maxEntries) {
+      f.fatal(mk("ZWH-WHEEL-BOMB", `${zip.entryCount} entries exceed the limit of ${limits.maxEntries}`, { details: { entries: zip.entryCount, limit: limits.maxEntries } }));
+    }
+    const members = await readCentralDirectory(zip, f, mk);
+    let declaredTotal = 0;
+    const byName = new Map<string, Member>();
+    const distInfoDirs = new Set<string>();
+    for (const m of members) {
+      const problem = m.name === undefined ? undefined : checkEntryName(m.name);
+      if (problem) f.add(mk(problem.code, `unsafe entry name ${JSON.stringify(m.name)}: ${problem.why}`, { details: { entry: m.name } }));
+      const type = unixFileType(m.yauzlEntry.externalFileAttributes);
+      if (type === S_IFLNK) {
+        f.add(mk("ZWH-WHEEL-SYMLINK", `entry ${m.name} is a symbolic link`, { details: { entry: m.name }, hint: "Wheels must not contain symlinks: pip would write the link target as a file, and other tools would follow it." }));
+      } else if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
+        f.add(mk("ZWH-WHEEL-SPECIAL-FILE", `entry ${m.name} is a special file (mode 0${type.toString(8)})`, { details: { entry: m.name } }));
+      }
+      const key = m.isDir ? m.name.slice(0, -1) : m.name;
+      if (byName.has(key)) {
+        f.add(mk("ZWH-WHEEL-DUPLICATE-ENTRY", `entry ${m.name} appears more than once`, { details: { entry: m.name }, hint: "Different zip readers pick different copies of a duplicated entry; the wheel is ambiguous." }));
+      } else byName.set(key, m);
+      if (m.flags & 0x1) f.add(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name} is encrypted`));
+      if (m.method !== 0 && m.method !== 8) f.add(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name} uses compression method ${m.method} (only stored and deflate are supported)`));
+      if (m.uncompressedSize > limits.maxEntryUncompressed) {
+        f.add(mk("ZWH-WHEEL-BOMB", `entry ${m.name} declares ${m.uncompressedSize} bytes, over the per-entry limit of ${limits.maxEntryUncompressed}`, { details: { entry: m.name } }));
+      }
+      if (m.uncompressedSize > limits.ratioMinSize && m.uncompressedSize / Math.max(1, m.compressedSize) > limits.maxCompressionRatio) {
+        f.add(
+          mk("ZWH-WHEEL-BOMB", `entry ${m.name} has compression ratio ${(m.uncompressedSize / Math.max(1, m.compressedSize)).toFixed(0)}:1, over the limit of ${limits.maxCompressionRatio}:1`, {
+            details: { entry: m.name, compressed: m.compressedSize, uncompressed: m.uncompressedSize },
+          }),
+        );
+      }
+      declaredTotal += m.uncompressedSize;
+      const top = m.name.split("/")[0];
+      if (m.name.includes("/") && top.endsWith(".dist-info")) distInfoDirs.add(top);
+    }
+    if (declaredTotal > limits.maxTotalUncompressed) {
+      f.fatal(mk("ZWH-WHEEL-BOMB", `members declare ${declaredTotal} bytes in total, over the limit of ${limits.maxTotalUncompressed}`, { details: { total: declaredTotal } }));
+    }
+    if (f.list.some((e) => e.code === "ZWH-WHEEL-CORRUPT")) throw new Abort(); // cannot stream unsupported data
+
+    // --- dist-info ---
+    if (distInfoDirs.size !== 1) {
+      f.fatal(
+        mk("ZWH-WHEEL-DIST-INFO", distInfoDirs.size === 0 ? "no *.dist-info directory" : `${distInfoDirs.size} *.dist-info directories (${[...distInfoDirs].sort().join(", ")}); exactly one is allowed`),
+      );
+    }
+    const distInfo = [...distInfoDirs][0];
+    const special = {
+      metadata: byName.get(`${distInfo}/METADATA`),
+      wheel: byName.get(`${distInfo}/WHEEL`),
+      record: byName.get(`${distInfo}/RECORD`),
+    };
+    for (const [label, m] of [["METADATA", special.metadata], ["WHEEL", special.wheel], ["RECORD", special.record]] as const) {
+      if (!m || m.isDir) f.add(mk("ZWH-WHEEL-DIST-INFO", `${distInfo}/${label} is missing`));
+    }
+    const di = /^(.+)-([^-]+)\.dist-info$/.exec(distInfo);
+    if (fn) {
+      if (!di || normalizeName(di[1]) !== fn.normalizedName || !versionsEqual(di[2], fn.version)) {
+        f.add(mk("ZWH-WHEEL-METADATA-MISMATCH", `dist-info directory ${distInfo} does not match the filename (${fn.normalizedName} ${fn.version})`));
+      }
+    }
+
+    // Read the three small files (capped) and remember their sha256 to bind them to pass 3.
+    const read = async (m: Member | undefined) => (m && !m.isDir ? readSmallMember(zip!, m, limits, f, mk) : undefined);
+    const metadataBytes = await read(special.metadata);
+    const wheelBytes = await read(special.wheel);
+    const recordBytes = await read(special.record);
+
+    let metadata: CoreMetadata | undefined;
+    if (metadataBytes) {
+      try {
+        metadata = parseMetadata(metadataBytes, `${filename}: ${distInfo}/METADATA`);
+      } catch (e) {
+        f.add(asRefusal(e));
+      }
+    }
+    if (metadata && fn) {
+      if (metadata.normalizedName !== fn.normalizedName) {
+        f.add(mk("ZWH-WHEEL-METADATA-MISMATCH", `METADATA Name "${metadata.name}" does not match the filename's "${fn.name}"`, { details: { metadata: metadata.name, filename: fn.name } }));
+      }
+      if (!versionsEqual(metadata.version, fn.version)) {
+        f.add(mk("ZWH-WHEEL-METADATA-MISMATCH", `METADATA Version "${metadata.version}" does not match the filename's "${fn.version}"`, { details: { metadata: metadata.version, filename: fn.version } }));
+      }
+    }
+    let wheelInfo: WheelInfo | undefined;
+    if (wheelBytes) {
+      try {
+        wheelInfo = parseWheelInfo(wheelBytes, `${filename}: ${distInfo}/WHEEL`);
+      } catch (e) {
+        f.add(asRefusal(e));
+      }
+    }
+    if (wheelInfo && fn && wheelInfo.tags.length) {
+      const declared = new Set(wheelInfo.tags.flatMap((t) => safeExpand(t)));
+      const named = new Set(fn.tags);
+      if (declared.size !== named.size || [...named].some((t) => !declared.has(t))) {
+        f.add(mk("ZWH-WHEEL-METADATA-MISMATCH", `WHEEL Tag lines (${[...declared].join(", ")}) do not match the filename tags (${fn.tags.join(", ")})`));
+      }
+    }
+    let record: Map<string, RecordRow> | undefined;
+    if (recordBytes) {
+      try {
+        record = new Map(parseRecord(recordBytes, `${filename}: ${distInfo}/RECORD`).map((r) => [r.path, r]));
+      } catch (e) {
+        f.add(asRefusal(e));
+      }
+    }
+
+    // --- one sequential pass: whole-file sha256 + every member against RECORD ---
+    const reader = new SequentialReader(fh, fileSize);
+    const recordPath = `${distInfo}/RECORD`;
+    const unhashedOk = new Set([recordPath, `${distInfo}/RECORD.jws`, `${distInfo}/RECORD.p7s`]);
+    const sorted = [...members].sort((a, b) => a.offset - b.offset || a.index - b.index);
+    let prevEnd = 0;
+    let actualTotal = 0;
+    const seenFiles = new Set<string>();
+    let recordSha256 = "";
+    const digestsOfSpecial = new Map<Member, string>();
+    const files: Array<{ path: string; size: number }> = [];
+    for (const m of sorted) {
+      if (m.offset < prevEnd) {
+        f.fatal(mk("ZWH-WHEEL-BOMB", `entry ${m.name} overlaps the previous entry's data (overlapping entries are a zip-bomb technique)`, { details: { entry: m.name } }));
+      }
+      if (m.offset + 30 > fileSize) f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: local header lies outside the file`));
+      const header = await reader.bytes(m.offset, 30);
+      if (header.readUInt32LE(0) !== 0x04034b50) f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: bad local header signature`));
+      const nameLen = header.readUInt16LE(26);
+      const extraLen = header.readUInt16LE(28);
+      const localMethod = header.readUInt16LE(8);
+      const localName = await reader.bytes(m.offset + 30, nameLen);
+      if (!localName.equals(m.rawName)) {
+        f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: local header names ${JSON.stringify(localName.toString("latin1"))} (readers that trust local headers would see a different file)`));
+      }
+      if (localMethod !== m.method) f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: local header compression method differs from the central directory`));
+      const dataStart = m.offset + 30 + nameLen + extraLen;
+      const dataEnd = dataStart + m.compressedSize;
+      if (dataEnd > fileSize) f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: data runs past the end of the file`));
+      prevEnd = dataEnd;
+
+      const row = record?.get(m.name);
+      const isSpecial = m === special.metadata || m === special.wheel || m === special.record;
+      // Hash with RECORD's algorithm when it is a strong one; sha256 otherwise (needed for RECORD itself).
+      const algo = row?.hash?.nodeAlgorithm ?? "sha256";
+      const hashes: Hash[] = [createHash(algo)];
+      if (isSpecial && algo !== "sha256") hashes.push(createHash("sha256"));
+      let produced: number;
+      try {
+        produced = await streamMember(reader, m, dataStart, dataEnd, hashes, limits);
+      } catch (e) {
+        if (e instanceof MemberTooLarge) {
+          f.fatal(mk("ZWH-WHEEL-BOMB", `entry ${m.name} decompresses to more than its declared ${m.uncompressedSize} bytes`, { details: { entry: m.name } }));
+        }
+        f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: ${(e as Error).message}`, { cause: e }));
+      }
+      if (produced !== m.uncompressedSize) {
+        f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: decompressed to ${produced} bytes, the directory says ${m.uncompressedSize}`));
+      }
+      actualTotal += produced;
+      if (actualTotal > limits.maxTotalUncompressed) f.fatal(mk("ZWH-WHEEL-BOMB", `members decompress to more than ${limits.maxTotalUncompressed} bytes`));
+      const digest = hashes[0].digest();
+      const sha256hex = algo === "sha256" ? digest.toString("hex") : hashes[1]?.digest("hex");
+      if (isSpecial && sha256hex) digestsOfSpecial.set(m, sha256hex);
+      if (m === special.record && sha256hex) recordSha256 = sha256hex;
+
+      if (m.isDir) {
+        if (produced !== 0) f.add(mk("ZWH-WHEEL-CORRUPT", `directory entry ${m.name} has content`));
+        continue;
+      }
+      seenFiles.add(m.name);
+      if (opts.listFiles) files.push({ path: m.name, size: produced });
+      if (!record) continue; // already reported: RECORD missing or malformed
+      if (!row) {
+        if (m.name !== recordPath) {
+          f.add(mk("ZWH-WHEEL-RECORD-MISSING-ENTRY", `entry ${m.name} is not listed in RECORD`, { details: { entry: m.name }, hint: "Every file in a wheel must be listed and hashed in RECORD; an unlisted file may have been added after the wheel was built." }));
+        }
+        continue;
+      }
+      if (m.name === recordPath) continue; // RECORD cannot hash itself
+      if (!row.hash) {
+        if (!unhashedOk.has(m.name)) f.add(mk("ZWH-WHEEL-RECORD-MISMATCH", `RECORD has no hash for ${m.name}`, { details: { entry: m.name } }));
+      } else if (!row.hash.nodeAlgorithm) {
+        f.add(mk("ZWH-WHEEL-RECORD-WEAK-HASH", `RECORD hashes ${m.name} with ${row.hash.algorithm}; sha256 or stronger is required`, { details: { entry: m.name, algorithm: row.hash.algorithm } }));
+      } else if (!row.hash.digest.equals(digest)) {
+        f.add(
+          mk("ZWH-WHEEL-RECORD-MISMATCH", `${m.name} does not match its RECORD hash`, {
+            details: { entry: m.name, expected: row.hash.text, actual: `${row.hash.algorithm}=${digest.toString("base64url")}` },
+            hint: "The file was changed after the wheel was built. Do not bundle it; obtain the wheel again from its source.",
+          }),
+        );
+      }
+      if (row.size === undefined) {
+        if (!unhashedOk.has(m.name)) f.add(mk("ZWH-WHEEL-RECORD-MISMATCH", `RECORD has no size for ${m.name}`, { details: { entry: m.name } }));
+      } else if (row.size !== produced) {
+        f.add(mk("ZWH-WHEEL-RECORD-MISMATCH", `${m.name} is ${produced} bytes, RECORD says ${row.size}`, { details: { entry: m.name, expected: row.size, actual: produced } }));
+      }
+    }
+    const whole = await reader.finish();
+
+    // The three small files were parsed from a first read; they must be the bytes just hashed.
+    for (const [m, bytes] of [[special.metadata, metadataBytes], [special.wheel, wheelBytes], [special.record, recordBytes]] as const) {
+      if (m && bytes && digestsOfSpecial.get(m) !== createHash("sha256").update(bytes).digest("hex")) {
+        f.fatal(mk("ZWH-WHEEL-CORRUPT", `${m.name} changed between reads (is the file being modified?)`));
+      }
+    }
+    if (record) {
+      for (const row of record.values()) {
+        if (seenFiles.has(row.path)) continue;
+        f.add(mk("ZWH-WHEEL-RECORD-EXTRA-ENTRY", `RECORD lists ${row.path} (line ${row.line}), which is not in the archive`, { details: { entry: row.path } }));
+      }
+    }
+
+    if (metadata && fn) {
+      facts = {
+        filename,
+        path,
+        name: metadata.name,
+        normalizedName: metadata.normalizedName,
+        version: metadata.version,
+        sha256: whole.sha256,
+        size: whole.size,
+        tags: fn.tags,
+        recordSha256,
+        requiresPython: metadata.requiresPython,
+        requiresDist: metadata.requiresDist,
+        providesExtra: metadata.providesExtra,
+        license: metadata.license,
+        metadataVersion: metadata.metadataVersion,
+        distInfo,
+        entries: seenFiles.size,
+        uncompressedSize: actualTotal,
+        ...(opts.listFiles ? { files } : {}),
+      };
+    }
+  } catch (e) {
+    if (!(e instanceof Abort)) f.list.push(asRefusal(e, filename));
+  } finally {
+    try {
+      zip?.close();
+    } catch {
+      /* already closed */
+    }
+    await fh?.close().catch(() => undefined);
+  }
+  const ok = f.list.length === 0;
+  return { path, ok, facts: facts, findings: f.list };
+}
+
+function safeExpand(t: string): string[] {
+  try {
+    return expandTags(t);
+  } catch {
+    return [t];
+  }
+}
+
+function asRefusal(e: unknown, filename?: string): ZwhError {
+  if (e instanceof ZwhError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return refusal("ZWH-WHEEL-CORRUPT", filename ? `${filename}: ${msg}` : msg, { subject: filename, cause: e });
+}
+
+type Mk = (code: string, message: string, extra?: Omit<ZwhErrorOptions, "exitCode">) => ZwhError;
+
+async function readCentralDirectory(zip: yauzl.ZipFile, f: Findings, mk: Mk): Promise<Member[]> {
+  const out: Member[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on("error", reject);
+      zip.on("end", () => resolve());
+      zip.on("entry", (e: yauzl.Entry) => {
+        const raw = e.fileNameRaw as unknown as Buffer;
+        const { name, problem } = decodeEntryName({ generalPurposeBitFlag: e.generalPurposeBitFlag, extraFields: e.extraFields, fileNameRaw: raw });
+        if (problem) {
+          try {
+            f.add(mk(problem.code, `unsafe entry name ${JSON.stringify(name)}: ${problem.why}`, { details: { entry: name } }));
+          } catch (err) {
+            return reject(err);
+          }
+        }
+        out.push({
+          index: out.length,
+          name,
+          rawName: raw,
+          isDir: name.endsWith("/"),
+          method: e.compressionMethod,
+          flags: e.generalPurposeBitFlag,
+          compressedSize: e.compressedSize,
+          uncompressedSize: e.uncompressedSize,
+          offset: e.relativeOffsetOfLocalHeader,
+          yauzlEntry: e,
+        });
+        zip.readEntry();
+      });
+      zip.readEntry();
+    });
+  } catch (e) {
+    if (e instanceof Abort) throw e;
+    f.fatal(mk("ZWH-WHEEL-CORRUPT", `bad zip central directory (${(e as Error).message})`, { cause: e }));
+  }
+  return out;
+}
+
+async function readSmallMember(zip: yauzl.ZipFile, m: Member, limits: VerifyLimits, f: Findings, mk: Mk): Promise<Buffer | undefined> {
+  if (m.uncompressedSize > limits.maxMetadataFileSize) {
+    f.add(mk("ZWH-WHEEL-BOMB", `${m.name} declares ${m.uncompressedSize} bytes, over the ${limits.maxMetadataFileSize}-byte limit for metadata files`));
+    return undefined;
+  }
+  if (m.method !== 0 && m.method !== 8) return undefined;
+  try {
+    const stream = await zip.openReadStreamPromise(m.yauzlEntry);
+    const parts: Buffer[] = [];
+    let n = 0;
+    for await (const chunk of stream) {
+      n += (chunk as Buffer).length;
+      if (n > limits.maxMetadataFileSize) {
+        stream.destroy();
+        f.fatal(mk("ZWH-WHEEL-BOMB", `${m.name} is larger than the ${limits.maxMetadataFileSize}-byte limit for metadata files`));
+      }
+      parts.push(chunk as Buffer);
+    }
+    return Buffer.concat(parts);
+  } catch (e) {
+    if (e instanceof Abort) throw e;
+    f.fatal(mk("ZWH-WHEEL-CORRUPT", `cannot read ${m.name}: ${(e as Error).message}`, { cause: e }));
+  }
+}
+
+class MemberTooLarge extends Error {}
+
+/** Inflate (or copy) one member's data range into the hashes; returns the byte count. */
+async function streamMember(reader: SequentialReader, m: Member, start: number, end: number, hashes: Hash[], limits: VerifyLimits): Promise<number> {
+  const update = (b: Buffer) => {
+    for (const h of hashes) h.update(b);
+  };
+  if (m.method === 0) {
+    let n = 0;
+    for await (const part of reader.range(start, end)) {
+      update(part);
+      n += part.length;
+    }
+    return n;
+  }
+  const cap = Math.min(m.uncompressedSize, limits.maxEntryUncompressed);
+  if (m.compressedSize <= ONE_SHOT_INFLATE && m.uncompressedSize <= ONE_SHOT_INFLATE) {
+    const parts: Buffer[] = [];
+    for await (const part of reader.range(start, end)) parts.push(part);
+    const input = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    // maxOutputLength makes zlib stop (RangeError) as soon as output exceeds the declared size.
+    const zopts: zlib.ZlibOptions = { maxOutputLength: cap + 1 };
+    let out: Buffer;
+    try {
+      out = m.compressedSize <= SMALL_INFLATE ? zlib.inflateRawSync(input, zopts) : await inflateRawAsync(input, zopts);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) throw new MemberTooLarge();
+      throw new Error(`deflate data is corrupt (${(e as Error).message})`);
+    }
+    if (out.length > cap) throw new MemberTooLarge();
+    update(out);
+    return out.length;
+  }
+  // Large member: stream through an inflater, never holding more than a few chunks.
+  const inflater = zlib.createInflateRaw();
+  let n = 0;
+  let tooLarge = false;
+  inflater.on("data", (b: Buffer) => {
+    n += b.length;
+    if (n > cap) {
+      tooLarge = true;
+      inflater.destroy(new MemberTooLarge());
+      return;
+    }
+    update(b);
+  });
+  const done = new Promise<void>((resolve, reject) => {
+    inflater.on("end", resolve);
+    inflater.on("error", reject);
+    inflater.on("close", () => (tooLarge ? reject(new MemberTooLarge()) : undefined));
+  });
+  done.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
+  try {
+    for await (const part of reader.range(start, end)) {
+      if (inflater.destroyed) break;
+      if (!inflater.write(part)) await Promise.race([once(inflater, "drain"), done]);
+    }
+    if (!inflater.destroyed) inflater.end();
+    await done;
+  } catch (e) {
+    if (tooLarge || e instanceof MemberTooLarge) throw new MemberTooLarge();
+    throw new Error(`deflate data is corrupt (${(e as Error).message})`);
+  }
+  if (tooLarge) throw new MemberTooLarge();
+  return n;
+}
+
+/**
+ * Reads a file front to back exactly once, feeding every byte to a sha256, and hands out byte
+ * ranges on the way. Ranges must be requested in increasing order; gaps are read (and hashed)
+ * but not returned. Each chunk is a fresh buffer because async inflaters may still hold
+ * earlier ones.
+ */
+class SequentialReader {
+  private chunk: Buffer = Buffer.alloc(0);
+  private chunkStart = 0;
+  private nextPos = 0;
+  private readonly hash = createHash("sha256");
+  constructor(private readonly fh: FileHandle, readonly size: number) {}
+
+  private async load(): Promise<boolean> {
+    if (this.nextPos >= this.size) return false;
+    const len = Math.min(CHUNK, this.size - this.nextPos);
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(buf, got, len - got, this.nextPos + got);
+      if (bytesRead === 0) throw new Error("file shrank while being read");
+      got += bytesRead;
+    }
+    this.hash.update(buf);
+    this.chunk = buf;
+    this.chunkStart = this.nextPos;
+    this.nextPos += len;
+    return true;
+  }
+
+  async *range(start: number, end: number): AsyncGenerator<Buffer> {
+    let pos = start;
+    while (pos < end) {
+      if (pos < this.chunkStart) throw new Error("internal: backwards read");
+      if (pos >= this.chunkStart + this.chunk.length) {
+        if (!(await this.load())) throw new Error("unexpected end of file");
+        continue;
+      }
+      const from = pos - this.chunkStart;
+      const to = Math.min(this.chunk.length, end - this.chunkStart);
+      yield this.chunk.subarray(from, to);
+      pos += to - from;
+    }
+  }
+
+  async bytes(start: number, len: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const p of this.range(start, start + len)) parts.push(p);
+    return parts.length === 1 ? Buffer.from(parts[0]) : Buffer.concat(parts);
+  }
+
+  async finish(): Promise<{ sha256: string; size: number }> {
+    while (await this.load());
+    return { sha256: this.hash.digest("hex"), size: this.nextPos };
+  }
+}
