@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUssHosts, type SimCluster } from "../sim";
+import { commandTree } from "../../src/cli/defs/tree";
+import type { GroupDef, NodeDef } from "../../src/cli/framework/types";
+import { zwh } from "../support/cli";
+
+let sim: SimCluster;
+beforeAll(async () => { sim = await startUssHosts({ hosts: 1 }); });
+afterAll(async () => { await sim?.stop(); });
+
+function targetArgs(knownHosts?: string): string[] {
+  const h = sim.hosts[0];
+  return ["--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", h.identityFile,
+    "--known-hosts", knownHosts ?? h.knownHostsFile, "--python", h.pythonPath];
+}
+
+describe("zwh target probe (built CLI against a simulated LPAR)", () => {
+  it("prints one JSON object with the z/OS facts and exits 0", () => {
+    const h = sim.hosts[0];
+    const r = zwh(["target", "probe", ...targetArgs(), "--root", `${h.root}/u`, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const j = r.json as any;
+    expect(j).toMatchObject({ formatVersion: 1, command: "target probe", ok: true });
+    expect(j.uname.sysname).toBe("OS/390");
+    expect(j.python).toMatchObject({ sysPlatform: "zos", platformSystem: "OS/390", sysconfigPlatform: "os390-29.00-8561" });
+    expect(j.compatibleTags[0]).toMatch(/^cp3\d+-cp3\d+-os390_29_00_8561$/);
+    expect(j.compatibleTags.some((t: string) => t.includes("linux"))).toBe(false);
+    expect(j.markerEnv.sys_platform).toBe("zos");
+    expect(j.tagging.works).toBe(true);
+    expect(j.target.hostKeyFingerprint).toBe(h.hostKeyFingerprint);
+  });
+
+  it("refuses a wrong pinned host key with ZWH-SSH-HOSTKEY-MISMATCH", () => {
+    const wrong = "SHA256:" + Buffer.alloc(32, 7).toString("base64").replace(/=+$/, "");
+    const r = zwh(["target", "probe", ...targetArgs(), "--host-key", wrong, "--json"]);
+    expect(r.code).toBe(3);
+    const err = (r.json as any).error;
+    expect(err.code).toBe("ZWH-SSH-HOSTKEY-MISMATCH");
+    expect(err.message).toContain(sim.hosts[0].hostKeyFingerprint);
+  });
+
+  it("refuses an unknown host key, printing the fingerprint and how to pin it", () => {
+    const r = zwh(["target", "probe", ...targetArgs("/dev/null")]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("ZWH-SSH-HOSTKEY-UNKNOWN");
+    expect(r.stderr).toContain(sim.hosts[0].hostKeyFingerprint);
+    expect(r.stderr).toContain("--host-key");
+  });
+
+  it("never accepts a password on the command line", () => {
+    const r = zwh(["target", "probe", ...targetArgs(), "--password", "secret"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("ZWH-USAGE");
+    expect(r.stderr).not.toContain("secret'");
+  });
+});
+
+describe("zwh help", () => {
+  function commands(node: NodeDef, path: string[] = []): string[][] {
+    if (node.type === "command") return [path];
+    return (node as GroupDef).children.flatMap((c) => commands(c, [...path, c.name]));
+  }
+  it("every command has a description, usage and at least one example", () => {
+    const all = commands(commandTree());
+    expect(all.length).toBeGreaterThan(3);
+    for (const p of all) {
+      const r = zwh([...p, "--help"]);
+      expect(r.code, p.join(" ")).toBe(0);
+      expect(r.stdout, p.join(" ")).toContain(`zwh ${p.join(" ")}`);
+      expect(r.stdout, p.join(" ")).toContain("EXAMPLES");
+    }
+  });
+});
