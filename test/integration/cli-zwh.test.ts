@@ -1,3 +1,6 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUssHosts, type SimCluster } from "../sim";
 import { commandTree } from "../../src/cli/defs/tree";
@@ -52,6 +55,23 @@ describe("zwh target probe (built CLI against a simulated LPAR)", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("ZWH-USAGE");
     expect(r.stderr).not.toContain("secret'");
+  });
+});
+
+describe("zwh with Zowe team-config profiles", () => {
+  it("takes the connection from an ssh profile (pinned host key) and deploy settings from a wheelhouse profile", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-home-"));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { writeZoweConfig } = require("../../profiles/generate-zowe-config.js");
+    writeZoweConfig(sim.hosts, path.join(home, "zowe.config.json"), { schema: true });
+    fs.mkdirSync(path.join(home, "settings"));
+    // Headless: no OS keyring (the CI path documented in docs/zowe-plugin.md).
+    fs.writeFileSync(path.join(home, "settings", "imperative.json"), JSON.stringify({ overrides: { CredentialManager: false } }));
+    const r = zwh(["target", "probe", "--profile", "lpar1", "--wheelhouse-profile", "prod", "--json"], { env: { ZOWE_CLI_HOME: home }, cwd: home });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const j = r.json as any;
+    expect(j.target).toMatchObject({ port: sim.hosts[0].port, hostKeyFingerprint: sim.hosts[0].hostKeyFingerprint });
+    expect(j.python.path).toBe(sim.hosts[0].pythonPath);
   });
 });
 

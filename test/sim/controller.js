@@ -672,8 +672,15 @@ function printHuman(hosts, withRunning) {
 async function cli(argv) {
   const o = parseArgs(argv);
   if (o.cmd === "start") {
-    if (o.zoweConfig) process.stderr.write("uss-sim: --zowe-config is not implemented yet; ignored\n");
     const res = await startHosts({ hosts: o.hosts, dir: o.dir, switches: o.switches });
+    if (o.zoweConfig) {
+      // A Zowe team config (ssh profile per host, pinned host keys, wheelhouse profile) for the
+      // fleet; the schema file needs lib/ built, so skip it when the build is absent.
+      const { writeZoweConfig } = require(path.join(REPO_ROOT, "profiles", "generate-zowe-config.js"));
+      const built = fs.existsSync(path.join(REPO_ROOT, "lib", "cli", "zowe", "wheelhouse-profile.js"));
+      writeZoweConfig(res.hosts, path.resolve(o.zoweConfig), { schema: built });
+      process.stderr.write(`uss-sim: wrote Zowe team config ${o.zoweConfig}\n`);
+    }
     if (o.json) console.log(JSON.stringify({ hosts: res.hosts }, null, 2));
     else {
       console.log(`uss-sim: ${res.hosts.length} host(s) running in ${res.dir}`);

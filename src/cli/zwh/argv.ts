@@ -12,6 +12,8 @@ export interface ParsedInvocation {
   args: Record<string, unknown>;
   help: boolean;
   version: boolean;
+  /** Argument keys the user actually typed (profiles may fill the others). */
+  explicit: Set<string>;
 }
 
 /** Options every zwh command understands, whatever its definition says. */
@@ -86,7 +88,7 @@ export function parseArgv(root: GroupDef, argv: readonly string[]): ParsedInvoca
       else if (argv[i] === "--json") args.json = true;
       else throw usage(`'${argv[i]}' is not valid here; choose a command`);
     }
-    return { path, node, args, help: help || !version, version };
+    return { path, node, args, help: help || !version, version, explicit: new Set(Object.keys(args)) };
   }
 
   const cmd: CommandDef = node;
@@ -144,6 +146,7 @@ export function parseArgv(root: GroupDef, argv: readonly string[]): ParsedInvoca
 
   if (args.help === true) help = true;
   delete args.help;
+  const explicit = new Set(Object.keys(args));
 
   const posDefs = cmd.positionals ?? [];
   if (!help) {
@@ -151,7 +154,7 @@ export function parseArgv(root: GroupDef, argv: readonly string[]): ParsedInvoca
       throw usage(`unexpected argument '${positionals[posDefs.length]}' for '${path.join(" ")}'`);
     }
     posDefs.forEach((p, idx) => {
-      if (idx < positionals.length) args[camelCase(p.name)] = positionals[idx];
+      if (idx < positionals.length) { args[camelCase(p.name)] = positionals[idx]; explicit.add(camelCase(p.name)); }
       else if (p.required) throw usage(`missing argument <${p.name}> for '${path.join(" ")}'`);
     });
     for (const opt of cmd.options) {
@@ -162,7 +165,7 @@ export function parseArgv(root: GroupDef, argv: readonly string[]): ParsedInvoca
       }
     }
   }
-  return { path, node: cmd, args, help, version };
+  return { path, node: cmd, args, help, version, explicit };
 }
 
 /** Options that must be present after profiles and flags are merged. */

@@ -33,7 +33,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const cmd = parsed.node as CommandDef;
   let args = parsed.args;
   try {
-    args = await applyProfiles(cmd, args, env);
+    args = await applyProfiles(cmd, args, env, parsed.explicit);
     checkRequired(cmd, args);
   } catch (e) {
     return reportFailure(e, json);

@@ -1,13 +1,24 @@
 /**
- * Zowe team-config profiles for zwh (--profile / --wheelhouse-profile). Flags always win over
- * profile values. The profile reader itself lives with the Zowe layer (src/cli/zowe).
+ * Zowe team-config profiles for zwh (--profile / --wheelhouse-profile, or the team config's
+ * defaults when one exists). Flags the user typed always win over profile values; option
+ * defaults only fill what neither gave.
  */
 import type { CommandDef } from "../framework/types";
+import { camelCase } from "./argv";
 
 export async function applyProfiles(
-  _cmd: CommandDef,
+  cmd: CommandDef,
   args: Record<string, unknown>,
-  _env: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv,
+  explicit: ReadonlySet<string>,
 ): Promise<Record<string, unknown>> {
-  return args;
+  // Loaded lazily: most zwh commands never need the Zowe profile machinery.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { applyZwhProfiles } = require("../zowe/zwh-profiles") as typeof import("../zowe/zwh-profiles");
+  const merged = await applyZwhProfiles(cmd, args, env, { explicit });
+  for (const opt of cmd.options) {
+    const key = camelCase(opt.name);
+    if (merged[key] === undefined && opt.defaultValue !== undefined) merged[key] = opt.defaultValue;
+  }
+  return merged;
 }

@@ -26,7 +26,11 @@ export function renderProbe(p: ProbeResult): string {
 }
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
-  const spec = targetSpecFromArgs(ctx.args, ctx.env, { secretsFromProfile: ctx.host === "zowe" });
+  const spec = targetSpecFromArgs(ctx.args, ctx.env, {
+    // Neither CLI has a literal --password flag (zwh refuses it; Zowe takes it from the secure
+    // profile or a prompt), so a password here came from a profile.
+    secretsFromProfile: true,
+  });
   const root = typeof ctx.args.root === "string" && ctx.args.root !== "" ? ctx.args.root : undefined;
   const session = await ctx.out.progress.step(`Connect to ${spec.user}@${spec.host}:${spec.port}`, () => connectTarget(spec, { env: ctx.env }));
   try {
