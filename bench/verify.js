@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+"use strict";
+/**
+ * Verify benchmark: `sha256sum` over a bundle's wheel files vs Wheelhouse's full
+ * loadAndVerifyBundle (signatures, subjects, streaming RECORD verification of every member,
+ * tags, closure, policy, lock) over the same files. Not a test: prints medians, the ratio
+ * (goal <= 1.25) and our peak RSS (goal <= 200 MB), and writes bench/.out/verify.json.
+ *
+ *   npm run build && node bench/verify.js [--wheels 40] [--mb 25] [--runs 3]
+ *   ZWH_LIB=<compiled lib dir> node bench/verify.js          (default ../lib)
+ *   ZWH_BENCH_WORKERS=0|1|2 overrides the worker-thread count (0 = in-process).
+ *
+ * Wheels (cached in bench/.out/wheels-<n>x<mb>/): each ~<mb> MB, members of 1-3 MiB, about half
+ * random bytes (incompressible) and half generated text (compresses ~3:1), deflated like real
+ * wheels, with a correct RECORD. Both tools run as child processes, alternating, page cache
+ * warm (one untimed sha256sum first). Peak RSS comes from /usr/bin/time -v (max resident set).
+ */
+const { spawnSync } = require("child_process");
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+
+const repo = path.resolve(__dirname, "..");
+const lib = process.env.ZWH_LIB ? path.resolve(process.env.ZWH_LIB) : path.join(repo, "lib");
+const outDir = path.join(__dirname, ".out");
+
+function arg(name, def) {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : def;
+}
+const N = arg("--wheels", 40);
+const MB = arg("--mb", 25);
+const RUNS = arg("--runs", 3);
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Deterministic pseudo-random bytes (seeded), so the cache is reproducible. */
+function prng(seed, n) {
+  const out = Buffer.allocUnsafe(n);
+  let off = 0;
+  let ctr = 0;
+  while (off < n) {
+    const h = crypto.createHash("sha512").update(`${seed}:${ctr++}`).digest();
+    off += h.copy(out, off);
+  }
+  return out;
+}
+const WORDS = "import def return class self None True False for while if else elif try except with as lambda yield from numpy array value index data result config logger".split(" ");
+function text(seed, n) {
+  const r = prng(`t${seed}`, Math.ceil(n / 4) + 16);
+  const parts = [];
+  let len = 0;
+  let i = 0;
+  while (len < n) {
+    const w = `${WORDS[r[i % r.length] % WORDS.length]}_${r[(i + 1) % r.length] % 64}${r[(i + 2) % r.length] % 7 === 0 ? "\n    " : " "}`;
+    parts.push(w);
+    len += w.length;
+    i += 3;
+  }
+  return Buffer.from(parts.join("").slice(0, n));
+}
+
+async function buildWheel(file, name, idx, targetBytes) {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const yazl = require(path.join(repo, "node_modules", "yazl"));
+  const zip = new yazl.ZipFile();
+  const dist = `${name}-1.0.dist-info`;
+  const record = [];
+  const add = (p, data) => {
+    zip.addBuffer(data, p, { mtime: new Date(Date.UTC(2020, 0, 1)), compress: true });
+    record.push(`${p},sha256=${crypto.createHash("sha256").update(data).digest("base64url")},${data.length}`);
+  };
+  add(`${name}/__init__.py`, Buffer.from("__version__ = '1.0'\n"));
+  let est = 0;
+  let m = 0;
+  while (est < targetBytes) {
+    const size = (1 + (m % 3)) * 1024 * 1024;
+    if (m % 2 === 0) {
+      add(`${name}/blob_${m}.bin`, prng(`${idx}:${m}`, size));
+      est += size;
+    } else {
+      add(`${name}/mod_${m}.py`, text(`${idx}:${m}`, size));
+      est += size / 3;
+    }
+    m++;
+  }
+  add(`${dist}/METADATA`, Buffer.from(`Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\nRequires-Python: >=3.9\n\n`));
+  add(`${dist}/WHEEL`, Buffer.from("Wheel-Version: 1.0\nGenerator: zwh-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n\n"));
+  record.push(`${dist}/RECORD,,`);
+  zip.addBuffer(Buffer.from(record.join("\n") + "\n"), `${dist}/RECORD`, { mtime: new Date(Date.UTC(2020, 0, 1)), compress: true });
+  zip.end();
+  await new Promise((resolve, reject) => {
+    const ws = fs.createWriteStream(file);
+    zip.outputStream.pipe(ws).on("finish", resolve).on("error", reject);
+  });
+}
+
+function timeChild(cmd, args, opts = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync("/usr/bin/time", ["-v", cmd, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024, ...opts });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  return { ms, maxRssKb: rss ? Number(rss[1]) : null, stdout: r.stdout };
+}
+
+async function main() {
+  for (const f of ["bundle/index.js", "bundle/wheel-worker.js"]) {
+    if (!fs.existsSync(path.join(lib, f))) {
+      console.error(`bench/verify: ${path.join(lib, f)} not found; run 'npm run build' first (or set ZWH_LIB).`);
+      process.exit(1);
+    }
+  }
+  const B = require(path.join(lib, "bundle", "index.js"));
+  const S = require(path.join(lib, "bundle", "signing", "index.js"));
+  const wheelDir = path.join(outDir, `wheels-${N}x${MB}`);
+  fs.mkdirSync(wheelDir, { recursive: true });
+  const t0 = Date.now();
+  for (let i = 0; i < N; i++) {
+    const name = `benchpkg${String(i).padStart(3, "0")}`;
+    const file = path.join(wheelDir, `${name}-1.0-py3-none-any.whl`);
+    if (!fs.existsSync(file)) {
+      await buildWheel(file + ".tmp", name, i, MB * 1024 * 1024);
+      fs.renameSync(file + ".tmp", file);
+    }
+  }
+  const wheelFiles = fs.readdirSync(wheelDir).filter((f) => f.endsWith(".whl")).sort();
+  const total = wheelFiles.reduce((a, f) => a + fs.statSync(path.join(wheelDir, f)).size, 0);
+  console.log(`wheels: ${wheelFiles.length} files, ${(total / 1024 ** 3).toFixed(2)} GiB (${((Date.now() - t0) / 1000).toFixed(0)} s to generate or reuse)`);
+
+  // Bundle + trust (rebuilt each run: cheap compared to the wheels).
+  const work = path.join(outDir, "verify-work");
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const pair = S.generateSigningKeyPair("ed25519");
+  let doc = S.createTrust({ threshold: 1, channels: ["stable"] });
+  doc = S.addTrustKey(doc, { publicKey: S.publicKeyPem(pair.publicKey), name: "bench" }).doc;
+  fs.writeFileSync(path.join(work, "trust.json"), S.serializeTrust(doc));
+  const tc = Date.now();
+  const created = await B.createBundle({
+    wheelDir, outDir: path.join(work, "bundle"), bundleId: "bench", channel: "stable", sequence: 1,
+    target: B.zosTarget("3.12", "os390-29.00-8561"), signKeys: [pair.privateKey],
+  });
+  console.log(`bundle created and signed in ${((Date.now() - tc) / 1000).toFixed(1)} s: ${created.dir}`);
+  const bundleWheels = wheelFiles.map((f) => path.join(created.dir, "wheels", f));
+
+  const verifyScript = `
+    const B = require(${JSON.stringify(path.join(lib, "bundle", "index.js"))});
+    const S = require(${JSON.stringify(path.join(lib, "bundle", "signing", "index.js"))});
+    const workers = process.env.ZWH_BENCH_WORKERS;
+    const t0 = process.hrtime.bigint();
+    B.loadAndVerifyBundle(process.argv[1], { trust: S.loadTrust(process.argv[2]), pool: workers === undefined ? undefined : { workers: Number(workers) } })
+      .then((v) => {
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        console.log(JSON.stringify({ ms, wheels: v.wheels.length, maxRssKb: process.resourceUsage().maxRSS }));
+      })
+      .catch((e) => { console.error(e.code, e.message); process.exit(3); });`;
+
+  timeChild("sha256sum", bundleWheels); // warm the page cache
+  const sha = [];
+  const ours = [];
+  for (let r = 0; r < RUNS; r++) {
+    sha.push(timeChild("sha256sum", bundleWheels));
+    const o = timeChild(process.execPath, ["-e", verifyScript, created.dir, path.join(work, "trust.json")], { env: process.env });
+    o.inner = JSON.parse(o.stdout.trim().split("\n").pop());
+    ours.push(o);
+    console.log(`run ${r + 1}: sha256sum ${(sha[r].ms / 1000).toFixed(2)} s | zwh verify ${(o.ms / 1000).toFixed(2)} s (in-process ${(o.inner.ms / 1000).toFixed(2)} s), peak RSS ${(o.maxRssKb / 1024).toFixed(0)} MB`);
+  }
+  const shaMs = median(sha.map((x) => x.ms));
+  const ourMs = median(ours.map((x) => x.ms));
+  const ratio = ourMs / shaMs;
+  const peakRssMb = Math.max(...ours.map((x) => x.maxRssKb)) / 1024;
+  const result = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: require("os").cpus().length,
+    wheels: wheelFiles.length,
+    totalBytes: total,
+    runs: RUNS,
+    workers: process.env.ZWH_BENCH_WORKERS ?? "default",
+    sha256sumMs: sha.map((x) => Math.round(x.ms)),
+    verifyMs: ours.map((x) => Math.round(x.ms)),
+    verifyInProcessMs: ours.map((x) => Math.round(x.inner.ms)),
+    medianSha256sumMs: Math.round(shaMs),
+    medianVerifyMs: Math.round(ourMs),
+    ratio: Number(ratio.toFixed(3)),
+    ratioGoal: 1.25,
+    peakRssMb: Number(peakRssMb.toFixed(1)),
+    peakRssGoalMb: 200,
+    throughputMBps: Number((total / 1024 ** 2 / (ourMs / 1000)).toFixed(0)),
+    goalsMet: ratio <= 1.25 && peakRssMb <= 200,
+  };
+  fs.writeFileSync(path.join(outDir, "verify.json"), JSON.stringify(result, null, 2) + "\n");
+  console.log(`median: sha256sum ${(shaMs / 1000).toFixed(2)} s, zwh verify ${(ourMs / 1000).toFixed(2)} s -> ratio ${ratio.toFixed(2)}x (goal <= 1.25), peak RSS ${peakRssMb.toFixed(0)} MB (goal <= 200)`);
+  console.log(`wrote ${path.join(outDir, "verify.json")}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

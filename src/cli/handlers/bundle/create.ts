@@ -1,0 +1,71 @@
+/** zwh bundle create: verify a wheel directory and write a new (optionally signed) bundle. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ZwhError } from "../../../core/errors";
+import { createBundle, parseRequirementsText } from "../../../bundle/create";
+import { loadTargetEnv, zosTarget } from "../../../bundle/target";
+import { BUNDLE } from "../../../bundle/codes";
+import type { CommandContext, CommandResult, HandlerModule } from "../../framework/types";
+import { listArg, loadKeys, readText, strArg } from "./common";
+
+export async function run(ctx: CommandContext): Promise<CommandResult> {
+  const wheelDir = strArg(ctx, "wheelDir", "WHEEL_DIR", true)!;
+  const out = strArg(ctx, "out", "--out", true)!;
+  const id = strArg(ctx, "id", "--id", true)!;
+  const channel = strArg(ctx, "channel", "--channel", true)!;
+  const seqRaw = ctx.args.sequence;
+  const sequence = typeof seqRaw === "number" ? seqRaw : Number(seqRaw);
+  if (seqRaw === undefined || !Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new ZwhError(BUNDLE.USAGE, "--sequence N (a non-negative integer, higher than the channel's last bundle) is required");
+  }
+  const targetEnv = strArg(ctx, "targetEnv", "--target-env");
+  const python = strArg(ctx, "python", "--python");
+  const platform = strArg(ctx, "platform", "--platform");
+  let target;
+  if (targetEnv) {
+    if (python || platform) throw new ZwhError(BUNDLE.USAGE, "use either --target-env or --python/--platform, not both");
+    target = loadTargetEnv(targetEnv);
+  } else {
+    if (!python || !platform) {
+      throw new ZwhError(BUNDLE.USAGE, "the target is required: --target-env PROBE.json, or --python X.Y --platform os390-<release>-<machine>", {
+        hint: "Capture PROBE.json with 'zwh target probe --json > probe.json' on a machine that can reach the target.",
+      });
+    }
+    target = zosTarget(python, platform);
+  }
+  const reqFile = strArg(ctx, "requirements", "--requirements");
+  const requirements = reqFile ? parseRequirementsText(readText(reqFile, "requirements file"), reqFile) : [];
+  const denyFile = strArg(ctx, "deny", "--deny");
+  const denyList = denyFile ? { text: fs.readFileSync(denyFile), source: path.basename(denyFile) } : undefined;
+  const keyFiles = listArg(ctx.args.signKey);
+  const keys = loadKeys(ctx, keyFiles);
+  const expires = strArg(ctx, "expires", "--expires");
+  const r = await ctx.out.progress.step(`Verify ${wheelDir} and write bundle ${out}`, () =>
+    createBundle({ wheelDir, outDir: out, bundleId: id, channel, sequence, expires, target, requirements, denyList, signKeys: keys }),
+  );
+  const p = r.statement.predicate;
+  for (const w of r.warnings) ctx.out.warn(`warning: ${w}`);
+  const data = {
+    dir: r.dir,
+    bundleId: p.bundleId,
+    channel: p.channel,
+    sequence: p.sequence,
+    expires: p.expires,
+    statementDigest: r.statementDigest,
+    signedBy: r.signedBy,
+    target: { pythonVersion: p.target.pythonVersion, platform: p.target.platform },
+    wheels: p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size })),
+    warnings: r.warnings,
+  };
+  const text = [
+    `Created bundle ${p.bundleId} (channel ${p.channel}, sequence ${p.sequence}) in ${r.dir}`,
+    `  ${p.wheels.length} wheel(s) for CPython ${p.target.pythonVersion} on ${p.target.platform}; expires ${p.expires}`,
+    `  statement ${r.statementDigest}`,
+    r.signedBy.length ? `  signed by ${r.signedBy.join(", ")}` : "  UNSIGNED: sign it with 'zwh bundle sign DIR --key KEY' before it can be verified",
+    ...r.warnings.map((w) => `  warning: ${w}`),
+  ].join("\n");
+  return { exitCode: 0, data, text };
+}
+
+const handler: HandlerModule = { run };
+export default handler;
