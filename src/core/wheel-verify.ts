@@ -444,11 +444,9 @@ async function run(path: string, opts: VerifyOptions, collect: boolean): Promise
   } catch (e) {
     if (!(e instanceof Abort)) f.list.push(asRefusal(e, filename));
   } finally {
-    try {
-      zip?.close();
-    } catch {
-      /* already closed */
-    }
+    // The FileHandle owns the descriptor. yauzl's zip.close() would close the same fd number
+    // through its slicer, and a second close could hit a descriptor another wheel has reopened
+    // meanwhile (seen with two wheels in flight per worker). All reads are awaited by now.
     await fh?.close().catch(() => undefined);
   }
   const ok = f.list.length === 0;
