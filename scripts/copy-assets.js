@@ -14,3 +14,4 @@ function copyDir(rel, exts) {
   }
 }
 copyDir("remote/helpers", [".py"]);
+copyDir("deploy/helpers", [".py"]);

@@ -1,12 +1,105 @@
 /** Deployment commands: deploy, rollback, status and the lock group. */
-import type { CommandDef, GroupDef } from "../framework/types";
+import type { CommandDef, GroupDef, OptionDef } from "../framework/types";
+import { jsonOption, rootOption, targetOptions } from "./options";
 
-export const deployCommands: CommandDef[] = [];
+const root: OptionDef = { ...rootOption, required: true };
+
+export const deployCommand: CommandDef = {
+  type: "command",
+  name: "deploy",
+  summary: "Deploy a signed bundle to one z/OS host: push, verify on target, install offline, activate atomically",
+  description:
+    "Observe the target (release links, wheel store, lock, interpreter facts), verify the bundle locally against the " +
+    "target's environment, and plan: nothing to do (the bundle's release is current), re-activate an intact existing " +
+    "release, or install. Installing uploads only the wheels the host's content-addressed store lacks (pre-tagged binary, " +
+    "re-hashed on the target before they get their final names), checks the bundle signature on the target against the " +
+    "trust anchors installed with 'target trust', builds releases/<id> with a fresh venv and hardened offline pip " +
+    "(--no-index --require-hashes --only-binary=:all: --isolated), verifies the installed set and every installed file " +
+    "against its RECORD, runs the optional smoke import, then swaps the 'current' symlink atomically and prunes old " +
+    "releases. Everything after the plan runs under the root's deployment lock. Any failure before activation leaves " +
+    "'current' untouched; re-running converges. The run is recorded in the local inventory and in DIR/.wheelhouse/audit.log.",
+  positionals: [{ name: "bundle", description: "Bundle directory (manifest.intoto.json, manifest.dsse.json, requirements.lock.txt, wheels/).", required: true }],
+  options: [
+    ...targetOptions,
+    root,
+    { name: "trust", type: "string", description: "Local trust file the bundle is verified against before anything is sent (default ~/.zwh/trust.json or $ZWH_TRUST)." },
+    { name: "keep", type: "number", defaultValue: 5, description: "Releases to keep on the target (current and previous are never pruned)." },
+    { name: "smoke", type: "string", description: "Python code run with the new release's interpreter before activation, e.g. 'import mypkg'." },
+    { name: "dry-run", type: "boolean", defaultValue: false, description: "Print the plan (steps and why) and change nothing (only Wheelhouse's helper scripts may be installed under DIR/.wheelhouse)." },
+    jsonOption,
+  ],
+  examples: [
+    { description: "Deploy a bundle to an LPAR", args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --identity ~/.ssh/id_ed25519 --root /u/apps/wheelhouse" },
+    { description: "Show what would happen, as JSON", args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --root /u/apps/wheelhouse --dry-run --json" },
+    { description: "Deploy with a smoke test and keep 3 releases", args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --root /u/apps/wheelhouse --smoke 'import app' --keep 3" },
+  ],
+  handler: "deploy",
+  connects: true,
+};
+
+export const rollbackCommand: CommandDef = {
+  type: "command",
+  name: "rollback",
+  summary: "Switch a host back to its previous (or a named) release, after checking it is intact",
+  description:
+    "Under the deployment lock, checks that the target release's venv is runnable and that every installed file still " +
+    "matches its RECORD, then swaps 'current' atomically (the release it replaces becomes 'previous'). Nothing is " +
+    "uploaded or installed. Recorded in the inventory and the target's audit log.",
+  options: [...targetOptions, root, { name: "to", type: "string", description: "Release id to switch to (default: the release 'previous' points at)." }, jsonOption],
+  examples: [
+    { description: "Roll back to the previous release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" },
+    { description: "Switch to a named release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --to app-3f2a9c1b7d4e" },
+  ],
+  handler: "rollback",
+  connects: true,
+};
+
+export const statusCommand: CommandDef = {
+  type: "command",
+  name: "status",
+  summary: "Show a host's current and previous releases, what is installed, and the lock",
+  description:
+    "Reads the install root on the target (links, releases and their receipts, the lock, the trust anchors) and adds " +
+    "what the local inventory recorded for this host and root (last run). Changes nothing on the target except " +
+    "installing Wheelhouse's helper scripts when missing.",
+  options: [...targetOptions, root, jsonOption],
+  examples: [{ description: "Status of one root", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" }],
+  handler: "status",
+  connects: true,
+};
+
+export const deployCommands: CommandDef[] = [deployCommand, rollbackCommand, statusCommand];
 
 export const lockGroup: GroupDef = {
   type: "group",
   name: "lock",
   summary: "Inspect or break the deployment lock on a target",
   description: "Each install root on a target has one deployment lock (an atomic mkdir). These commands show who holds it, or remove a stale one.",
-  children: [],
+  children: [
+    {
+      type: "command",
+      name: "status",
+      summary: "Show who holds the deployment lock of an install root",
+      description: "Prints the lock owner (user, controller host and pid, run id, bundle, since when, expiry) and whether it is stale.",
+      options: [...targetOptions, root, jsonOption],
+      examples: [{ description: "Who is deploying?", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" }],
+      handler: "lock/status",
+      connects: true,
+    },
+    {
+      type: "command",
+      name: "break",
+      summary: "Remove a deployment lock (after making sure its owner is gone)",
+      description:
+        "Removes the lock and prints whose lock it was. The break is written to the target's audit log and the local " +
+        "inventory. With --lock-id, only that lock is removed (refused if the lock changed meanwhile).",
+      options: [...targetOptions, root, { name: "lock-id", type: "string", description: "Only break the lock with this id (as shown by 'lock status')." }, jsonOption],
+      examples: [
+        { description: "Break a stale lock", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" },
+        { description: "Break exactly the lock you inspected", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --lock-id 7d0c4b8e-1f7a-4a5e-9a55-0a1c2b3d4e5f" },
+      ],
+      handler: "lock/break",
+      connects: true,
+    },
+  ],
 };

@@ -32,10 +32,33 @@ export const targetProbeCommand: CommandDef = {
   connects: true,
 };
 
+export const targetTrustCommand: CommandDef = {
+  type: "command",
+  name: "trust",
+  summary: "Install the trust anchors a target uses to check bundle signatures itself",
+  description:
+    "An explicit administrator step: validates the trust file locally, then installs it as DIR/.wheelhouse/trust.json on " +
+    "the target (tagged ISO8859-1 text, read-only, replaced atomically). 'deploy' makes the target verify every bundle " +
+    "signature against this file with a standard-library verifier, and refuses when it is missing. Installing a trust " +
+    "file with a lower version than the installed one is refused unless --force. Recorded in the target's audit log.",
+  options: [
+    ...targetOptions,
+    { ...rootOption, required: true },
+    { name: "trust", type: "string", required: true, description: "Trust file to install (see 'zwh trust init' / 'trust add-key')." },
+    { name: "force", type: "boolean", defaultValue: false, description: "Allow replacing a trust file with a higher version." },
+    jsonOption,
+  ],
+  examples: [
+    { description: "Install the release keys on an LPAR", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --trust ./trust.json" },
+  ],
+  handler: "target/trust",
+  connects: true,
+};
+
 export const targetGroup: GroupDef = {
   type: "group",
   name: "target",
   summary: "Inspect and prepare z/OS target hosts",
   description: "Commands that connect to a z/OS UNIX host over SSH to read its facts or prepare it for deployments.",
-  children: [targetProbeCommand],
+  children: [targetProbeCommand, targetTrustCommand],
 };

@@ -1,0 +1,29 @@
+/** `deploy BUNDLE`: observe → plan → apply → record (src/deploy/engine.ts). */
+import { defaultTrustPath } from "../../bundle/signing/trust";
+import { commonOptions, openInventory } from "../../deploy/cli-common";
+import { deploy } from "../../deploy/engine";
+import { renderDeploy } from "../../deploy/render";
+import type { CommandContext, CommandResult, Handler } from "../framework/types";
+
+const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
+  const store = openInventory(ctx);
+  try {
+    const o = commonOptions(ctx, store);
+    const trust = typeof ctx.args.trust === "string" && ctx.args.trust !== "" ? ctx.args.trust : defaultTrustPath(ctx.env);
+    const r = await deploy({
+      ...o,
+      bundleDir: String(ctx.args.bundle ?? ""),
+      trustPath: trust,
+      keep: ctx.args.keep === undefined ? undefined : Number(ctx.args.keep),
+      smoke: typeof ctx.args.smoke === "string" && ctx.args.smoke !== "" ? ctx.args.smoke : undefined,
+      dryRun: ctx.args.dryRun === true,
+    });
+    if (ctx.json) for (const w of r.warnings) ctx.out.warn(w);
+    const blocked = r.dryRun && r.plan.blockers.length > 0;
+    return { exitCode: blocked ? 3 : 0, data: r as unknown as Record<string, unknown>, text: renderDeploy(r) };
+  } finally {
+    store.close();
+  }
+};
+
+export default { run };

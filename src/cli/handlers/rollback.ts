@@ -1,0 +1,18 @@
+/** `rollback`: back to previous (or --to) after checking the release is intact. */
+import { commonOptions, openInventory } from "../../deploy/cli-common";
+import { rollback } from "../../deploy/ops";
+import { renderRollback } from "../../deploy/render";
+import type { CommandContext, CommandResult, Handler } from "../framework/types";
+
+const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
+  const store = openInventory(ctx);
+  try {
+    const to = typeof ctx.args.to === "string" && ctx.args.to !== "" ? ctx.args.to : undefined;
+    const r = await rollback({ ...commonOptions(ctx, store), to });
+    return { exitCode: 0, data: r as unknown as Record<string, unknown>, text: renderRollback(r) };
+  } finally {
+    store.close();
+  }
+};
+
+export default { run };

@@ -1,0 +1,17 @@
+/** `target trust`: install the trust anchors the target checks bundle signatures against. */
+import { installTargetTrust } from "../../../deploy/trust";
+import { targetSpecFromArgs } from "../../../remote/target-args";
+import type { CommandContext, CommandResult, Handler } from "../../framework/types";
+
+const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
+  const spec = targetSpecFromArgs(ctx.args, ctx.env, { secretsFromProfile: ctx.host === "zowe" });
+  const r = await installTargetTrust({
+    spec, root: String(ctx.args.root ?? ""), trustPath: String(ctx.args.trust ?? ""), progress: ctx.out.progress, env: ctx.env, force: ctx.args.force === true,
+  });
+  const text = `${r.host} ${r.root}: trust anchors ${r.changed ? "installed" : "already installed (unchanged)"} at ${r.path}\n` +
+    `  version ${r.version}, threshold ${r.threshold}, channels ${r.channels.join(", ")}\n` +
+    r.keys.map((k) => `  key ${k.name} ${k.type} ${k.keyid}`).join("\n");
+  return { exitCode: 0, data: r as unknown as Record<string, unknown>, text };
+};
+
+export default { run };

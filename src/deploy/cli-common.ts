@@ -1,0 +1,23 @@
+/** Shared by the deploy/rollback/status/lock handlers: target spec, root, inventory. */
+import { openStore, defaultStorePath } from "../inventory";
+import type { InventoryStore } from "../inventory/types";
+import { targetSpecFromArgs } from "../remote/target-args";
+import type { CommonOptions } from "./engine";
+import type { CommandContext } from "../cli/framework/types";
+
+export function commonOptions(ctx: CommandContext, store?: InventoryStore): CommonOptions {
+  const spec = targetSpecFromArgs(ctx.args, ctx.env, { secretsFromProfile: ctx.host === "zowe" });
+  return {
+    spec,
+    root: String(ctx.args.root ?? ""),
+    progress: ctx.out.progress,
+    warn: (m) => ctx.out.warn(m),
+    store,
+    env: ctx.env,
+    argv: process.argv.slice(2),
+  };
+}
+
+export function openInventory(ctx: CommandContext): InventoryStore {
+  return openStore(defaultStorePath(ctx.env));
+}

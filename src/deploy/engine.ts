@@ -1,0 +1,681 @@
+/**
+ * Deploy one bundle to one install root on one LPAR: observe → plan → apply → record.
+ * One SSH connection for everything. See docs/deploy.md for the result shape.
+ */
+import { createHash, randomUUID } from "crypto";
+import { existsSync, readFileSync } from "fs";
+import { hostname, userInfo } from "os";
+import { join } from "path";
+import { acceptBundleSequence, loadAndVerifyBundle, type VerifiedBundle } from "../bundle/verify";
+import { targetFromProbe } from "../bundle/target";
+import { loadTrust } from "../bundle/signing/trust";
+import { describeOwner, planDeploy, type DeployPlan, type PlanWheel } from "../core/plan";
+import { ZwhError, refusal, toZwhError } from "../core/errors";
+import type { Progress } from "../cli/framework/types";
+import type { InventoryStore } from "../inventory/types";
+import { connectTarget, type RemoteSession } from "../remote/connection";
+import type { TargetSpec } from "../remote/target";
+import { formatTag, isBinaryTag, isTextTag, parseTagOutput } from "../remote/tags";
+import { DEFAULT_PYTHON } from "../remote/target";
+import { checkRoot, layoutFor, releaseDir, releaseIdFor, storePath, type RootLayout } from "./layout";
+import { observeTarget, targetFacts, type Observation } from "./observe";
+import { TargetOps } from "./target-ops";
+import { verifyInstalled, type InstalledCheck } from "./verify-install";
+
+export const DEPLOY_FORMAT_VERSION = 1;
+export const DEFAULT_KEEP = 5;
+export const DEFAULT_LOCK_TTL_S = 900;
+/** Names pip's venv bootstrap may add besides the manifest (python -m venv runs ensurepip). */
+export const BOOTSTRAP_PACKAGES = ["pip", "setuptools", "wheel"];
+
+export type DeployStepId = "connect" | "observe" | "verify-bundle" | "plan" | "lock" | "upload" | "stage" | "verify-target" | "install" | "verify-install" | "activate" | "prune" | "record";
+
+export interface DeployHooks {
+  /** Test seam: called right before a step runs (fault injection, tampering). */
+  beforeStep?: (step: DeployStepId, info: { layout: RootLayout; releaseId?: string }) => Promise<void> | void;
+}
+
+export interface CommonOptions {
+  spec: TargetSpec;
+  root: string;
+  progress: Progress;
+  warn: (m: string) => void;
+  store?: InventoryStore;
+  env?: NodeJS.ProcessEnv;
+  argv?: string[];
+}
+
+export interface DeployOptions extends CommonOptions {
+  bundleDir: string;
+  trustPath: string;
+  keep?: number;
+  smoke?: string;
+  dryRun?: boolean;
+  lockTtlSeconds?: number;
+  heartbeatMs?: number;
+  hooks?: DeployHooks;
+  now?: Date;
+}
+
+export interface StepTiming {
+  step: DeployStepId;
+  ms: number;
+  bytes?: number;
+}
+
+export interface DeployResult {
+  formatVersion: number;
+  runId: string;
+  host: string;
+  root: string;
+  bundle: { id: string; channel: string; sequence: number; statementDigest: string; wheels: number; signers: Array<{ keyid: string; name: string }> };
+  releaseId: string;
+  action: DeployPlan["action"];
+  changed: boolean;
+  dryRun: boolean;
+  plan: DeployPlan;
+  current: string | null;
+  previous: string | null;
+  upload: { files: number; bytes: number; helperFiles: number; skipped: number };
+  installed: Array<{ name: string; version: string; sha256?: string }>;
+  bootstrap: Array<{ name: string; version: string }>;
+  pruned: string[];
+  steps: StepTiming[];
+  durationMs: number;
+  warnings: string[];
+  targetFactsCached: boolean;
+}
+
+export function hostLabel(spec: TargetSpec): string {
+  return spec.port === 22 ? spec.host : `${spec.host}:${spec.port}`;
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function cliVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require(join(__dirname, "..", "..", "package.json")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+class Timer {
+  readonly steps: StepTiming[] = [];
+  constructor(private readonly progress: Progress) {}
+  async step<T>(id: DeployStepId, title: string, fn: (update: (m: string) => void) => Promise<T>, bytes?: () => number): Promise<T> {
+    const t0 = Date.now();
+    const r = await this.progress.step(title, (s) => fn((m) => s.update(m)));
+    const t: StepTiming = { step: id, ms: Date.now() - t0 };
+    if (bytes) t.bytes = bytes();
+    this.steps.push(t);
+    return r;
+  }
+}
+
+/** Wrap an error with the step it happened in (kept in details.step). */
+function inStep(step: DeployStepId, e: unknown): ZwhError {
+  const z = toZwhError(e);
+  if (z.details?.step) return z;
+  return new ZwhError(z.code, z.message, {
+    subject: z.subject, hint: z.hint, exitCode: z.exitCode, transient: z.transient, cause: z,
+    details: { ...(z.details ?? {}), step },
+  });
+}
+
+export async function openSession(spec: TargetSpec, env?: NodeJS.ProcessEnv): Promise<RemoteSession> {
+  return connectTarget(spec, { env: env ?? process.env });
+}
+
+interface LockHandle {
+  lockId: string;
+  owner: Record<string, unknown>;
+}
+
+export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number): Promise<LockHandle> {
+  await ops.session.mkdirp(ops.layout.wh, 0o755);
+  const r = await ops.helper("zwh_target.py", ["lock", "acquire", "--root", ops.layout.root, "--owner-json", JSON.stringify(owner), "--ttl", String(ttl)], { label: "lock acquire" });
+  if (r.code === 3) {
+    const o = (r.json.owner ?? {}) as Record<string, unknown>;
+    throw refusal("ZWH-LOCK-HELD", `${ops.host} ${ops.layout.root} is locked${r.json.stale ? " (stale)" : ""} by ${describeOwner(o)}`, {
+      subject: ops.layout.root,
+      details: { owner: o, stale: r.json.stale === true, incomplete: r.json.incomplete === true },
+      hint: r.json.stale
+        ? "The lock is stale (past its expiry). Make sure that run is gone, then remove it with 'zwh lock break' (same target options and --root)."
+        : "Another deployment is running. Wait for it, or see 'zwh lock status'.",
+    });
+  }
+  return { lockId: String(r.json.lock_id), owner: r.json.owner as Record<string, unknown> };
+}
+
+function auditArgv(ops: TargetOps, entry: Record<string, unknown>): string[] {
+  return [ops.python, ops.helpers["zwh_target.py"].remotePath, "audit-append", "--root", ops.layout.root, "--json", JSON.stringify(entry)];
+}
+
+function unlockArgv(ops: TargetOps, lockId: string): string[] {
+  return [ops.python, ops.helpers["zwh_target.py"].remotePath, "lock", "release", "--root", ops.layout.root, "--lock-id", lockId];
+}
+
+/**
+ * After a failure: append the audit line and release the lock, on the same session if it is
+ * alive, else on a fresh connection. Returns whether the lock was released.
+ */
+async function cleanupAfterFailure(ops: TargetOps, spec: TargetSpec, env: NodeJS.ProcessEnv | undefined, lock: LockHandle | undefined, entry: Record<string, unknown>): Promise<boolean> {
+  const run = async (o: TargetOps): Promise<boolean> => {
+    const cmds = [auditArgv(o, entry)];
+    if (lock) cmds.push(unlockArgv(o, lock.lockId));
+    const res = await o.batch(cmds, { label: "audit+unlock", timeoutMs: 60_000 });
+    return !lock || res[1].code === 0;
+  };
+  try {
+    if (!ops.session.closed) return await run(ops);
+  } catch {
+    /* fall through to a fresh connection */
+  }
+  let s: RemoteSession | undefined;
+  try {
+    s = await connectTarget({ ...spec, handshakeTimeoutMs: Math.min(spec.handshakeTimeoutMs ?? 10_000, 10_000) }, { env: env ?? process.env });
+    return await run(new TargetOps(s, ops.layout, ops.python));
+  } catch {
+    return false;
+  } finally {
+    await s?.close().catch(() => undefined);
+  }
+}
+
+function wheelsOf(v: VerifiedBundle): PlanWheel[] {
+  return v.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size }));
+}
+
+/** Unverified read of the statement's wheel list, only to ask the target's store early. */
+function peekWheels(bundleDir: string): PlanWheel[] {
+  try {
+    const st = JSON.parse(readFileSync(join(bundleDir, "manifest.intoto.json"), "utf8")) as { predicate?: { wheels?: PlanWheel[] } };
+    return (st.predicate?.wheels ?? []).filter((w) => typeof w.sha256 === "string" && /^[0-9a-f]{64}$/.test(w.sha256) && typeof w.filename === "string" && !w.filename.includes("/") && Number.isInteger(w.size));
+  } catch {
+    return [];
+  }
+}
+
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const t0 = Date.now();
+  const root = checkRoot(o.root);
+  const layout = layoutFor(root);
+  const python = o.spec.pythonPath ?? DEFAULT_PYTHON;
+  const keep = o.keep ?? DEFAULT_KEEP;
+  if (!Number.isInteger(keep) || keep < 1) throw new ZwhError("ZWH-ARGS-INVALID", `--keep must be an integer >= 1 (got ${String(o.keep)})`, { subject: "keep" });
+  const host = hostLabel(o.spec);
+  const warnings: string[] = [];
+  const timer = new Timer(o.progress);
+  const store = o.store;
+  const runId = store ? await store.startRun("deploy", { actorLocal: localUser(), controllerHost: hostname(), cliVersion: cliVersion(), argv: o.argv }) : randomUUID();
+  const trust = loadTrust(o.trustPath);
+  let step: DeployStepId = "connect";
+  let session: RemoteSession | undefined;
+  let ops: TargetOps | undefined;
+  let lock: LockHandle | undefined;
+  let verified: VerifiedBundle | undefined;
+  let releaseId: string | undefined;
+  let plan: DeployPlan | undefined;
+  let staged = false;
+  const hook = async (s: DeployStepId) => o.hooks?.beforeStep?.(s, { layout, releaseId });
+  try {
+    session = await timer.step("connect", `Connect to ${o.spec.user}@${host}`, () => openSession(o.spec, o.env));
+    ops = new TargetOps(session, layout, python);
+    const tops = ops;
+    step = "observe";
+    const peek = peekWheels(o.bundleDir);
+    const obs: Observation = await timer.step("observe", "Observe the target", async (u) => {
+      const ob = await observeTarget(tops, peek);
+      u(`current ${ob.state.current ?? "none"}, ${ob.raw.store.present.length}/${peek.length} wheels in the store, lock ${ob.state.lock.held ? "HELD" : "free"}`);
+      return ob;
+    });
+    const facts = await targetFacts(ops, obs);
+    step = "verify-bundle";
+    verified = await timer.step("verify-bundle", "Verify the bundle locally against the target", async (u) => {
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: store, now: o.now });
+      u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}`);
+      return v;
+    });
+    for (const f of verified.findings) warnings.push(`${f.code}: ${f.message}`);
+    const vb = verified;
+    releaseId = releaseIdFor(vb.predicate.bundleId, vb.statementDigest);
+    step = "plan";
+    const wheels = wheelsOf(vb);
+    // The early store query used the unverified list; re-ask only if the verified list differs.
+    let state = obs.state;
+    const peekSet = new Set(peek.map((w) => `${w.sha256}:${w.size}:${w.filename}`));
+    if (wheels.some((w) => !peekSet.has(`${w.sha256}:${w.size}:${w.filename}`))) state = (await observeTarget(tops, wheels)).state;
+    plan = planDeploy(
+      { bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, releaseId, wheels },
+      state,
+      { keep, smoke: o.smoke },
+    );
+    const p = plan;
+    const base = (): DeployResult => ({
+      formatVersion: DEPLOY_FORMAT_VERSION, runId, host, root,
+      bundle: { id: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, wheels: vb.wheels.length, signers: vb.signers.map((s) => ({ keyid: s.keyid, name: s.name })) },
+      releaseId: p.releaseId, action: p.action, changed: false, dryRun: !!o.dryRun, plan: p,
+      current: state.current, previous: state.previous,
+      upload: { files: 0, bytes: 0, helperFiles: obs.helpersUploaded, skipped: p.reuse.length },
+      installed: [], bootstrap: [], pruned: [], steps: timer.steps, durationMs: 0, warnings, targetFactsCached: facts.cached,
+    });
+
+    if (o.dryRun) {
+      const r = base();
+      r.durationMs = Date.now() - t0;
+      if (store) await finishRecord(store, runId, host, o, { status: "ok", exitCode: p.blockers.length ? 3 : 0 }, undefined);
+      return r;
+    }
+    const blocker = p.blockers.find((b) => b.code !== "ZWH-LOCK-HELD");
+    if (blocker && p.action !== "noop") throw refusal(blocker.code, `${host}: ${blocker.message}`, { subject: root, hint: blocker.hint });
+
+    if (p.action === "noop") {
+      if (state.lock.held) warnings.push(`the root is locked by ${describeOwner(state.lock.owner ?? {})}; nothing was changed`);
+      const rec = obs.raw.releases.find((x) => x.id === p.releaseId)?.receipt;
+      const r = base();
+      r.installed = rec?.installed ?? [];
+      r.bootstrap = rec?.bootstrap ?? [];
+      if (store) {
+        await recordHostFacts(store, o.spec, facts.probe);
+        acceptBundleSequence(store, vb);
+        await finishRecord(store, runId, host, o, { status: "ok", exitCode: 0 }, { status: "ok", releaseId: p.releaseId });
+      }
+      r.durationMs = Date.now() - t0;
+      return r;
+    }
+
+    // ---- apply, under the host lock ----
+    step = "lock";
+    await hook("lock");
+    const ttl = o.lockTtlSeconds ?? DEFAULT_LOCK_TTL_S;
+    lock = await timer.step("lock", "Acquire the deployment lock", () =>
+      acquireLock(tops, {
+        operation: "deploy", run_id: runId, user: localUser(), zos_user: o.spec.user, controller_host: hostname(), controller_pid: process.pid,
+        cli_version: cliVersion(), bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, release: p.releaseId, message: `deploy ${p.releaseId}`,
+      }, ttl),
+    );
+    const lk = lock;
+    const rdir = releaseDir(layout, p.releaseId);
+    const result = base();
+    let installed: InstalledCheck | undefined;
+
+    if (p.action === "install") {
+      const staging = `${layout.stagingBase}/${runId}`;
+      const uploadJson = `${layout.stagingBase}/${runId}.upload.json`;
+      const releaseJson = `${layout.stagingBase}/${runId}.release.json`;
+      step = "upload";
+      await hook("upload");
+      let sent = 0;
+      await timer.step("upload", p.upload.length ? `Upload ${p.upload.length} wheel(s), ${fmtBytes(p.uploadBytes)}` : "Upload (nothing: the store has every wheel)", async (u) => {
+        // We hold the lock: leftovers of interrupted runs can go.
+        await tops.batch([["rm", "-rf", layout.stagingBase]], { label: "clean staging" });
+        await session!.mkdirp(staging, 0o755);
+        const wheelFiles = p.upload.map((w) => ({ path: `${staging}/${w.filename}`, kind: "binary" as const }));
+        const texts = [
+          { path: uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+          { path: releaseJson, data: JSON.stringify(wheels.map((w) => ({ name: w.filename, path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+        ];
+        await tops.precreate([...wheelFiles, ...texts]);
+        const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
+        await Promise.all([
+          ...texts.map((t) => session!.writeFile(t.path, t.data)),
+          untilClosed(session!, session!.uploadMany(p.upload.map((w) => ({ localPath: byName.get(w.filename)!.path, remotePath: `${staging}/${w.filename}` })), {
+            concurrency: 4,
+            onProgress: (pr) => {
+              sent = pr.bytesDone;
+              u(`${pr.filesDone}/${pr.filesTotal} wheels, ${fmtBytes(pr.bytesDone)} of ${fmtBytes(pr.bytesTotal)}`);
+            },
+          })),
+        ]);
+        sent = p.uploadBytes;
+        // One exec: check every tag we wrote, then re-hash on the target and move into the store.
+        const cmds: string[][] = [["ls", "-T", uploadJson, releaseJson, ...wheelFiles.map((f) => f.path)]];
+        if (p.upload.length) cmds.push([python, tops.helpers["zwh_target.py"].remotePath, "store-commit", "--staging", staging, "--store", layout.store, "--expect-file", uploadJson]);
+        const res = await tops.batch(cmds, { label: "ls -T + store-commit" });
+        checkTagListing(tops, res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
+        if (p.upload.length) {
+          const sc = JSON.parse(res[1].stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "{}") as Record<string, unknown>;
+          const rejected = (sc.rejected ?? []) as Array<Record<string, unknown>>;
+          if (res[1].code !== 0 || rejected.length) {
+            throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${host} (re-hashed on the target): ${rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ") || String((sc.error as Record<string, unknown> | undefined)?.message ?? "store-commit failed")}`, {
+              subject: host,
+              details: { rejected, unexpected: sc.unexpected },
+              hint: "Nothing was moved into the store under a final name. Re-run the deploy; if it repeats, check for SFTP conversion (AUTOCVT) on the target.",
+            });
+          }
+        }
+      }, () => sent);
+      result.upload.files = p.upload.length;
+      result.upload.bytes = p.uploadBytes;
+
+      step = "stage";
+      await hook("stage");
+      await timer.step("stage", `Stage release ${p.releaseId}`, async () => {
+        await tops.helper("zwh_deploy.py", ["stage", "--release-dir", rdir, "--wheels-file", releaseJson, "--store", layout.store], { allow: [0], label: "stage" });
+        staged = true;
+        const files: Array<{ path: string; data: Buffer; kind: "text" }> = [
+          { path: `${rdir}/requirements.lock.txt`, data: vb.lockBytes, kind: "text" },
+          { path: `${rdir}/manifest.intoto.json`, data: vb.statementBytes, kind: "text" },
+        ];
+        const env = join(vb.dir, "manifest.dsse.json");
+        if (existsSync(env)) files.push({ path: `${rdir}/manifest.dsse.json`, data: readFileSync(env), kind: "text" });
+        const sig = join(vb.dir, "manifest.intoto.json.sig");
+        if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig), kind: "text" });
+        if (!files.some((f) => f.path.endsWith("manifest.dsse.json"))) {
+          throw refusal("ZWH-DEPLOY-TARGET-SIGNATURE", "the bundle has no DSSE envelope (manifest.dsse.json); the target-side verifier needs one", {
+            subject: vb.dir, hint: "Sign the bundle with a DSSE signature (zwh bundle sign) in addition to any SSH signature.",
+          });
+        }
+        await tops.writeTagged(files);
+      });
+
+      step = "verify-target";
+      await hook("verify-target");
+      await timer.step("verify-target", "Verify the signature and the wheels on the target", async () => {
+        const res = await tops.batch([
+          [python, tops.helpers["dsse_verify.py"].remotePath, "--envelope", `${rdir}/manifest.dsse.json`, "--statement", `${rdir}/manifest.intoto.json`, "--trust", layout.trust, "--channel", vb.predicate.channel],
+          [python, tops.helpers["zwh_target.py"].remotePath, "hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
+            "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", releaseJson],
+        ], { label: "dsse_verify + hash" });
+        const sig = lastJson(res[0].stdout);
+        if (res[0].code !== 0 || sig?.ok !== true) {
+          const err = (sig?.error ?? {}) as Record<string, unknown>;
+          throw refusal("ZWH-DEPLOY-TARGET-SIGNATURE", `the target ${host} refused the bundle signature against its own trust anchors: ${String(err.code ?? "")} ${String(err.message ?? res[0].stdout.slice(-300))}`.trim(), {
+            subject: layout.trust,
+            details: { targetVerifier: sig ?? null, exitCode: res[0].code },
+            hint: "The target's trust anchors (installed with 'zwh target trust') must include enough of the bundle's signers for its channel.",
+          });
+        }
+        const hv = lastJson(res[1].stdout);
+        if (res[1].code !== 0) {
+          const mism = ((hv?.mismatches ?? []) as Array<Record<string, unknown>>);
+          const bad = mism.map((m) => String(m.path));
+          // Quarantine corrupt store entries so a re-run uploads them again.
+          const storeBad = bad.filter((x) => x.startsWith(`${layout.store}/`));
+          if (storeBad.length) await tops.batch([["rm", "-f", ...storeBad]], { label: "quarantine" }).catch(() => undefined);
+          throw refusal("ZWH-DEPLOY-STORE-CORRUPT", `${mism.length || "some"} file(s) on ${host} do not match the signed manifest: ${bad.slice(0, 5).join(", ")}`, {
+            subject: host,
+            details: { mismatches: mism, errors: hv?.errors, removedFromStore: storeBad },
+            hint: "Corrupt store entries were removed; re-run the deploy to upload them again.",
+          });
+        }
+      });
+
+      step = "install";
+      await hook("install");
+      await timer.step("install", "Create the venv and install offline (hardened pip)", async (u) => {
+        await session!.mkdirp(layout.home, 0o700);
+        u("python -m venv");
+        await tops.session.execChecked([python, "-m", "venv", `${rdir}/venv`], { label: "python -m venv" });
+        u("pip install --no-index --require-hashes");
+        const hb = setInterval(() => {
+          void tops.helper("zwh_target.py", ["lock", "heartbeat", "--root", root, "--lock-id", lk.lockId, "--ttl", String(ttl)], { label: "lock heartbeat" }).catch(() => undefined);
+        }, o.heartbeatMs ?? Math.max(1000, (ttl * 1000) / 3));
+        try {
+          const r = await tops.session.exec([
+            `${rdir}/venv/bin/python`, "-m", "pip", "install", "--isolated", "--no-index", "--find-links", `${rdir}/wheels`,
+            "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check", "--no-cache-dir", "--no-input",
+            "--report", `${rdir}/install-report.json`, "-r", `${rdir}/requirements.lock.txt`,
+          ], { label: "pip install", env: pipEnv(layout) });
+          if (r.code !== 0) {
+            const hashErr = /DO NOT MATCH THE HASHES|Hashes are required/.test(r.stderr + r.stdout);
+            if (hashErr) await quarantineCorrupt(tops, releaseJson);
+            const tail = (r.stderr || r.stdout).trim().split("\n").slice(-8).join("\n");
+            const mk = hashErr ? refusal : (c: string, m: string, x: object) => new ZwhError(c, m, x);
+            throw mk(hashErr ? "ZWH-DEPLOY-PIP-HASH" : "ZWH-DEPLOY-PIP-INSTALL", `pip install failed on ${host} (exit ${r.code})${hashErr ? ": a wheel does not match its hash in the signed lock" : ""}:\n${tail}`, {
+              subject: rdir,
+              details: { exitCode: r.code, stderr: r.stderr.slice(-4000) },
+              hint: hashErr ? "A wheel was changed on the target after upload. Nothing was activated; re-run the deploy." : "Nothing was activated. See pip's message above.",
+            });
+          }
+        } finally {
+          clearInterval(hb);
+        }
+      });
+
+      step = "verify-install";
+      await hook("verify-install");
+      installed = await timer.step("verify-install", "Verify the installed set (pip check, pip inspect, RECORD" + (o.smoke ? ", smoke" : "") + ")", async () =>
+        verifyInstalled(tops, rdir, vb, { smoke: o.smoke, bootstrapAllowed: BOOTSTRAP_PACKAGES }),
+      );
+      result.installed = installed.installed;
+      result.bootstrap = installed.bootstrap;
+
+      // The receipt is written last: its "complete" marks an intact release (re-activation, noop).
+      const receipt = {
+        formatVersion: 1, complete: true, releaseId: p.releaseId, bundleId: vb.predicate.bundleId, channel: vb.predicate.channel,
+        sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, signers: vb.signers, runId, createdAt: new Date().toISOString(),
+        deployedBy: { user: localUser(), zosUser: o.spec.user, controllerHost: hostname(), cliVersion: cliVersion() },
+        python: { path: python, version: facts.probe.python.version, fingerprint: obs.raw.python },
+        installed: installed.installed, bootstrap: installed.bootstrap, wheels: wheels.map((w) => ({ filename: w.filename, sha256: w.sha256, size: w.size })),
+        checks: installed.checks,
+      };
+      await tops.writeTagged([{ path: `${rdir}/receipt.json`, data: JSON.stringify(receipt, null, 2) + "\n", kind: "text" }]);
+    } else {
+      // activate: an intact existing release, re-checked before the switch.
+      step = "verify-install";
+      await hook("verify-install");
+      await timer.step("verify-install", `Re-check release ${p.releaseId}`, async () => {
+        await inspectRelease(tops, p.releaseId);
+      });
+      const rec = obs.raw.releases.find((x) => x.id === p.releaseId)?.receipt;
+      result.installed = rec?.installed ?? [];
+      result.bootstrap = rec?.bootstrap ?? [];
+    }
+
+    step = "activate";
+    await hook("activate");
+    const act = await timer.step("activate", `Activate ${p.releaseId}`, async () => {
+      const r = await tops.helper("zwh_target.py", ["activate", "--root", root, "--release", p.releaseId, "--expect-current", obs.raw.current.target ?? "none"], { label: "activate" });
+      if (r.code !== 0) {
+        const err = (r.json.error ?? {}) as Record<string, unknown>;
+        throw refusal(String(err.code ?? "ZWH-DEPLOY-ACTIVATE"), `activation on ${host} was refused: ${String(err.message ?? "")}`, { subject: root, details: { helper: r.json } });
+      }
+      return r.json;
+    });
+    result.changed = true;
+    result.current = p.releaseId;
+    result.previous = (act.previous_release as string | null) ?? state.current;
+
+    step = "prune";
+    const pr = await timer.step("prune", `Prune, keep ${keep}; record on the target`, async () => {
+      const res = await tops.batch([
+        [python, tops.helpers["zwh_target.py"].remotePath, "prune", "--root", root, "--keep", String(keep)],
+        auditArgv(tops, { event: "deploy", ok: true, run_id: runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: o.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
+        unlockArgv(tops, lk.lockId),
+        ["rm", "-rf", layout.stagingBase],
+      ], { label: "prune + audit + unlock" });
+      lock = undefined;
+      const pj = lastJson(res[0].stdout) ?? {};
+      if (res[0].code !== 0) warnings.push(`prune reported errors: ${JSON.stringify(pj.errors ?? pj.error ?? res[0].stdout.slice(-300))}`);
+      if (res[2].code !== 0) warnings.push(`releasing the lock failed: ${res[2].stdout.slice(-300)}`);
+      return (pj.removed ?? []) as string[];
+    });
+    result.pruned = pr;
+
+    step = "record";
+    if (store) {
+      await timer.step("record", "Record in the inventory", async () => {
+        await recordHostFacts(store, o.spec, facts.probe);
+        await store.recordBundle({
+          bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, digestSha256: vb.statementDigest,
+          manifest: vb.statement, manifestBytes: vb.statementBytes, signerIdentities: vb.signers, wheels: wheelsOf(vb),
+        });
+        let rowId: number | undefined;
+        try {
+          rowId = await store.recordRelease({ host, root, releaseId: p.releaseId, path: rdir, bundleDigest: vb.statementDigest, runId });
+        } catch (e) {
+          // Re-activation of a release the inventory already knows (ids are never reused).
+          if (!(e instanceof ZwhError && e.code === "ZWH-STORE-CONFLICT")) throw e;
+        }
+        const sha = new Map(vb.wheels.map((w) => [w.name, w.sha256]));
+        if (rowId !== undefined) {
+          await store.recordInstalled(rowId, [
+            ...result.installed.map((x) => ({ name: x.name, version: x.version, wheelSha256: x.sha256 ?? sha.get(x.name), installer: "pip" })),
+          ]);
+        }
+        await store.setActiveRelease(host, root, p.releaseId, runId);
+        for (const id of pr) {
+          try {
+            await store.setReleaseState(host, root, id, "pruned", runId);
+          } catch {
+            /* a release this inventory never saw */
+          }
+        }
+        acceptBundleSequence(store, vb);
+        await finishRecord(store, runId, host, o, { status: "changed", exitCode: 0 }, { status: "changed", releaseId: p.releaseId });
+      });
+    }
+    result.durationMs = Date.now() - t0;
+    return result;
+  } catch (e) {
+    const err = inStep(step, e);
+    let lockReleased = !lock;
+    if (ops && lock) {
+      lockReleased = await cleanupAfterFailure(ops, o.spec, o.env, lock, {
+        event: "deploy", ok: false, run_id: runId, release: releaseId ?? null, step, error: err.code, message: err.message.slice(0, 500), user: localUser(),
+      });
+    }
+    if (!lockReleased && lock) {
+      (err.details as Record<string, unknown>).lockLeft = { lockId: lock.lockId, owner: lock.owner };
+    }
+    if (store) {
+      try {
+        if (staged && releaseId && verified) {
+          const vb = verified;
+          await store.recordBundle({
+            bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, digestSha256: vb.statementDigest,
+            manifest: vb.statement, manifestBytes: vb.statementBytes, signerIdentities: vb.signers, wheels: wheelsOf(vb),
+          });
+        }
+        if (staged && releaseId) await store.recordRelease({ host, root, releaseId, path: releaseDir(layout, releaseId), bundleDigest: verified?.statementDigest, state: "failed", runId });
+      } catch {
+        /* keep the original error */
+      }
+      await finishRecord(store, runId, host, o, { status: err.exitCode === 3 ? "refused" : "failed", exitCode: err.exitCode || 1, errorCode: err.code, errorText: err.message, failedStep: step }, { status: err.exitCode === 3 ? "refused" : "failed", releaseId, errorCode: err.code, errorText: err.message, failedStep: step }).catch(() => undefined);
+    }
+    if (!lockReleased && lock) {
+      throw new ZwhError(err.code, err.message, {
+        subject: err.subject, exitCode: err.exitCode, transient: err.transient, details: err.details, cause: err,
+        hint: `${err.hint ? err.hint + " " : ""}The deployment lock ${lock.lockId} could not be released (connection lost). Once you know this run is gone: zwh lock break --lock-id ${lock.lockId} (same target options and --root).`,
+      });
+    }
+    throw err;
+  } finally {
+    await session?.close().catch(() => undefined);
+  }
+}
+
+/** Re-hash the release's store wheels and remove the ones that no longer match, so a re-run re-uploads them. */
+async function quarantineCorrupt(ops: TargetOps, releaseJson: string): Promise<string[]> {
+  try {
+    const r = await ops.helper("zwh_target.py", ["hash", "--expect-file", releaseJson], { label: "re-hash store", allow: [0, 1, 3] });
+    const bad = ((r.json.mismatches ?? []) as Array<Record<string, unknown>>).map((m) => String(m.path)).filter((x) => x.startsWith(`${ops.layout.store}/`));
+    if (bad.length) await ops.batch([["rm", "-f", ...bad]], { label: "quarantine" });
+    return bad;
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Adapter for a transport gap: ssh2's fastPut can stay pending forever when the TCP connection
+ * is cut mid-transfer. Reject as soon as the session reports it is closed.
+ */
+export function untilClosed<T>(session: RemoteSession, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const watch = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (session.closed) {
+        reject(new ZwhError("ZWH-SSH-DISCONNECTED", `the connection to ${session.spec.host}:${session.spec.port} was lost during the upload`, {
+          subject: `${session.spec.host}:${session.spec.port}`, transient: true,
+          hint: "Nothing partial was moved into the store. Re-run the deploy.",
+        }));
+      }
+    }, 200);
+  });
+  return Promise.race([p, watch]).finally(() => clearInterval(timer));
+}
+
+function pipEnv(l: RootLayout): Record<string, string> {
+  return { PIP_CONFIG_FILE: "/dev/null", HOME: l.home, PYTHONNOUSERSITE: "1" };
+}
+
+export function sha256(b: Buffer): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+export function lastJson(stdout: string): Record<string, unknown> | undefined {
+  const l = stdout.trim().split("\n").filter((x) => x.trim().startsWith("{")).pop();
+  if (!l) return undefined;
+  try {
+    return JSON.parse(l) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkTagListing(ops: TargetOps, stdout: string, files: Array<{ path: string; kind: "text" | "binary" }>): void {
+  const want = new Map(files.map((f) => [f.path, f.kind]));
+  const wrong: string[] = [];
+  const seen = new Set<string>();
+  for (const line of parseTagOutput(stdout)) {
+    const kind = want.get(line.rest);
+    if (!kind) continue;
+    seen.add(line.rest);
+    const ok = kind === "binary" ? isBinaryTag(line.tag) : isTextTag(line.tag, "ISO8859-1");
+    if (!ok) wrong.push(`${line.rest}: ${line.tag ? formatTag(line.tag) : "no tag"}`);
+  }
+  for (const p of want.keys()) if (!seen.has(p)) wrong.push(`${p}: not listed by ls -T`);
+  if (wrong.length) {
+    throw new ZwhError("ZWH-DEPLOY-TAG", `file tags on ${ops.host} are not as intended: ${wrong.slice(0, 5).join("; ")}`, { subject: ops.host, details: { wrong } });
+  }
+}
+
+export async function inspectRelease(ops: TargetOps, releaseId: string): Promise<Record<string, unknown>> {
+  const r = await ops.helper("zwh_target.py", ["inspect-release", "--root", ops.layout.root, "--release", releaseId, "--verify-record"], { label: "inspect-release" });
+  if (r.code !== 0) {
+    const checks = ((r.json.checks ?? []) as Array<Record<string, unknown>>).filter((c) => !c.ok);
+    const rec = r.json.record as Record<string, unknown> | null;
+    const findings = ((rec?.findings ?? []) as Array<Record<string, unknown>>).slice(0, 5).map((f) => `${String(f.kind)} ${String(f.path)}`);
+    throw refusal("ZWH-RELEASE-BROKEN", `release ${releaseId} on ${ops.host} is not intact: ${[...checks.map((c) => `${String(c.name)}${c.detail ? ` (${String(c.detail)})` : ""}`), ...findings].join("; ")}`, {
+      subject: releaseId,
+      details: { checks: r.json.checks, record: rec },
+      hint: "Deploy the bundle again to rebuild it, or choose another release.",
+    });
+  }
+  return r.json;
+}
+
+async function recordHostFacts(store: InventoryStore, spec: TargetSpec, probe: { uname?: { sysname?: string }; python?: { path?: string; version?: string }; compatibleTags?: string[] }): Promise<void> {
+  await store.upsertHost({
+    name: hostLabel(spec), address: spec.host, port: spec.port, sshUser: spec.user,
+    sysname: probe.uname?.sysname, pythonPath: spec.pythonPath, pythonVersion: probe.python?.version, platformTags: (probe.compatibleTags ?? []).slice(0, 50),
+  });
+}
+
+async function finishRecord(
+  store: InventoryStore, runId: string, host: string, o: CommonOptions,
+  run: { status: "ok" | "changed" | "failed" | "refused"; exitCode: number; errorCode?: string; errorText?: string; failedStep?: string },
+  hostRes: { status: "ok" | "changed" | "failed" | "refused"; releaseId?: string; errorCode?: string; errorText?: string; failedStep?: string } | undefined,
+): Promise<void> {
+  if (hostRes) {
+    if (!(await store.getHost(host))) await store.upsertHost({ name: host, address: o.spec.host, port: o.spec.port, sshUser: o.spec.user });
+    await store.recordRunHost(runId, host, hostRes);
+  }
+  await store.finishRun(runId, run);
+}

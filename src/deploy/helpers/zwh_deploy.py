@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+"""Wheelhouse deploy-side helper (stdlib only, Python >= 3.8). Companion of zwh_target.py.
+
+Uploaded as a tagged ISO8859-1 file and run as
+    <python3> zwh_deploy.py <subcommand> --zwh-target PATH [options]
+zwh_target.py is loaded from --zwh-target (same lock/link logic, no duplicated rules).
+Same contract as zwh_target.py: ONE ASCII JSON object on stdout, exit 0 ok / 3 refused / 1 error.
+
+Subcommands:
+  observe       everything the planner needs in one round trip: interpreter fingerprint,
+                current/previous links, releases (+ receipts), store presence for the wanted
+                wheels, the lock, the target trust file, the cached probe facts.
+  stage         (re)create releases/<id>/ with wheels/<filename> symlinks into the store
+  run-to-file   run argv, write its stdout bytes to a file (pip inspect), stderr passed back
+"""
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+
+HELPER = "zwh_deploy"
+HELPER_VERSION = 1
+
+
+def emit(obj, code):
+    obj.setdefault("helper", HELPER)
+    obj.setdefault("version", HELPER_VERSION)
+    sys.stdout.write(json.dumps(obj, ensure_ascii=True, sort_keys=True) + "\n")
+    sys.stdout.flush()
+    return code
+
+
+def load_target(path):
+    spec = importlib.util.spec_from_file_location("zwh_target_mod", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def read_json(path):
+    with open(path, "rb") as f:
+        return json.loads(f.read().decode("utf-8"))
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1024 * 1024)
+            if not b:
+                break
+            h.update(b)
+    return h.hexdigest()
+
+
+def interpreter_fingerprint():
+    exe = sys.executable
+    real = os.path.realpath(exe)
+    try:
+        st = os.stat(real)
+        size, mtime = st.st_size, int(st.st_mtime)
+    except OSError:
+        size, mtime = None, None
+    return {"executable": exe, "realpath": real, "version": sys.version.split()[0],
+            "hexversion": sys.hexversion, "size": size, "mtime": mtime,
+            "platform": sys.platform}
+
+
+def link_info(zt, root, name):
+    tgt, kind = zt._read_link(os.path.join(root, name))
+    return {"target": tgt, "kind": kind, "release": zt._link_release_id(root, tgt) if kind == "link" else None}
+
+
+def receipt_summary(path):
+    try:
+        r = read_json(path)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(r, dict):
+        return None
+    keep = ("releaseId", "bundleId", "channel", "sequence", "statementDigest", "complete", "createdAt",
+            "activatedAt", "runId", "installed", "bootstrap", "python")
+    return dict((k, r.get(k)) for k in keep if k in r)
+
+
+def cmd_observe(a):
+    zt = load_target(a.zwh_target)
+    root = os.path.abspath(a.root)
+    out = {"command": "observe", "ok": True, "root": root, "python": interpreter_fingerprint()}
+    out["rootExists"] = os.path.isdir(root)
+    out["current"] = link_info(zt, root, "current")
+    out["previous"] = link_info(zt, root, "previous")
+    releases = []
+    rel_root = os.path.join(root, "releases")
+    try:
+        names = sorted(os.listdir(rel_root))
+    except OSError:
+        names = []
+    for n in names:
+        p = os.path.join(rel_root, n)
+        if n.startswith(".") or not os.path.isdir(p) or os.path.islink(p):
+            continue
+        try:
+            mtime = os.stat(p).st_mtime
+        except OSError:
+            mtime = None
+        releases.append({"id": n, "mtime": mtime, "receipt": receipt_summary(os.path.join(p, "receipt.json"))})
+    out["releases"] = releases
+    store = os.path.join(root, "store", "sha256")
+    present, missing = [], []
+    for w in a.wheel or []:
+        hx, size, name = w.split(":", 2)
+        p = os.path.join(store, hx, name)
+        try:
+            st = os.stat(p)
+            ok = stat.S_ISREG(st.st_mode) and st.st_size == int(size)
+        except OSError:
+            ok = False
+        (present if ok else missing).append(hx)
+    out["store"] = {"present": present, "missing": missing}
+    base, lock, owner_path = zt._lock_paths(root)
+    held, owner, stale, incomplete = zt._lock_state(lock, owner_path)
+    out["lock"] = {"held": held, "owner": owner, "stale": stale, "incomplete": incomplete}
+    trust = os.path.join(base, "trust.json")
+    out["trust"] = {"path": trust, "present": os.path.isfile(trust),
+                    "sha256": sha256_file(trust) if os.path.isfile(trust) else None}
+    cache = None
+    try:
+        cache = read_json(os.path.join(base, "target-env.json"))
+    except (OSError, ValueError):
+        cache = None
+    out["envCache"] = cache
+    return emit(out, 0)
+
+
+def cmd_stage(a):
+    """stage --release-dir D --wheels-file JSON --store S: D is rebuilt from scratch (it is never
+    current: the caller checked) with wheels/<filename> -> <store>/sha256/<hex>/<filename>."""
+    d = os.path.abspath(a.release_dir)
+    parent = os.path.dirname(d)
+    if os.path.lexists(d):
+        if os.path.islink(d) or not os.path.isdir(d):
+            os.unlink(d)
+        else:
+            # Rename away first (atomic): a process orphaned by a lost connection (pip) may
+            # still be writing into the old tree; it can never touch the fresh one.
+            trash = os.path.join(parent, ".trash-%d-%s" % (os.getpid(), os.urandom(6).hex()))
+            os.rename(d, trash)
+    for n in os.listdir(parent) if os.path.isdir(parent) else []:
+        if n.startswith(".trash-"):
+            shutil.rmtree(os.path.join(parent, n), ignore_errors=True)
+    os.makedirs(os.path.join(d, "wheels"))
+    wheels = read_json(a.wheels_file)
+    items = wheels["files"] if isinstance(wheels, dict) else wheels
+    missing = []
+    for it in items:
+        name, hx = it["name"], it["sha256"]
+        if "/" in name or name.startswith("."):
+            return emit({"command": "stage", "ok": False, "error": {"code": "ZWH-HELPER-BAD-NAME", "message": name}}, 1)
+        src = os.path.join(os.path.abspath(a.store), "sha256", hx, name)
+        if not os.path.isfile(src):
+            missing.append(name)
+            continue
+        os.symlink(src, os.path.join(d, "wheels", name))
+    if missing:
+        return emit({"command": "stage", "ok": False, "refused": True, "missing": missing,
+                     "error": {"code": "ZWH-DEPLOY-STORE-MISSING", "message": "wheels missing from the store"}}, 3)
+    return emit({"command": "stage", "ok": True, "releaseDir": d, "linked": len(items)}, 0)
+
+
+def cmd_run_to_file(a):
+    argv = list(a.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    with open(a.out, "wb") as f:
+        p = subprocess.run(argv, stdout=f, stderr=subprocess.PIPE)
+    err = p.stderr.decode("utf-8", "replace")[-4000:]
+    return emit({"command": "run-to-file", "ok": p.returncode == 0, "exitCode": p.returncode,
+                 "out": a.out, "stderr": err}, 0 if p.returncode == 0 else 1)
+
+
+def main():
+    p = argparse.ArgumentParser(prog="zwh_deploy.py", add_help=False)
+    sub = p.add_subparsers(dest="command")
+    s = sub.add_parser("observe", add_help=False)
+    s.add_argument("--zwh-target", required=True)
+    s.add_argument("--root", required=True)
+    s.add_argument("--wheel", action="append", default=[])
+    s.set_defaults(func=cmd_observe)
+    s = sub.add_parser("stage", add_help=False)
+    s.add_argument("--release-dir", required=True)
+    s.add_argument("--wheels-file", required=True)
+    s.add_argument("--store", required=True)
+    s.set_defaults(func=cmd_stage)
+    s = sub.add_parser("run-to-file", add_help=False)
+    s.add_argument("--out", required=True)
+    s.add_argument("argv", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_run_to_file)
+    try:
+        a = p.parse_args()
+        if not getattr(a, "func", None):
+            return emit({"command": None, "ok": False, "error": {"code": "ZWH-HELPER-USAGE", "message": "no subcommand"}}, 1)
+        return a.func(a)
+    except SystemExit:
+        return emit({"command": None, "ok": False, "error": {"code": "ZWH-HELPER-USAGE", "message": "bad arguments"}}, 1)
+    except Exception as e:  # noqa: BLE001 - always one JSON object
+        err = {"code": "ZWH-HELPER-INTERNAL", "message": str(e), "type": type(e).__name__}
+        if isinstance(e, OSError) and e.filename is not None:
+            err["subject"] = e.filename
+        return emit({"command": None, "ok": False, "error": err}, 1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

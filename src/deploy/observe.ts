@@ -1,0 +1,81 @@
+/**
+ * observe: what the planner needs from the target, in as few round trips as possible.
+ * helpers present? (parallel SFTP stats) → one zwh_deploy.py observe exec → probe facts from the
+ * cache in <root>/.wheelhouse/target-env.json when the interpreter fingerprint is unchanged,
+ * else a full probe (src/remote/probe.ts) whose result is cached for the next run.
+ */
+import type { ObservedState, PlanWheel } from "../core/plan";
+import { probeTarget, type ProbeResult } from "../remote/probe";
+import type { TargetOps } from "./target-ops";
+
+export interface ObservedReceipt {
+  releaseId?: string;
+  bundleId?: string;
+  channel?: string;
+  sequence?: number;
+  statementDigest?: string;
+  complete?: boolean;
+  createdAt?: string;
+  activatedAt?: string;
+  runId?: string;
+  installed?: Array<{ name: string; version: string; sha256?: string }>;
+  bootstrap?: Array<{ name: string; version: string }>;
+}
+
+export interface RawObservation {
+  rootExists: boolean;
+  python: Record<string, unknown>;
+  current: { target: string | null; kind: string; release: string | null };
+  previous: { target: string | null; kind: string; release: string | null };
+  releases: Array<{ id: string; mtime: number | null; receipt: ObservedReceipt | null }>;
+  store: { present: string[]; missing: string[] };
+  lock: { held: boolean; owner: Record<string, unknown> | null; stale: boolean; incomplete: boolean };
+  trust: { path: string; present: boolean; sha256: string | null };
+  envCache: { fingerprint?: unknown; probe?: ProbeResult } | null;
+}
+
+export interface Observation {
+  raw: RawObservation;
+  state: ObservedState;
+  helpersUploaded: number;
+}
+
+export async function observeTarget(ops: TargetOps, wanted: PlanWheel[] = []): Promise<Observation> {
+  const helpersUploaded = await ops.ensureHelpers();
+  const args = ["observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", ops.layout.root];
+  for (const w of wanted) args.push("--wheel", `${w.sha256}:${w.size}:${w.filename}`);
+  const r = await ops.helper("zwh_deploy.py", args, { allow: [0], label: "observe" });
+  const raw = r.json as unknown as RawObservation;
+  const state: ObservedState = {
+    rootExists: raw.rootExists,
+    current: raw.current.release,
+    currentKind: raw.current.kind,
+    previous: raw.previous.release,
+    releases: raw.releases.map((x) => ({
+      id: x.id,
+      complete: x.receipt?.complete === true,
+      ...(x.receipt?.statementDigest ? { statementDigest: x.receipt.statementDigest } : {}),
+    })),
+    storePresent: raw.store.present,
+    lock: { held: raw.lock.held, stale: raw.lock.stale, owner: raw.lock.owner },
+    trustPresent: raw.trust.present,
+  };
+  return { raw, state, helpersUploaded };
+}
+
+function fingerprint(py: Record<string, unknown>): string {
+  return JSON.stringify([py.executable, py.realpath, py.version, py.size, py.mtime, py.platform]);
+}
+
+/** Probe facts: cached per interpreter fingerprint, else a full probe (then cached). */
+export async function targetFacts(ops: TargetOps, obs: Observation, onStep?: (t: string) => void): Promise<{ probe: ProbeResult; cached: boolean }> {
+  const fp = fingerprint(obs.raw.python);
+  const c = obs.raw.envCache;
+  if (c && c.fingerprint === fp && c.probe && typeof c.probe === "object") return { probe: c.probe, cached: true };
+  const probe = await probeTarget(ops.session, { root: ops.layout.root, pythonPath: ops.python, onStep });
+  await ops.session.mkdirp(ops.layout.wh, 0o755);
+  const tmp = `${ops.layout.envCache}.tmp-${process.pid}`;
+  await ops.writeTagged([{ path: tmp, data: JSON.stringify({ fingerprint: fp, probe }) + "\n", kind: "text" }]);
+  await ops.session.rename(tmp, ops.layout.envCache, { overwrite: true });
+  return { probe, cached: false };
+}

@@ -1,0 +1,116 @@
+/**
+ * After pip: prove the release holds exactly the signed set, unmodified.
+ * One exec runs pip check, pip inspect (written to a file by the helper, fetched over SFTP:
+ * exec stdout is code-page converted on z/OS), the RECORD re-hash and the optional smoke import;
+ * the install report and the inspect report are then read over SFTP.
+ *
+ * Installed set rule: every manifest wheel is installed at its version (and pip's install report
+ * shows the manifest's sha256 for it); anything else must be a venv bootstrap package
+ * (pip/setuptools/wheel from ensurepip) that the manifest does not name. Those are reported
+ * as "bootstrap", never silently.
+ */
+import { ZwhError, refusal } from "../core/errors";
+import { normalizeName } from "../core/names";
+import type { VerifiedBundle } from "../bundle/verify";
+import type { TargetOps } from "./target-ops";
+
+export interface InstalledCheck {
+  installed: Array<{ name: string; version: string; sha256?: string }>;
+  bootstrap: Array<{ name: string; version: string }>;
+  checks: { pipCheck: boolean; installedSet: boolean; reportHashes: boolean; record: { checked: number; findings: number }; smoke: boolean | null };
+}
+
+function last(stdout: string): Record<string, unknown> | undefined {
+  const l = stdout.trim().split("\n").filter((x) => x.trim().startsWith("{")).pop();
+  try {
+    return l ? (JSON.parse(l) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function verifyInstalled(ops: TargetOps, rdir: string, vb: Pick<VerifiedBundle, "wheels">, opts: { smoke?: string; bootstrapAllowed: string[] }): Promise<InstalledCheck> {
+  const vpy = `${rdir}/venv/bin/python`;
+  const cmds: string[][] = [
+    [vpy, "-m", "pip", "check", "--isolated", "--disable-pip-version-check", "--no-input"],
+    [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", vpy, "-m", "pip", "inspect", "--local", "--isolated", "--disable-pip-version-check"],
+    [ops.python, ops.helpers["zwh_target.py"].remotePath, "record-verify", "--venv", `${rdir}/venv`],
+  ];
+  if (opts.smoke) cmds.push([vpy, "-c", opts.smoke]);
+  const res = await ops.batch(cmds, { label: "pip check + inspect + record-verify", env: { PIP_CONFIG_FILE: "/dev/null", HOME: ops.layout.home, PYTHONNOUSERSITE: "1" } });
+  if (res[0].code !== 0) {
+    throw new ZwhError("ZWH-DEPLOY-PIP-CHECK", `pip check failed in ${rdir} on ${ops.host}: ${res[0].stdout.trim().split("\n").slice(-5).join("; ")}`, {
+      subject: rdir, details: { output: res[0].stdout.slice(-4000) },
+      hint: "The bundle's set is not consistent on this target. Nothing was activated.",
+    });
+  }
+  if (res[1].code !== 0) {
+    const j = last(res[1].stdout);
+    throw new ZwhError("ZWH-DEPLOY-PIP-INSPECT", `pip inspect failed in ${rdir} on ${ops.host}: ${String(j?.stderr ?? res[1].stdout).slice(-500)}`, { subject: rdir });
+  }
+  const rv = last(res[2].stdout);
+  if (res[2].code !== 0 || rv?.ok !== true) {
+    const findings = (rv?.findings ?? []) as Array<Record<string, unknown>>;
+    throw refusal("ZWH-DEPLOY-RECORD-MISMATCH", `${findings.length} installed file finding(s) in ${rdir} on ${ops.host}: ${findings.slice(0, 5).map((f) => `${String(f.kind)} ${String(f.path)}`).join(", ")}`, {
+      subject: rdir, details: { findings: findings.slice(0, 200), counts: rv?.counts },
+      hint: "Installed files differ from their RECORD. Nothing was activated.",
+    });
+  }
+  let smoke: boolean | null = null;
+  if (opts.smoke) {
+    if (res[3].code !== 0) {
+      throw new ZwhError("ZWH-DEPLOY-SMOKE", `the smoke test (${opts.smoke}) failed in the new release on ${ops.host} (exit ${res[3].code})`, {
+        subject: rdir, hint: "Nothing was activated. Run the smoke code with releases/<id>/venv/bin/python on the target to see why.",
+      });
+    }
+    smoke = true;
+  }
+
+  const [report, inspect] = (await Promise.all([ops.readJson(`${rdir}/install-report.json`), ops.readJson(`${rdir}/pip-inspect.json`)])) as [Record<string, unknown>, Record<string, unknown>];
+  const want = new Map(vb.wheels.map((w) => [normalizeName(w.name), w]));
+
+  // install report: the archive hash pip saw for each package equals the manifest's.
+  const badHash: string[] = [];
+  for (const it of (report.install ?? []) as Array<Record<string, unknown>>) {
+    const md = (it.metadata ?? {}) as Record<string, unknown>;
+    const n = normalizeName(String(md.name ?? ""));
+    const ai = ((it.download_info as Record<string, unknown> | undefined)?.archive_info ?? {}) as Record<string, unknown>;
+    const sha = ((ai.hashes as Record<string, string> | undefined)?.sha256) ?? (typeof ai.hash === "string" && ai.hash.startsWith("sha256=") ? ai.hash.slice(7) : undefined);
+    const w = want.get(n);
+    if (!w) badHash.push(`${n} (not in the manifest)`);
+    else if (sha !== w.sha256) badHash.push(`${n} (report sha256 ${sha ?? "none"})`);
+  }
+
+  const installed: InstalledCheck["installed"] = [];
+  const bootstrap: InstalledCheck["bootstrap"] = [];
+  const extra: string[] = [];
+  const seen = new Set<string>();
+  for (const it of (inspect.installed ?? []) as Array<Record<string, unknown>>) {
+    const md = (it.metadata ?? {}) as Record<string, unknown>;
+    const name = String(md.name ?? "");
+    const n = normalizeName(name);
+    const version = String(md.version ?? "");
+    const w = want.get(n);
+    if (w) {
+      seen.add(n);
+      if (w.version !== version) extra.push(`${name} ${version} (manifest has ${w.version})`);
+      else installed.push({ name: w.name, version, sha256: w.sha256 });
+    } else if (opts.bootstrapAllowed.includes(n)) {
+      bootstrap.push({ name: n, version });
+    } else {
+      extra.push(`${name} ${version} (not in the manifest)`);
+    }
+  }
+  const missing = [...want.keys()].filter((n) => !seen.has(n));
+  if (extra.length || missing.length || badHash.length) {
+    throw refusal("ZWH-DEPLOY-INSTALLED-SET", `the installed set in ${rdir} on ${ops.host} differs from the signed manifest: ${[
+      ...missing.map((m) => `missing ${m}`), ...extra.map((x) => `unexpected ${x}`), ...badHash.map((x) => `hash ${x}`),
+    ].slice(0, 8).join("; ")}`, { subject: rdir, details: { missing, extra, badHash }, hint: "Nothing was activated." });
+  }
+  installed.sort((a, b) => a.name.localeCompare(b.name));
+  bootstrap.sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    installed, bootstrap,
+    checks: { pipCheck: true, installedSet: true, reportHashes: true, record: { checked: Number(rv.checked ?? 0), findings: 0 }, smoke },
+  };
+}
