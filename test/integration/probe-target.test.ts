@@ -159,7 +159,15 @@ describe("target probe", () => {
     expect(pinned.exitCode).toBe(0);
   });
 
-  it("refuses a literal password argument", async () => {
-    await expect(probe.run(ctx(h, { password: "x" }))).rejects.toThrow(ZwhError);
+  it("uses a password supplied by a profile (in memory) and never echoes it", async () => {
+    // zwh has no --password flag (the CLI test proves it is refused), so a password reaching the
+    // handler came from a Zowe profile: it must be tried, and a wrong one reported without itself.
+    const err = await probe.run(ctx(h, { identity: undefined, password: "profile-pw-51c" })).then(
+      () => undefined,
+      (e: unknown) => e as ZwhError,
+    );
+    expect(err?.code).toBe("ZWH-SSH-AUTH");
+    expect(err?.message).toContain("password");
+    expect(JSON.stringify(err?.toJSON())).not.toContain("profile-pw-51c");
   });
 });
