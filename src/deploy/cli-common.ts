@@ -18,6 +18,8 @@ export function commonOptions(ctx: CommandContext, store?: InventoryStore): Comm
   };
 }
 
+/** The inventory store: --inventory (or the wheelhouse profile's `inventory`), else $ZWH_INVENTORY, else ~/.zwh/inventory.db. */
 export function openInventory(ctx: CommandContext): InventoryStore {
-  return openStore(defaultStorePath(ctx.env));
+  const given = typeof ctx.args.inventory === "string" && ctx.args.inventory.trim() !== "" ? ctx.args.inventory.trim() : undefined;
+  return openStore(given ?? defaultStorePath(ctx.env));
 }

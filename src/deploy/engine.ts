@@ -19,14 +19,21 @@ import { formatTag, isBinaryTag, isTextTag, parseTagOutput } from "../remote/tag
 import { DEFAULT_PYTHON } from "../remote/target";
 import { checkRoot, layoutFor, releaseDir, releaseIdFor, storePath, type RootLayout } from "./layout";
 import { observeTarget, targetFacts, type Observation } from "./observe";
-import { TargetOps } from "./target-ops";
+import { TargetOps, chunks } from "./target-ops";
+import { verifySignatureOnTarget } from "./target-signature";
 import { verifyInstalled, type InstalledCheck } from "./verify-install";
 
 export const DEPLOY_FORMAT_VERSION = 1;
 export const DEFAULT_KEEP = 5;
 export const DEFAULT_LOCK_TTL_S = 900;
-/** Names pip's venv bootstrap may add besides the manifest (python -m venv runs ensurepip). */
+/**
+ * Names pip's venv bootstrap may add besides the manifest. Only when the fallback bootstraps pip
+ * into the venv (ensurepip): with the interpreter's pip >= 22.3 the venv is created --without-pip
+ * and the installed set is exactly the manifest.
+ */
 export const BOOTSTRAP_PACKAGES = ["pip", "setuptools", "wheel"];
+/** First pip release with `pip --python` (run pip against another interpreter or venv). */
+export const PIP_PYTHON_OPTION_MIN: readonly [number, number] = [22, 3];
 
 export type DeployStepId = "connect" | "observe" | "verify-bundle" | "plan" | "lock" | "upload" | "stage" | "verify-target" | "install" | "verify-install" | "activate" | "prune" | "record";
 
@@ -145,6 +152,17 @@ interface LockHandle {
   owner: Record<string, unknown>;
 }
 
+/** --lock-ttl: whole seconds >= 1 (default DEFAULT_LOCK_TTL_S). */
+export function checkLockTtl(v: number | undefined): number {
+  if (v === undefined) return DEFAULT_LOCK_TTL_S;
+  if (!Number.isInteger(v) || v < 1) {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--lock-ttl must be a whole number of seconds >= 1 (got ${String(v)})`, {
+      subject: "lock-ttl", hint: `The default is ${DEFAULT_LOCK_TTL_S}. A deploy renews its lock every ttl/3 while pip runs.`,
+    });
+  }
+  return v;
+}
+
 export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number): Promise<LockHandle> {
   await ops.session.mkdirp(ops.layout.wh, 0o755);
   const r = await ops.helper("zwh_target.py", ["lock", "acquire", "--root", ops.layout.root, "--owner-json", JSON.stringify(owner), "--ttl", String(ttl)], { label: "lock acquire" });
@@ -217,6 +235,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const python = o.spec.pythonPath ?? DEFAULT_PYTHON;
   const keep = o.keep ?? DEFAULT_KEEP;
   if (!Number.isInteger(keep) || keep < 1) throw new ZwhError("ZWH-ARGS-INVALID", `--keep must be an integer >= 1 (got ${String(o.keep)})`, { subject: "keep" });
+  const lockTtl = checkLockTtl(o.lockTtlSeconds);
   const host = hostLabel(o.spec);
   const warnings: string[] = [];
   const timer = new Timer(o.progress);
@@ -301,7 +320,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     // ---- apply, under the host lock ----
     step = "lock";
     await hook("lock");
-    const ttl = o.lockTtlSeconds ?? DEFAULT_LOCK_TTL_S;
+    const ttl = lockTtl;
     lock = await timer.step("lock", "Acquire the deployment lock", () =>
       acquireLock(tops, {
         operation: "deploy", run_id: runId, user: localUser(), zos_user: o.spec.user, controller_host: hostname(), controller_pid: process.pid,
@@ -312,10 +331,10 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const rdir = releaseDir(layout, p.releaseId);
     const result = base();
     let installed: InstalledCheck | undefined;
+    let pipArgv: string[] | undefined;
 
     if (p.action === "install") {
       const staging = `${layout.stagingBase}/${runId}`;
-      const uploadJson = `${layout.stagingBase}/${runId}.upload.json`;
       const releaseJson = `${layout.stagingBase}/${runId}.release.json`;
       step = "upload";
       await hook("upload");
@@ -326,35 +345,101 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         await session!.mkdirp(staging, 0o755);
         const wheelFiles = p.upload.map((w) => ({ path: `${staging}/${w.filename}`, kind: "binary" as const }));
         const texts = [
-          { path: uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
           { path: releaseJson, data: JSON.stringify(wheels.map((w) => ({ name: w.filename, path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
         ];
         await tops.precreate([...wheelFiles, ...texts]);
         const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
-        await Promise.all([
+        // Pipelined commit: while the next wheels are still in flight, one exec at a time checks the
+        // tags of the wheels that have arrived (ls -T) and re-hashes + commits them into the store
+        // (store-commit). The last exec also checks the text files' tags. Failures are collected and
+        // reported only after every transfer has settled, exactly as one final check would.
+        const ourNames = new Set(p.upload.map((w) => w.filename));
+        const remoteToWheel = new Map(p.upload.map((w) => [`${staging}/${w.filename}`, w]));
+        const arrived: PlanWheel[] = [];
+        let uploadsSettled = false;
+        let uploadFailed = false;
+        let wake: (() => void) | undefined;
+        const poke = (): void => {
+          const w = wake;
+          wake = undefined;
+          w?.();
+        };
+        const commits: Array<{ code: number; json: Record<string, unknown> }> = [];
+        let commitError: unknown;
+        const commitGroup = async (group: PlanWheel[], last: boolean): Promise<void> => {
+          const paths = group.map((w) => `${staging}/${w.filename}`);
+          const listed = [...(last ? texts.map((t) => ({ path: t.path, kind: t.kind })) : []), ...paths.map((x) => ({ path: x, kind: "binary" as const }))];
+          if (listed.length === 0) return;
+          const cmds: string[][] = [["ls", "-T", ...listed.map((f) => f.path)]];
+          for (const c of chunks(group, 50)) {
+            cmds.push([python, tops.helpers["zwh_target.py"].remotePath, "store-commit", "--staging", staging, "--store", layout.store, ...c.flatMap((w) => ["--expect", `${w.filename}=${w.sha256}:${w.size}`])]);
+          }
+          const res = await tops.batch(cmds, { label: "ls -T + store-commit" });
+          checkTagListing(tops, res[0].stdout, listed);
+          for (const r of res.slice(1)) commits.push({ code: r.code, json: lastJson(r.stdout) ?? {} });
+        };
+        const committer = (async () => {
+          try {
+            for (;;) {
+              if (arrived.length === 0 && !uploadsSettled) await new Promise<void>((r) => (wake = r));
+              if (uploadFailed) return;
+              const last = uploadsSettled;
+              await commitGroup(arrived.splice(0), last);
+              if (last) return;
+            }
+          } catch (e) {
+            commitError = e;
+          }
+        })();
+        let filesDone = 0;
+        const uploads = Promise.all([
           ...texts.map((t) => session!.writeFile(t.path, t.data)),
-          untilClosed(session!, session!.uploadMany(p.upload.map((w) => ({ localPath: byName.get(w.filename)!.path, remotePath: `${staging}/${w.filename}` })), {
+          session!.uploadMany(p.upload.map((w) => ({ localPath: byName.get(w.filename)!.path, remotePath: `${staging}/${w.filename}` })), {
             concurrency: 4,
             onProgress: (pr) => {
               sent = pr.bytesDone;
+              // filesDone grows by one in the report made right after a file completed.
+              if (pr.filesDone > filesDone) {
+                filesDone = pr.filesDone;
+                const w = remoteToWheel.get(pr.file);
+                if (w && !commitError) {
+                  arrived.push(w);
+                  poke();
+                }
+              }
               u(`${pr.filesDone}/${pr.filesTotal} wheels, ${fmtBytes(pr.bytesDone)} of ${fmtBytes(pr.bytesTotal)}`);
             },
-          })),
-        ]);
+          }),
+        ]).then(
+          () => undefined,
+          (e: unknown) => {
+            uploadFailed = true;
+            throw e;
+          },
+        ).finally(() => {
+          uploadsSettled = true;
+          poke();
+        });
+        await Promise.all([uploads, committer]);
+        if (commitError) throw commitError;
         sent = p.uploadBytes;
-        // One exec: check every tag we wrote, then re-hash on the target and move into the store.
-        const cmds: string[][] = [["ls", "-T", uploadJson, releaseJson, ...wheelFiles.map((f) => f.path)]];
-        if (p.upload.length) cmds.push([python, tops.helpers["zwh_target.py"].remotePath, "store-commit", "--staging", staging, "--store", layout.store, "--expect-file", uploadJson]);
-        const res = await tops.batch(cmds, { label: "ls -T + store-commit" });
-        checkTagListing(tops, res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
         if (p.upload.length) {
-          const sc = JSON.parse(res[1].stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "{}") as Record<string, unknown>;
-          const rejected = (sc.rejected ?? []) as Array<Record<string, unknown>>;
-          if (res[1].code !== 0 || rejected.length) {
-            throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${host} (re-hashed on the target): ${rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ") || String((sc.error as Record<string, unknown> | undefined)?.message ?? "store-commit failed")}`, {
+          const rejected = commits.flatMap((c) => (c.json.rejected ?? []) as Array<Record<string, unknown>>);
+          const unexpected = commits.flatMap((c) => (c.json.unexpected ?? []) as string[]);
+          // A commit made while other wheels were still in staging lists them as unexpected (exit 3);
+          // only names that are not wheels of this upload are really unexpected.
+          const foreign = [...new Set(unexpected.filter((n) => !ourNames.has(n)))];
+          const committed = new Set(commits.flatMap((c) => ((c.json.committed ?? []) as Array<Record<string, unknown>>).map((x) => String(x.name))));
+          const notCommitted = p.upload.filter((w) => !committed.has(w.filename)).map((w) => w.filename);
+          const helperFailed = commits.find((c) => c.code !== 0 && c.code !== 3);
+          if (helperFailed || rejected.length || foreign.length || notCommitted.length) {
+            const why = rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ")
+              || String((helperFailed?.json.error as Record<string, unknown> | undefined)?.message ?? "")
+              || (foreign.length ? `unexpected files in staging: ${foreign.slice(0, 5).join(", ")}` : `not committed: ${notCommitted.slice(0, 5).join(", ")}`);
+            throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${host} (re-hashed on the target): ${why}`, {
               subject: host,
-              details: { rejected, unexpected: sc.unexpected },
-              hint: "Nothing was moved into the store under a final name. Re-run the deploy; if it repeats, check for SFTP conversion (AUTOCVT) on the target.",
+              details: { rejected, unexpected: foreign, notCommitted },
+              hint: "Nothing unverified was moved into the store under a final name. Re-run the deploy; if it repeats, check for SFTP conversion (AUTOCVT) on the target.",
             });
           }
         }
@@ -375,33 +460,24 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         if (existsSync(env)) files.push({ path: `${rdir}/manifest.dsse.json`, data: readFileSync(env), kind: "text" });
         const sig = join(vb.dir, "manifest.intoto.json.sig");
         if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig), kind: "text" });
-        if (!files.some((f) => f.path.endsWith("manifest.dsse.json"))) {
-          throw refusal("ZWH-DEPLOY-TARGET-SIGNATURE", "the bundle has no DSSE envelope (manifest.dsse.json); the target-side verifier needs one", {
-            subject: vb.dir, hint: "Sign the bundle with a DSSE signature (zwh bundle sign) in addition to any SSH signature.",
-          });
-        }
         await tops.writeTagged(files);
       });
 
       step = "verify-target";
       await hook("verify-target");
       await timer.step("verify-target", "Verify the signature and the wheels on the target", async () => {
-        const res = await tops.batch([
-          [python, tops.helpers["dsse_verify.py"].remotePath, "--envelope", `${rdir}/manifest.dsse.json`, "--statement", `${rdir}/manifest.intoto.json`, "--trust", layout.trust, "--channel", vb.predicate.channel],
+        // DSSE and/or SSHSIG against the target's own anchors (target-signature.ts), plus the re-hash.
+        const sshsig = join(vb.dir, "manifest.intoto.json.sig");
+        const [hres] = await verifySignatureOnTarget(tops, {
+          rdir, channel: vb.predicate.channel, localTrust: trust, scratchPrefix: `${layout.stagingBase}/${runId}`,
+          hasEnvelope: existsSync(join(vb.dir, "manifest.dsse.json")), sshsigText: existsSync(sshsig) ? readFileSync(sshsig, "latin1") : undefined,
+          dsseKeyIds: new Set(vb.signers.filter((x) => x.kind === "dsse").map((x) => x.keyid)),
+        }, [
           [python, tops.helpers["zwh_target.py"].remotePath, "hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
             "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", releaseJson],
-        ], { label: "dsse_verify + hash" });
-        const sig = lastJson(res[0].stdout);
-        if (res[0].code !== 0 || sig?.ok !== true) {
-          const err = (sig?.error ?? {}) as Record<string, unknown>;
-          throw refusal("ZWH-DEPLOY-TARGET-SIGNATURE", `the target ${host} refused the bundle signature against its own trust anchors: ${String(err.code ?? "")} ${String(err.message ?? res[0].stdout.slice(-300))}`.trim(), {
-            subject: layout.trust,
-            details: { targetVerifier: sig ?? null, exitCode: res[0].code },
-            hint: "The target's trust anchors (installed with 'zwh target trust') must include enough of the bundle's signers for its channel.",
-          });
-        }
-        const hv = lastJson(res[1].stdout);
-        if (res[1].code !== 0) {
+        ]);
+        const hv = lastJson(hres.stdout);
+        if (hres.code !== 0) {
           const mism = ((hv?.mismatches ?? []) as Array<Record<string, unknown>>);
           const bad = mism.map((m) => String(m.path));
           // Quarantine corrupt store entries so a re-run uploads them again.
@@ -419,15 +495,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       await hook("install");
       await timer.step("install", "Create the venv and install offline (hardened pip)", async (u) => {
         await session!.mkdirp(layout.home, 0o700);
-        u("python -m venv");
-        await tops.session.execChecked([python, "-m", "venv", `${rdir}/venv`], { label: "python -m venv" });
-        u("pip install --no-index --require-hashes");
+        u("python -m venv --without-pip");
+        pipArgv = await createVenv(tops, `${rdir}/venv`);
+        u(`pip install --no-index --require-hashes (${pipArgv.includes("--python") ? "the interpreter's pip --python venv" : "the venv's pip"})`);
         const hb = setInterval(() => {
           void tops.helper("zwh_target.py", ["lock", "heartbeat", "--root", root, "--lock-id", lk.lockId, "--ttl", String(ttl)], { label: "lock heartbeat" }).catch(() => undefined);
         }, o.heartbeatMs ?? Math.max(1000, (ttl * 1000) / 3));
         try {
           const r = await tops.session.exec([
-            `${rdir}/venv/bin/python`, "-m", "pip", "install", "--isolated", "--no-index", "--find-links", `${rdir}/wheels`,
+            ...pipArgv, "install", "--isolated", "--no-index", "--find-links", `${rdir}/wheels`,
             "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check", "--no-cache-dir", "--no-input",
             "--report", `${rdir}/install-report.json`, "-r", `${rdir}/requirements.lock.txt`,
           ], { label: "pip install", env: pipEnv(layout) });
@@ -450,7 +526,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       step = "verify-install";
       await hook("verify-install");
       installed = await timer.step("verify-install", "Verify the installed set (pip check, pip inspect, RECORD" + (o.smoke ? ", smoke" : "") + ")", async () =>
-        verifyInstalled(tops, rdir, vb, { smoke: o.smoke, bootstrapAllowed: BOOTSTRAP_PACKAGES }),
+        verifyInstalled(tops, rdir, vb, { smoke: o.smoke, bootstrapAllowed: BOOTSTRAP_PACKAGES, pip: pipArgv }),
       );
       result.installed = installed.installed;
       result.bootstrap = installed.bootstrap;
@@ -580,6 +656,32 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   }
 }
 
+/**
+ * Create the release venv WITHOUT pip (no ensurepip: that was ~3 s of every install on the
+ * simulator, unpacking and byte-compiling pip into each release) and pick the pip to run:
+ * - the target interpreter's own pip when it is >= 22.3: `<python> -m pip --python <venv>/bin/python`
+ *   (pip re-runs itself under the venv's interpreter, so it installs into, checks and inspects
+ *   the venv); the installed set is then exactly the manifest, no bootstrap packages;
+ * - else (no pip, older pip, unparsable version): bootstrap pip into the venv as `python -m venv`
+ *   would (`<venv>/bin/python -m ensurepip --upgrade --default-pip`) and use `<venv>/bin/python -m pip`.
+ * One exec for venv + version probe (+ one for the fallback). Returns pip's argv prefix.
+ */
+export async function createVenv(ops: TargetOps, venv: string): Promise<string[]> {
+  const venvArgv = [ops.python, "-m", "venv", "--without-pip", venv];
+  // The version probe runs the way pip will run (same env, `python -m`-style sys.path).
+  const res = await ops.batch([venvArgv, [ops.python, "-c", "import pip; print('zwh-pip-version=' + pip.__version__)"]], {
+    label: "python -m venv --without-pip + pip version", env: pipEnv(ops.layout),
+  });
+  // A batch keeps stdout only: on failure run venv again alone for its exit code and stderr.
+  if (res[0].code !== 0) await ops.session.execChecked(venvArgv, { label: "python -m venv --without-pip" });
+  const vpy = `${venv}/bin/python`;
+  const m = res[1].code === 0 ? /zwh-pip-version=(\d+)\.(\d+)/.exec(res[1].stdout) : null;
+  const [maj, min] = PIP_PYTHON_OPTION_MIN;
+  if (m && (Number(m[1]) > maj || (Number(m[1]) === maj && Number(m[2]) >= min))) return [ops.python, "-m", "pip", "--python", vpy];
+  await ops.session.execChecked([vpy, "-m", "ensurepip", "--upgrade", "--default-pip"], { label: "python -m ensurepip (venv)" });
+  return [vpy, "-m", "pip"];
+}
+
 /** Re-hash the release's store wheels and remove the ones that no longer match, so a re-run re-uploads them. */
 async function quarantineCorrupt(ops: TargetOps, releaseJson: string): Promise<string[]> {
   try {
@@ -590,25 +692,6 @@ async function quarantineCorrupt(ops: TargetOps, releaseJson: string): Promise<s
   } catch {
     return [];
   }
-}
-
-/**
- * Adapter for a transport gap: ssh2's fastPut can stay pending forever when the TCP connection
- * is cut mid-transfer. Reject as soon as the session reports it is closed.
- */
-export function untilClosed<T>(session: RemoteSession, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const watch = new Promise<never>((_, reject) => {
-    timer = setInterval(() => {
-      if (session.closed) {
-        reject(new ZwhError("ZWH-SSH-DISCONNECTED", `the connection to ${session.spec.host}:${session.spec.port} was lost during the upload`, {
-          subject: `${session.spec.host}:${session.spec.port}`, transient: true,
-          hint: "Nothing partial was moved into the store. Re-run the deploy.",
-        }));
-      }
-    }, 200);
-  });
-  return Promise.race([p, watch]).finally(() => clearInterval(timer));
 }
 
 function pipEnv(l: RootLayout): Record<string, string> {

@@ -5,7 +5,7 @@ import { ZwhError, refusal, toZwhError } from "../core/errors";
 import { describeOwner } from "../core/plan";
 import { DEFAULT_PYTHON } from "../remote/target";
 import { connectTarget, type RemoteSession } from "../remote/connection";
-import { acquireLock, hostLabel, inspectRelease, lastJson, type CommonOptions } from "./engine";
+import { acquireLock, checkLockTtl, hostLabel, inspectRelease, lastJson, type CommonOptions } from "./engine";
 import { checkReleaseId, checkRoot, layoutFor } from "./layout";
 import { observeTarget, type RawObservation } from "./observe";
 import { TargetOps } from "./target-ops";
@@ -42,6 +42,7 @@ export interface RollbackResult {
 export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
   const t0 = Date.now();
   const host = hostLabel(o.spec);
+  const lockTtl = checkLockTtl(o.lockTtlSeconds);
   const store = o.store;
   const runId = store ? await store.startRun("rollback", { actorLocal: user(), controllerHost: hostname(), argv: o.argv }) : randomUUID();
   let step = "connect";
@@ -53,7 +54,7 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
       const target = o.to !== undefined ? checkReleaseId(o.to) : raw.previous.release;
       if (!target) {
         throw refusal("ZWH-ROLLBACK-NO-PREVIOUS", `${host} ${ops.layout.root} has no previous release to roll back to`, {
-          subject: ops.layout.root, hint: "Name a release with --to (see 'zwh status' for the releases on the target).",
+          subject: ops.layout.root, hint: "Name a release with --release (see 'zwh status' for the releases on the target).",
         });
       }
       if (!raw.releases.some((r) => r.id === target)) {
@@ -66,7 +67,7 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
       }
       step = "lock";
       const lock = await o.progress.step("Acquire the deployment lock", () =>
-        acquireLock(ops, { operation: "rollback", run_id: runId, user: user(), zos_user: o.spec.user, controller_host: hostname(), controller_pid: process.pid, release: target, message: `rollback to ${target}` }, o.lockTtlSeconds ?? 900),
+        acquireLock(ops, { operation: "rollback", run_id: runId, user: user(), zos_user: o.spec.user, controller_host: hostname(), controller_pid: process.pid, release: target, message: `rollback to ${target}` }, lockTtl),
       );
       try {
         step = "inspect";

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from "fs";
 import { join } from "path";
 import { ZwhError } from "../core/errors";
 import type { ExecOptions, RemoteSession } from "../remote/connection";
-import { shCommand } from "../remote/quote";
+import { shCommand, shQuote } from "../remote/quote";
 import { chtagBinaryArgv, chtagTextArgv, formatTag, isBinaryTag, isTextTag, lsTagArgv, parseTagOutput } from "../remote/tags";
 import type { RootLayout } from "./layout";
 
@@ -66,7 +66,14 @@ export function parseJsonLine(stdout: string): Record<string, unknown> | undefin
   return undefined;
 }
 
-/** One command of a batch: its argv, and the result when run. */
+/** One command of a batch: an argv, optionally with stdin redirected from a file (`argv < file`). */
+export type BatchCommand = string[] | { argv: string[]; stdinFile: string };
+
+function batchLine(c: BatchCommand): string {
+  return Array.isArray(c) ? shCommand(c) : `${shCommand(c.argv)} < ${shQuote(c.stdinFile)}`;
+}
+
+/** The result of one command of a batch. */
 export interface BatchResult {
   code: number;
   stdout: string;
@@ -128,8 +135,8 @@ export class TargetOps {
   }
 
   /** Run several argv commands in ONE exec; each gets its own exit code and stdout. */
-  async batch(cmds: string[][], opts: ExecOptions = {}): Promise<BatchResult[]> {
-    const script = cmds.map((c, i) => `${shCommand(c)}; echo "${MARK}${i}-$?@@"`).join("\n");
+  async batch(cmds: BatchCommand[], opts: ExecOptions = {}): Promise<BatchResult[]> {
+    const script = cmds.map((c, i) => `${batchLine(c)}; echo "${MARK}${i}-$?@@"`).join("\n");
     const r = await this.session.exec({ script }, { label: opts.label ?? "batch", ...opts });
     const out: BatchResult[] = [];
     let rest = r.stdout;
@@ -137,7 +144,8 @@ export class TargetOps {
       const re = new RegExp(`${MARK}${i}-(\\d+)@@\\n?`);
       const m = re.exec(rest);
       if (!m) {
-        throw new ZwhError("ZWH-DEPLOY-BATCH", `batched command ${i + 1}/${cmds.length} (${cmds[i][0]}) on ${this.host} did not finish (exit ${r.code})`, {
+        const c = cmds[i];
+        throw new ZwhError("ZWH-DEPLOY-BATCH", `batched command ${i + 1}/${cmds.length} (${Array.isArray(c) ? c[0] : c.argv[0]}) on ${this.host} did not finish (exit ${r.code})`, {
           subject: this.host,
           details: { stdout: r.stdout.slice(-2000), stderr: r.stderr.slice(-2000) },
         });

@@ -1,13 +1,13 @@
 /**
  * After pip: prove the release holds exactly the signed set, unmodified.
- * One exec runs pip check, pip inspect (written to a file by the helper, fetched over SFTP:
- * exec stdout is code-page converted on z/OS), the RECORD re-hash and the optional smoke import;
- * the install report and the inspect report are then read over SFTP.
+ * Two parallel execs run pip check + pip inspect (written to a file by the helper, fetched over
+ * SFTP: exec stdout is code-page converted on z/OS), and the RECORD re-hash + the optional smoke
+ * import; the install report and the inspect report are then read over SFTP.
  *
  * Installed set rule: every manifest wheel is installed at its version (and pip's install report
  * shows the manifest's sha256 for it); anything else must be a venv bootstrap package
- * (pip/setuptools/wheel from ensurepip) that the manifest does not name. Those are reported
- * as "bootstrap", never silently.
+ * (pip/setuptools/wheel from ensurepip, only when the engine had to bootstrap pip into the venv)
+ * that the manifest does not name. Those are reported as "bootstrap", never silently.
  */
 import { ZwhError, refusal } from "../core/errors";
 import { normalizeName } from "../core/names";
@@ -29,15 +29,27 @@ function last(stdout: string): Record<string, unknown> | undefined {
   }
 }
 
-export async function verifyInstalled(ops: TargetOps, rdir: string, vb: Pick<VerifiedBundle, "wheels">, opts: { smoke?: string; bootstrapAllowed: string[] }): Promise<InstalledCheck> {
+export async function verifyInstalled(
+  ops: TargetOps, rdir: string, vb: Pick<VerifiedBundle, "wheels">,
+  opts: { smoke?: string; bootstrapAllowed: string[]; /** pip's argv prefix (default `<venv>/bin/python -m pip`) */ pip?: string[] },
+): Promise<InstalledCheck> {
   const vpy = `${rdir}/venv/bin/python`;
-  const cmds: string[][] = [
-    [vpy, "-m", "pip", "check", "--isolated", "--disable-pip-version-check", "--no-input"],
-    [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", vpy, "-m", "pip", "inspect", "--local", "--isolated", "--disable-pip-version-check"],
-    [ops.python, ops.helpers["zwh_target.py"].remotePath, "record-verify", "--venv", `${rdir}/venv`],
+  const pip = opts.pip ?? [vpy, "-m", "pip"];
+  const env = { PIP_CONFIG_FILE: "/dev/null", HOME: ops.layout.home, PYTHONNOUSERSITE: "1" };
+  // Two execs in parallel (the session allows two exec channels; all of these only read the
+  // venv): pip check + pip inspect, and the RECORD re-hash followed by the smoke import (which
+  // may write __pycache__, so it runs after the re-hash).
+  const pipCmds: string[][] = [
+    [...pip, "check", "--isolated", "--disable-pip-version-check", "--no-input"],
+    [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"],
   ];
-  if (opts.smoke) cmds.push([vpy, "-c", opts.smoke]);
-  const res = await ops.batch(cmds, { label: "pip check + inspect + record-verify", env: { PIP_CONFIG_FILE: "/dev/null", HOME: ops.layout.home, PYTHONNOUSERSITE: "1" } });
+  const recCmds: string[][] = [[ops.python, ops.helpers["zwh_target.py"].remotePath, "record-verify", "--venv", `${rdir}/venv`]];
+  if (opts.smoke) recCmds.push([vpy, "-c", opts.smoke]);
+  const [pr, rr] = await Promise.all([
+    ops.batch(pipCmds, { label: "pip check + inspect", env }),
+    ops.batch(recCmds, { label: opts.smoke ? "record-verify + smoke" : "record-verify", env }),
+  ]);
+  const res = [...pr, ...rr];
   if (res[0].code !== 0) {
     throw new ZwhError("ZWH-DEPLOY-PIP-CHECK", `pip check failed in ${rdir} on ${ops.host}: ${res[0].stdout.trim().split("\n").slice(-5).join("; ")}`, {
       subject: rdir, details: { output: res[0].stdout.slice(-4000) },

@@ -18,6 +18,7 @@ import { ZwhError, refusal } from "../core/errors";
 import { appendAuditLine, readAuditTail, verifyAuditLog } from "./audit-log";
 import { AuditLine, GENESIS_HASH, canonicalJson, chainHash } from "./chain";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations";
+import { openDatabase } from "./native-binding";
 import {
   ActivationResult,
   BundleInput,
@@ -183,7 +184,7 @@ export class SqliteStore implements InventoryStore {
       });
     }
     try {
-      this.db = new Database(this.path, { timeout: DEFAULT_BUSY_TIMEOUT_MS });
+      this.db = openDatabase(this.path, { timeout: DEFAULT_BUSY_TIMEOUT_MS });
     } catch (e) {
       throw new ZwhError("ZWH-STORE-OPEN", `cannot open inventory DB: ${(e as Error).message}`, { subject: this.path, cause: e });
     }

@@ -8,6 +8,12 @@
  *   exec output to ISO8859-1, and latin1 maps every byte to one char, so nothing is lost.
  *   Binary data never travels over exec; use SFTP (download/readFile).
  * - Uploads use ssh2 fastPut (parallel pipelined WRITE requests), never a stream put().
+ * - No operation can outlive the connection: every pending exec and SFTP request is rejected
+ *   with ZWH-SSH-DISCONNECTED (transient) as soon as the connection errors or closes, or its
+ *   SFTP channel closes. ssh2 alone can leave fastPut/fastGet pending forever when the TCP
+ *   connection is cut mid-transfer (its cleanup close() on the dead channel never calls back).
+ * - Transfers (upload, uploadMany, download) also fail with ZWH-SSH-TIMEOUT after
+ *   `inactivityTimeoutMs` without progress (default 120 s); the stalled SFTP channel is dropped.
  */
 import { randomBytes } from "crypto";
 import { stat as fsStat } from "fs/promises";
@@ -32,6 +38,8 @@ export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 20_000;
 export const DEFAULT_COMMAND_TIMEOUT_MS = 600_000;
 export const DEFAULT_KEEPALIVE_MS = 15_000;
 export const DEFAULT_MAX_EXEC_CHANNELS = 2;
+/** A transfer with no completed chunk for this long fails with ZWH-SSH-TIMEOUT. */
+export const DEFAULT_TRANSFER_INACTIVITY_MS = 120_000;
 
 export type ExecCommand = readonly string[] | { script: string };
 
@@ -65,6 +73,15 @@ export interface UploadOptions {
   mode?: number;
   concurrency?: number;
   chunkSize?: number;
+  /** No progress for this long → ZWH-SSH-TIMEOUT (default DEFAULT_TRANSFER_INACTIVITY_MS; 0 = off). */
+  inactivityTimeoutMs?: number;
+}
+
+export interface UploadManyOptions {
+  concurrency?: number;
+  onProgress?: (p: UploadManyProgress) => void;
+  /** Per file: no progress for this long → ZWH-SSH-TIMEOUT. */
+  inactivityTimeoutMs?: number;
 }
 
 export interface UploadManyFile {
@@ -112,8 +129,8 @@ export interface RemoteSession {
   /** exec, throwing ZWH-REMOTE-COMMAND (with stderr) on non-zero exit. */
   execChecked(cmd: ExecCommand, opts?: ExecOptions): Promise<ExecResult>;
   upload(localPath: string, remotePath: string, opts?: UploadOptions): Promise<void>;
-  uploadMany(files: UploadManyFile[], opts?: { concurrency?: number; onProgress?: (p: UploadManyProgress) => void }): Promise<void>;
-  download(remotePath: string, localPath: string): Promise<void>;
+  uploadMany(files: UploadManyFile[], opts?: UploadManyOptions): Promise<void>;
+  download(remotePath: string, localPath: string, opts?: { inactivityTimeoutMs?: number }): Promise<void>;
   readFile(remotePath: string): Promise<Buffer>;
   writeFile(remotePath: string, data: Buffer | string, opts?: { mode?: number }): Promise<void>;
   /** stat (follows symlinks); ZWH-SFTP-NOT-FOUND if missing. */
@@ -214,11 +231,20 @@ export async function connectTarget(spec: TargetSpec, opts: ConnectOptions = {})
   return new Session(spec, client, hostCheck.presentedFingerprint() ?? "", tried[tried.length - 1] ?? "none", opts);
 }
 
+/** An operation in flight; rejected with ZWH-SSH-DISCONNECTED when what it runs on goes away. */
+interface Pending {
+  /** The SFTP channel it runs on (undefined: the connection itself, e.g. exec). */
+  channel?: SFTPWrapper;
+  abort(channelOnly: boolean): void;
+}
+
 class Session implements RemoteSession {
   readonly envPrefix: string;
   private isClosed = false;
   private lost: ZwhError | undefined;
   private sftpP: Promise<SFTPWrapper> | undefined;
+  private sftpChannel: SFTPWrapper | undefined;
+  private readonly pending = new Set<Pending>();
   private readonly execSlots: Semaphore;
   private home: string | undefined;
 
@@ -233,10 +259,13 @@ class Session implements RemoteSession {
     this.execSlots = new Semaphore(opts.maxExecChannels ?? DEFAULT_MAX_EXEC_CHANNELS);
     client.on("error", (e) => {
       this.lost = classifySshError(e, this.ctx("connection"));
+      this.abortPending();
     });
     client.on("close", () => {
       this.isClosed = true;
       this.sftpP = undefined;
+      this.sftpChannel = undefined;
+      this.abortPending();
     });
   }
 
@@ -248,22 +277,64 @@ class Session implements RemoteSession {
     return { host: this.spec.host, port: this.spec.port, operation };
   }
 
+  /** The error for an operation cut short by the loss of the connection (or of its SFTP channel). */
+  private disconnected(operation: string, channelOnly = false): ZwhError {
+    const at = `${this.spec.host}:${this.spec.port}`;
+    const why = channelOnly ? "its SFTP channel was closed" : this.lost ? this.lost.message : "the connection is closed";
+    return new ZwhError("ZWH-SSH-DISCONNECTED", `${operation} on ${at} failed: ${why}`, {
+      subject: at, transient: true, cause: channelOnly ? undefined : this.lost,
+      details: { host: this.spec.host, port: this.spec.port, operation, ...(this.lost ? { lost: this.lost.code } : {}) },
+      hint: "The SSH connection dropped (network, sshd restart, keepalive timeout); reconnect and retry.",
+    });
+  }
+
   private checkOpen(operation: string): void {
-    if (this.isClosed) {
-      throw this.lost ?? new ZwhError("ZWH-SSH-DISCONNECTED", `the connection to ${this.spec.host}:${this.spec.port} is closed (${operation})`, {
-        subject: `${this.spec.host}:${this.spec.port}`, transient: true,
-        hint: "Reconnect and retry.",
-      });
-    }
+    if (this.isClosed) throw this.disconnected(operation);
   }
 
   private fail(e: unknown, operation: string, path?: string): ZwhError {
-    if (this.isClosed && this.lost) return this.lost;
+    if (this.isClosed) return this.disconnected(`${operation}${path ? " " + path : ""}`);
     const ctx = this.ctx(operation);
-    if (this.isClosed && !(e instanceof ZwhError)) {
-      return classifySshError(Object.assign(new Error(`connection lost during ${operation}`), { code: "ECONNRESET" }), ctx);
-    }
     return classifySftpError(e, ctx, path) ?? classifySshError(e, ctx);
+  }
+
+  /** Reject every pending operation (on `channel` only, when given). */
+  private abortPending(channel?: SFTPWrapper): void {
+    for (const p of [...this.pending]) {
+      if (channel && p.channel !== channel) continue;
+      p.abort(channel !== undefined);
+    }
+  }
+
+  /**
+   * Run `executor` as a pending operation: it settles as the executor says, or with
+   * ZWH-SSH-DISCONNECTED as soon as the connection (or `channel`) goes away, whichever is first.
+   * `cleanup` runs once, when it settles.
+   */
+  private track<T>(
+    operation: string,
+    channel: SFTPWrapper | undefined,
+    executor: (resolve: (v: T) => void, reject: (e: unknown) => void) => void,
+    cleanup?: () => void,
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const entry: Pending = { channel, abort: (channelOnly) => fin(() => reject(this.disconnected(operation, channelOnly))) };
+      const fin = (f: () => void): void => {
+        if (done) return;
+        done = true;
+        this.pending.delete(entry);
+        cleanup?.();
+        f();
+      };
+      if (this.isClosed || (channel && channel !== this.sftpChannel)) return entry.abort(!this.isClosed);
+      this.pending.add(entry);
+      try {
+        executor((v) => fin(() => resolve(v)), (e) => fin(() => reject(e)));
+      } catch (e) {
+        fin(() => reject(this.fail(e, operation)));
+      }
+    });
   }
 
   /** The full command string sent to the remote shell. */
@@ -278,9 +349,12 @@ class Session implements RemoteSession {
     const command = this.commandString(cmd, opts.env);
     const label = opts.label ?? (Array.isArray(cmd) ? String((cmd as readonly string[])[0]) : "script");
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    return this.execSlots.run(
-      () =>
-        new Promise<ExecResult>((resolve, reject) => {
+    return this.execSlots.run(() => {
+      let timer: NodeJS.Timeout | undefined;
+      return this.track<ExecResult>(
+        `exec ${label}`,
+        undefined,
+        (resolve, reject) => {
           this.client.exec(command, (err, stream: ClientChannel) => {
             if (err) return reject(this.fail(err, `exec ${label}`));
             const out: Buffer[] = [];
@@ -288,7 +362,7 @@ class Session implements RemoteSession {
             let code: number | null = null;
             let signal: string | undefined;
             let done = false;
-            const timer =
+            timer =
               timeoutMs > 0
                 ? setTimeout(() => {
                     if (done) return;
@@ -334,8 +408,12 @@ class Session implements RemoteSession {
             if (opts.stdinText !== undefined) stream.end(Buffer.from(opts.stdinText, "latin1"));
             else stream.end();
           });
-        }),
-    );
+        },
+        () => {
+          if (timer) clearTimeout(timer);
+        },
+      );
+    });
   }
 
   async execChecked(cmd: ExecCommand, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -354,12 +432,17 @@ class Session implements RemoteSession {
   private sftp(): Promise<SFTPWrapper> {
     this.checkOpen("sftp");
     if (!this.sftpP) {
-      const p = new Promise<SFTPWrapper>((resolve, reject) => {
+      const p = this.track<SFTPWrapper>("open sftp channel", undefined, (resolve, reject) => {
         this.client.sftp((err, sftp) => {
           if (err) return reject(this.fail(err, "open sftp channel"));
           sftp.on("close", () => {
-            if (this.sftpP === p) this.sftpP = undefined;
+            if (this.sftpChannel === sftp) {
+              this.sftpChannel = undefined;
+              this.sftpP = undefined;
+            }
+            this.abortPending(sftp);
           });
+          if (this.sftpP === p) this.sftpChannel = sftp;
           resolve(sftp);
         });
       });
@@ -371,11 +454,63 @@ class Session implements RemoteSession {
     return this.sftpP;
   }
 
+  /** Stop using an SFTP channel (a stalled transfer): pending requests on it are rejected, it is closed. */
+  private dropSftp(s: SFTPWrapper): void {
+    if (this.sftpChannel === s) {
+      this.sftpChannel = undefined;
+      this.sftpP = undefined;
+    }
+    this.abortPending(s);
+    try {
+      s.end();
+    } catch {
+      /* already closing */
+    }
+  }
+
   private async sftpOp<T>(operation: string, path: string, fn: (s: SFTPWrapper, cb: (err: Error | null | undefined, v?: T) => void) => void): Promise<T> {
     const s = await this.sftp();
-    return new Promise<T>((resolve, reject) => {
+    return this.track<T>(`${operation} ${path}`, s, (resolve, reject) => {
       fn(s, (err, v) => (err ? reject(this.fail(err, operation, path)) : resolve(v as T)));
     });
+  }
+
+  /**
+   * A fastPut/fastGet with an inactivity timeout: `progress` must be called on every completed
+   * chunk; no call for `inactivityMs` → ZWH-SSH-TIMEOUT and the SFTP channel is dropped.
+   */
+  private async transfer(
+    kind: "upload" | "download",
+    path: string,
+    inactivityMs: number | undefined,
+    start: (s: SFTPWrapper, progress: () => void, cb: (err?: Error | null) => void) => void,
+  ): Promise<void> {
+    const s = await this.sftp();
+    const limit = inactivityMs ?? DEFAULT_TRANSFER_INACTIVITY_MS;
+    let timer: NodeJS.Timeout | undefined;
+    return this.track<void>(
+      `${kind} ${path}`,
+      s,
+      (resolve, reject) => {
+        if (limit > 0) {
+          timer = setTimeout(() => {
+            const at = `${this.spec.host}:${this.spec.port}`;
+            reject(
+              new ZwhError("ZWH-SSH-TIMEOUT", `${kind} of ${path} on ${at} made no progress for ${limit} ms; the transfer was abandoned`, {
+                subject: at, transient: true,
+                details: { host: this.spec.host, port: this.spec.port, path, inactivityTimeoutMs: limit },
+                hint: "The connection or the target's SFTP server stalled. Retry; on a slow link raise the inactivity timeout.",
+              }),
+            );
+            this.dropSftp(s);
+          }, limit);
+        }
+        start(s, () => timer?.refresh(), (err) => (err ? reject(this.fail(err, kind, path)) : resolve()));
+      },
+      () => {
+        if (timer) clearTimeout(timer);
+      },
+    );
   }
 
   async upload(localPath: string, remotePath: string, opts: UploadOptions = {}): Promise<void> {
@@ -385,7 +520,7 @@ class Session implements RemoteSession {
     } catch (e) {
       throw new ZwhError("ZWH-LOCAL-READ", `cannot read local file ${localPath}: ${(e as Error).message}`, { subject: localPath, cause: e });
     }
-    await this.sftpOp<void>("upload", remotePath, (s, cb) =>
+    await this.transfer("upload", remotePath, opts.inactivityTimeoutMs, (s, progress, cb) =>
       s.fastPut(
         localPath,
         remotePath,
@@ -393,14 +528,17 @@ class Session implements RemoteSession {
           concurrency: opts.concurrency ?? UPLOAD_CONCURRENCY,
           chunkSize: opts.chunkSize ?? UPLOAD_CHUNK_SIZE,
           mode: opts.mode,
-          step: opts.onProgress ? (transferred: number) => opts.onProgress!({ transferred, total }) : undefined,
+          step: (transferred: number) => {
+            progress();
+            opts.onProgress?.({ transferred, total });
+          },
         },
         (err) => cb(err),
       ),
     );
   }
 
-  async uploadMany(files: UploadManyFile[], opts: { concurrency?: number; onProgress?: (p: UploadManyProgress) => void } = {}): Promise<void> {
+  async uploadMany(files: UploadManyFile[], opts: UploadManyOptions = {}): Promise<void> {
     const sizes = await Promise.all(
       files.map(async (f) => {
         try {
@@ -414,21 +552,29 @@ class Session implements RemoteSession {
     const perFile = new Array<number>(files.length).fill(0);
     let filesDone = 0;
     let next = 0;
+    let failed = false;
     const report = (file: string): void => {
       opts.onProgress?.({ file, filesDone, filesTotal: files.length, bytesDone: perFile.reduce((a, b) => a + b, 0), bytesTotal });
     };
     const worker = async (): Promise<void> => {
-      while (next < files.length) {
+      // After the first failure the other workers finish their file but start no new one.
+      while (next < files.length && !failed) {
         const i = next++;
         const f = files[i];
-        // Split the per-connection request budget among the parallel files.
-        await this.upload(f.localPath, f.remotePath, {
-          concurrency: Math.max(8, Math.floor(UPLOAD_CONCURRENCY / (opts.concurrency ?? 2))),
-          onProgress: (p) => {
-            perFile[i] = p.transferred;
-            report(f.remotePath);
-          },
-        });
+        try {
+          // Split the per-connection request budget among the parallel files.
+          await this.upload(f.localPath, f.remotePath, {
+            concurrency: Math.max(8, Math.floor(UPLOAD_CONCURRENCY / (opts.concurrency ?? 2))),
+            inactivityTimeoutMs: opts.inactivityTimeoutMs,
+            onProgress: (p) => {
+              perFile[i] = p.transferred;
+              report(f.remotePath);
+            },
+          });
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
         perFile[i] = sizes[i];
         filesDone++;
         report(f.remotePath);
@@ -438,9 +584,9 @@ class Session implements RemoteSession {
     await Promise.all(Array.from({ length: n }, worker));
   }
 
-  async download(remotePath: string, localPath: string): Promise<void> {
-    await this.sftpOp<void>("download", remotePath, (s, cb) =>
-      s.fastGet(remotePath, localPath, { concurrency: 64, chunkSize: 32768 }, (err) => cb(err)),
+  async download(remotePath: string, localPath: string, opts: { inactivityTimeoutMs?: number } = {}): Promise<void> {
+    await this.transfer("download", remotePath, opts.inactivityTimeoutMs, (s, progress, cb) =>
+      s.fastGet(remotePath, localPath, { concurrency: 64, chunkSize: 32768, step: () => progress() }, (err) => cb(err)),
     );
   }
 
@@ -500,7 +646,7 @@ class Session implements RemoteSession {
   async rename(from: string, to: string, opts: { overwrite?: boolean } = {}): Promise<void> {
     const overwrite = opts.overwrite ?? true;
     const s = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
+    await this.track<void>(`rename ${from}`, s, (resolve, reject) => {
       const cb = (err: Error | null | undefined): void => (err ? reject(this.fail(err, "rename", `${from} -> ${to}`)) : resolve());
       if (overwrite) {
         try {

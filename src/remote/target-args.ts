@@ -59,6 +59,36 @@ function fromEnv(env: NodeJS.ProcessEnv, option: string, name: string): string {
   return v;
 }
 
+/**
+ * --env NAME=VALUE... (or the wheelhouse profile's `environment` object, which the profile layer
+ * turns into the same list) -> TargetSpec.extraEnv. Names must be shell variable names (e.g.
+ * LIBPATH, _BPXK_JOBLOG); the value is everything after the first "=" and may be empty or
+ * contain spaces and quotes: the env block quotes it (src/remote/env-block.ts). A repeated name:
+ * the last value wins, as it would in a shell.
+ */
+function envPairs(v: unknown): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    if (typeof item !== "string") {
+      throw new ZwhError("ZWH-ARGS-INVALID", "--env takes NAME=VALUE strings", { subject: "env" });
+    }
+    const eq = item.indexOf("=");
+    const name = eq > 0 ? item.slice(0, eq) : item;
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new ZwhError("ZWH-ARGS-INVALID", `--env needs NAME=VALUE with a shell variable name (got ${JSON.stringify(item.slice(0, 80))})`, {
+        subject: "env",
+        hint: "e.g. --env LIBPATH=/usr/lib/site _BPXK_JOBLOG=STDERR (letters, digits and _, not starting with a digit).",
+      });
+    }
+    const value = item.slice(eq + 1);
+    if (value.includes("\0")) throw new ZwhError("ZWH-ARGS-INVALID", `--env ${name}: the value contains a NUL byte`, { subject: "env" });
+    out[name] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 export function targetSpecFromArgs(args: Record<string, unknown>, env: NodeJS.ProcessEnv, opts: TargetArgsOptions = {}): TargetSpec {
   const host = str(args, "host");
   const user = str(args, "user");
@@ -102,6 +132,8 @@ export function targetSpecFromArgs(args: Record<string, unknown>, env: NodeJS.Pr
   if (hs !== undefined) spec.handshakeTimeoutMs = hs;
   const ct = num(args, "commandTimeout", 0);
   if (ct !== undefined) spec.commandTimeoutMs = ct;
+  const extraEnv = envPairs(args.env);
+  if (extraEnv) spec.extraEnv = extraEnv;
   spec.pythonPath = str(args, "python") ?? DEFAULT_PYTHON;
   if (!spec.pythonPath.startsWith("/")) {
     throw new ZwhError("ZWH-ARGS-INVALID", `--python must be an absolute path on the target (got ${spec.pythonPath})`, { subject: "python" });

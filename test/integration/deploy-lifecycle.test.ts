@@ -79,6 +79,8 @@ describe("deploy lifecycle", () => {
     const wheelBytes = bundles[0].statement.predicate.wheels.reduce((a, w) => a + w.size, 0);
     expect(r.upload.bytes).toBe(wheelBytes);
     expect(r.installed.map((x) => x.name).sort()).toEqual(["zwhdemo-app", "zwhdemo-lib", "zwhdemo-util"]);
+    // venv --without-pip + the interpreter's pip (>= 22.3) --python: exactly the manifest, no bootstrap pip
+    expect(r.bootstrap).toEqual([]);
     expect(readlinkSync(join(root, "current"))).toBe(`releases/${r.releaseId}`);
     // receipt + audit on the target, tagged text
     const receipt = JSON.parse(readFileSync(join(root, "releases", r.releaseId, "receipt.json"), "utf8"));

@@ -3,7 +3,10 @@
  * isolated ZOWE_CLI_HOME: npm pack (bundled dependencies), `zowe plugins install <tgz>` with npm
  * offline and without install scripts (the air-gapped path of docs/offline-install.md),
  * `zowe plugins validate`, help review, --rfj equality with `zwh --json`, and the ssh/wheelhouse
- * profiles against two simulated LPARs (host-key pin honoured, a wrong pin refused).
+ * profiles against two simulated LPARs (host-key pin honoured, a wrong pin refused), then
+ * `target trust` + `deploy` + `status` of a signed bundle built here through the real
+ * createBundle, through the installed plugin (so better-sqlite3 must load from the tgz without
+ * install scripts: the packed lib/native addon, docs/offline-install.md).
  *
  * Headless like CI: the credential vault is disabled ("CredentialManager": false).
  * Needs lib/ built (scripts/test does it).
@@ -14,8 +17,10 @@ import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandTree } from "../../src/cli/defs/tree";
+import { zoweExampleArgs } from "../../src/cli/zowe/convert";
 import type { CommandDef, NodeDef } from "../../src/cli/framework/types";
 import { startUssHosts, type SimCluster, type SimHost } from "../sim";
+import { buildWheel, type WheelSpec } from "../support/wheels";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { writeZoweConfig } = require("../../profiles/generate-zowe-config.js");
 
@@ -27,9 +32,11 @@ let tmp: string;
 let home: string;
 let work: string;
 let sim: SimCluster | undefined;
+let inventory: string;
 
 function zenv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ...extra };
+  // ZWH_INVENTORY: this run's own inventory store, never ~/.zwh/inventory.db.
+  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ZWH_INVENTORY: inventory, ...extra };
   delete env.ZOWE_OPT_HOST; delete env.ZOWE_OPT_PORT; delete env.ZOWE_OPT_USER; delete env.ZOWE_OPT_PASSWORD;
   return env;
 }
@@ -47,11 +54,10 @@ function commands(n: NodeDef, p: string[] = []): Array<{ path: string[]; cmd: Co
   return n.children.flatMap((c) => commands(c, [...p, c.name]));
 }
 
-const has = (p: string[]) => commands(commandTree()).some((c) => c.path.join(" ") === p.join(" "));
-
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-"));
   home = path.join(tmp, "zowe-home");
+  inventory = path.join(tmp, "inventory", "inventory.db");
   work = path.join(tmp, "work");
   fs.mkdirSync(path.join(home, "settings"), { recursive: true });
   fs.mkdirSync(work, { recursive: true });
@@ -89,6 +95,17 @@ describe("zowe plugins install / validate", () => {
     expect(zowe(["plugins", "list"]).stdout).toContain("zos-wheelhouse");
   });
 
+  it("better-sqlite3 arrives without its build/ (its files list), so the inventory can only load the packed lib/native addon", () => {
+    const dir = path.join(home, "plugins", "installed", "lib", "node_modules", "zos-wheelhouse");
+    expect(fs.existsSync(path.join(dir, "node_modules", "better-sqlite3", "build", "Release", "better_sqlite3.node"))).toBe(false);
+    expect(fs.existsSync(path.join(dir, "lib", "native", "better_sqlite3.node"))).toBe(true);
+    // Open a store with the installed plugin's own code, as deploy/status do.
+    const db = path.join(tmp, "native-check.db");
+    const r = spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.join(dir, "lib", "inventory"))}).openStore(${JSON.stringify(db)}).close()`], { cwd: dir, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.existsSync(db)).toBe(true);
+  });
+
   it("the host's @zowe/zos-uss-for-zowe-sdk is not resolvable from the installed plugin (why ssh options are declared)", () => {
     const dir = path.join(home, "plugins", "installed", "lib", "node_modules", "zos-wheelhouse");
     const r = spawnSync(process.execPath, ["-e", "require.resolve('@zowe/zos-uss-for-zowe-sdk')"], { cwd: dir, encoding: "utf8" });
@@ -115,8 +132,16 @@ describe("help", () => {
       expect(r.status, r.stderr).toBe(0);
       const flat = r.stdout.replace(/\s+/g, " ");
       expect(flat).toContain(cmd.description.split(" ").slice(0, 8).join(" "));
-      expect(r.stdout).toContain("EXAMPLES");
-      for (const e of cmd.examples) expect(flat).toContain(`zowe wheelhouse ${p.join(" ")} ${e.args}`.replace(/\s+/g, " ").trim());
+      // Zowe's rendered help: a real DESCRIPTION section and at least one example.
+      const section = (name: string) => {
+        const m = new RegExp(`^ ${name}\\n -+\\n([\\s\\S]*?)(?=^ [A-Z][A-Z /]+\\n -+\\n|(?![\\s\\S]))`, "m").exec(r.stdout);
+        return m ? m[1].replace(/\s+/g, " ").trim() : "";
+      };
+      expect(section("DESCRIPTION").length, "DESCRIPTION of at least 40 characters").toBeGreaterThanOrEqual(40);
+      const examples = section("EXAMPLES");
+      expect(examples.match(/\$ zowe wheelhouse /g)?.length ?? 0, "at least one example").toBeGreaterThanOrEqual(1);
+      expect(examples.match(/- [^:]{10,}:/g)?.length ?? 0, "every example has a description").toBe(cmd.examples.length);
+      for (const e of cmd.examples) expect(flat).toContain(`zowe wheelhouse ${p.join(" ")} ${zoweExampleArgs(e)}`.replace(/\s+/g, " ").trim());
       for (const o of cmd.options.filter((x) => x.only !== "zwh")) expect(r.stdout).toContain(`--${o.name}`);
       if (cmd.connects) {
         expect(r.stdout).toContain("--ssh-profile");
@@ -129,7 +154,7 @@ describe("help", () => {
 });
 
 describe("--rfj equals zwh --json", () => {
-  it.runIf(has(["trust", "show"]) && has(["trust", "init"]))("trust show: .data is byte-for-byte the zwh --json object", () => {
+  it("trust show: .data is byte-for-byte the zwh --json object", () => {
     const trust = path.join(work, "trust.json");
     expect(zwh(["trust", "init", "--out", trust, "--json"]).status).toBe(0);
     const a = zwh(["trust", "show", "--trust", trust, "--json"]);
@@ -139,7 +164,7 @@ describe("--rfj equals zwh --json", () => {
     expect(JSON.stringify(JSON.parse(b.stdout).data)).toBe(JSON.stringify(JSON.parse(a.stdout)));
   });
 
-  it.runIf(has(["trust", "show"]))("an error: same object, same exit code, message on stderr", () => {
+  it("an error: same object, same exit code, message on stderr", () => {
     const missing = path.join(work, "missing-trust.json");
     const a = zwh(["trust", "show", "--trust", missing, "--json"]);
     const b = zowe(["wh", "trust", "show", "--trust", missing, "--rfj"]);
@@ -162,7 +187,7 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
   const flags = (h: SimHost) => ["--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", h.identityFile,
     "--host-key", h.hostKeyFingerprint, "--python", h.pythonPath, "--root", `${h.home}/wheelhouse`];
 
-  it.runIf(has(["target", "probe"]))("target probe with --ssh-profile/--wheelhouse-profile: the pinned host key is used, data as zwh's", () => {
+  it("target probe with --ssh-profile/--wheelhouse-profile: the pinned host key is used, data as zwh's", () => {
     for (const [i, h] of sim!.hosts.entries()) {
       const b = zowe(["wh", "target", "probe", "--ssh-profile", h.name, "--wheelhouse-profile", `prod.${h.name}`, "--rfj"]);
       expect(b.status, b.stdout + b.stderr).toBe(0);
@@ -176,14 +201,14 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     }
   });
 
-  it.runIf(has(["target", "probe"]))("human output goes through the response API (text on stdout, progress on stderr)", () => {
+  it("human output goes through the response API (text on stdout, progress on stderr)", () => {
     const r = zowe(["wheelhouse", "target", "probe", "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1"]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("LPAR1");
     expect(r.stderr).toContain("[done ] Probe target");
   });
 
-  it.runIf(has(["target", "probe"]))("a wrong hostKey in the ssh profile is refused (exit 3), before credentials are sent", () => {
+  it("a wrong hostKey in the ssh profile is refused (exit 3), before credentials are sent", () => {
     const cfgFile = path.join(home, "zowe.config.json");
     const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
     cfg.profiles.wrongkey = { type: "ssh", properties: { ...cfg.profiles.lpar1.properties, hostKey: cfg.profiles.lpar2.properties.hostKey } };
@@ -200,15 +225,106 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     expect(t.status, t.stderr).toBe(0);
   });
 
-  // Switched on automatically when `deploy` and `status` join the tree. Fill in the bundle
-  // arguments when the deploy engineer's options are known (see the report / docs).
-  it.runIf(has(["deploy"]) && has(["status"]))("deploy end to end via profiles, then status --rfj", () => {
-    const bundle = process.env.ZWH_E2E_BUNDLE;
-    expect(bundle, "set up a signed bundle for the e2e test (ZWH_E2E_BUNDLE) when deploy lands").toBeTruthy();
-    const d = zowe(["wheelhouse", "deploy", bundle!, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1"]);
-    expect(d.status, d.stdout + d.stderr).toBe(0);
-    const s = zowe(["wheelhouse", "status", "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--rfj"]);
-    expect(s.status, s.stderr).toBe(0);
-    expect(JSON.parse(s.stdout).data.ok).toBe(true);
+  describe("deploy end to end through the installed plugin", () => {
+    const trustFile = () => path.join(tmp, "keys", "trust.json");
+    let bundleDir: string;
+    const wheels: WheelSpec[] = [
+      { name: "zwhdemo-util", version: "1.0", files: { "zwhdemo_util/__init__.py": "VERSION = '1.0'\n" } },
+      { name: "zwhdemo-app", version: "1.0", requiresDist: ["zwhdemo-util>=1.0"], files: { "zwhdemo_app/__init__.py": "import zwhdemo_util\nVERSION = '1.0'\n" } },
+    ];
+    const bundleWheels = wheels.map((w) => w.name).sort();
+    const rfj = (r: SpawnSyncReturns<string>) => {
+      expect(r.stdout, r.stderr).toMatch(/^\s*\{/);
+      return JSON.parse(r.stdout) as { success: boolean; exitCode: number; data: Record<string, any>; stderr: string };
+    };
+
+    // A real signed bundle, made the way a release engineer makes one: generated pure-Python
+    // wheels, the target environment probed through the plugin, then zwh keys/trust/bundle
+    // create (the real createBundle). Done with the CLIs rather than in-process: this worker
+    // already loaded @zowe/cli's own ssh2 1.15 (for the config schema), and loading our ssh2
+    // 1.17's native sshcrypto.node after it in the same process aborts Node.
+    beforeAll(async () => {
+      const keys = path.join(tmp, "keys");
+      const ok = (r: SpawnSyncReturns<string>) => expect(r.status, r.stdout + r.stderr).toBe(0);
+      ok(zwh(["keys", "generate", "--out", path.join(keys, "release-bot")]));
+      ok(zwh(["trust", "init", "--out", trustFile(), "--channel", "stable"]));
+      ok(zwh(["trust", "add-key", "--trust", trustFile(), "--key", path.join(keys, "release-bot.pub"), "--name", "release-bot"]));
+      const probe = zowe(["wh", "target", "probe", "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--rfj"]);
+      ok(probe);
+      fs.writeFileSync(path.join(work, "probe.json"), JSON.stringify(JSON.parse(probe.stdout).data));
+      const wheelDir = path.join(work, "wheels");
+      for (const w of wheels) await buildWheel(wheelDir, w);
+      fs.writeFileSync(path.join(work, "top.txt"), "zwhdemo-app\n");
+      bundleDir = path.join(work, "bundle-demo-1");
+      ok(zwh(["bundle", "create", wheelDir, "--out", bundleDir, "--id", "demo", "--channel", "stable", "--sequence", "1",
+        "--target-env", path.join(work, "probe.json"), "--requirements", path.join(work, "top.txt"), "--sign-key", path.join(keys, "release-bot.key")]));
+    }, 120_000);
+
+    it("lpar1: target trust, deploy --ssh-profile lpar1 --wheelhouse-profile prod.lpar1 --rfj, then status --rfj", () => {
+      const t = rfj(zowe(["wh", "target", "trust", "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--trust", trustFile(), "--rfj"]));
+      expect(t.exitCode, t.stderr).toBe(0);
+      expect(t.data).toMatchObject({ ok: true, changed: true });
+
+      const d = zowe(["wheelhouse", "deploy", bundleDir, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--trust", trustFile(), "--rfj"]);
+      expect(d.status, d.stdout + d.stderr).toBe(0);
+      const dep = rfj(d).data;
+      expect(dep).toMatchObject({ ok: true, command: "deploy", action: "install", changed: true, dryRun: false });
+      expect(dep.installed.map((p: { name: string }) => p.name).sort()).toEqual(bundleWheels);
+      expect(dep.current).toBe(dep.releaseId);
+      expect(dep.upload.files).toBe(bundleWheels.length);
+      // keepReleases (3, from the shared prod profile) reached --keep: nothing to prune yet, no error.
+      expect(dep.pruned).toEqual([]);
+      // The run was recorded in this test's inventory (ZWH_INVENTORY), opened by the installed plugin.
+      expect(fs.existsSync(inventory)).toBe(true);
+
+      const s = zowe(["wh", "status", "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--rfj"]);
+      expect(s.status, s.stderr).toBe(0);
+      const st = rfj(s).data;
+      expect(st.ok).toBe(true);
+      expect(st.current).toMatchObject({ releaseId: dep.releaseId, bundleId: "demo", channel: "stable", sequence: 1 });
+      expect(st.current.installed.map((p: { name: string }) => p.name).sort()).toEqual(bundleWheels);
+      expect(st.lock.held).toBe(false);
+      expect(st.trust.present).toBe(true);
+      expect(st.inventory.lastRun).toBeTruthy();
+
+      // Redeploying the current bundle is a no-op.
+      const again = rfj(zowe(["wh", "deploy", bundleDir, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--trust", trustFile(), "--rfj"])).data;
+      expect(again).toMatchObject({ ok: true, action: "noop", changed: false });
+    });
+
+    it("lpar2: trustFile, inventory and environment come from the wheelhouse profile (prod.lpar2)", () => {
+      const cfgFile = path.join(home, "zowe.config.json");
+      const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+      const lpar2Inventory = path.join(tmp, "lpar2", "inv.db");
+      Object.assign(cfg.profiles.prod.profiles.lpar2.properties, {
+        trustFile: trustFile(),
+        inventory: lpar2Inventory,
+        // Quotes, spaces and shell metacharacters arrive literally. (No "$": Zowe itself expands
+        // $NAME in team-config values on the workstation before the plugin sees them.)
+        environment: { ZWH_E2E_SITE: "lpar2 'site' \"q\" `id`;*" },
+      });
+      fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 4));
+      const prof = ["--ssh-profile", "lpar2", "--wheelhouse-profile", "prod.lpar2"];
+
+      const t = zowe(["wh", "target", "trust", ...prof, "--trust", trustFile(), "--rfj"]);
+      expect(t.status, t.stdout + t.stderr).toBe(0);
+      // No --trust: the profile's trustFile. The smoke test runs on the target with the profile's
+      // environment exported (--env), and fails the deploy unless the value arrived literally.
+      const d = zowe(["wh", "deploy", bundleDir, ...prof, "--rfj",
+        "--smoke", "import os, zwhdemo_app; assert os.environ.get('ZWH_E2E_SITE') == 'lpar2 \\'site\\' \"q\" `id`;*', os.environ.get('ZWH_E2E_SITE')"]);
+      expect(d.status, d.stdout + d.stderr).toBe(0);
+      const dep = rfj(d).data;
+      expect(dep).toMatchObject({ ok: true, action: "install" });
+      expect(dep.host).toContain(String(sim!.hosts[1].port));
+      // The profile's inventory, not ZWH_INVENTORY, recorded this run.
+      expect(fs.existsSync(lpar2Inventory)).toBe(true);
+      const st = rfj(zowe(["wh", "status", ...prof, "--rfj"])).data;
+      expect(st.current.releaseId).toBe(dep.releaseId);
+      expect(st.inventory.lastRun).toBeTruthy();
+      // The same status through ZWH_INVENTORY's store knows nothing about lpar2.
+      const other = rfj(zowe(["wh", "status", ...prof, "--inventory", inventory, "--rfj"])).data;
+      expect(other.current.releaseId).toBe(dep.releaseId);
+      expect(other.inventory?.lastRun ?? null).toBeNull();
+    });
   });
 });

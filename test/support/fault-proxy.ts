@@ -1,14 +1,18 @@
 // Fault-injecting TCP proxy for tests: sits between a client and a (simulated) SSH host and can
-// pass traffic, cut connections after N bytes or at a random point, add latency, or refuse.
+// pass traffic, cut connections after N bytes or at a random point, stall them (forward N bytes,
+// then nothing more, connection left open), add latency, or refuse.
 import * as net from "node:net";
 
-export type FaultMode = "pass" | "cutAfterBytes" | "cutRandom" | "latency" | "refuse";
+export type FaultMode = "pass" | "cutAfterBytes" | "stallAfterBytes" | "cutRandom" | "latency" | "refuse";
 /** Which bytes count towards a cut: client->server ("up"), server->client ("down") or both. */
 export type FaultDirection = "up" | "down" | "both";
 
 export interface FaultOptions {
   mode: FaultMode;
-  /** cutAfterBytes: forward exactly this many bytes in `direction`, then cut (default 0). */
+  /**
+   * cutAfterBytes: forward exactly this many bytes in `direction`, then cut (default 0).
+   * stallAfterBytes: forward this many, then drop everything in both directions without closing.
+   */
   bytes?: number;
   /** latency: delay every chunk by this many ms, per direction, preserving order (default 50). */
   latencyMs?: number;
@@ -75,7 +79,7 @@ export async function startFaultProxy(
 
     const dir = c.direction ?? "up";
     let budget = Infinity; // bytes still allowed in the counted direction(s)
-    if (c.mode === "cutAfterBytes") budget = Math.max(0, c.bytes ?? 0);
+    if (c.mode === "cutAfterBytes" || c.mode === "stallAfterBytes") budget = Math.max(0, c.bytes ?? 0);
     if (c.mode === "cutRandom") {
       const lo = Math.max(1, c.minBytes ?? 1);
       const hi = Math.max(lo, c.maxBytes ?? 65536);
@@ -86,6 +90,7 @@ export async function startFaultProxy(
       if (cut) return;
       cut = true;
       cuts++;
+      if (c.mode === "stallAfterBytes") return; // keep both sockets open; forward nothing more
       client.resetAndDestroy();
       upstream.resetAndDestroy();
     };

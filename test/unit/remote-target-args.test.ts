@@ -7,6 +7,8 @@ import { ZwhError } from "../../src/core/errors";
 import { prepareAuth } from "../../src/remote/auth";
 import { DEFAULT_PYTHON } from "../../src/remote/target";
 import { targetSpecFromArgs } from "../../src/remote/target-args";
+import { connectTarget } from "../../src/remote/connection";
+import { startUssHosts, type SimCluster } from "../sim";
 
 function code(fn: () => unknown): string | undefined {
   try {
@@ -60,6 +62,53 @@ describe("targetSpecFromArgs", () => {
     expect(code(() => targetSpecFromArgs({ host: "h", user: "u", port: 70000 }, {}))).toBe("ZWH-ARGS-INVALID");
     expect(code(() => targetSpecFromArgs({ host: "h", user: "u", port: "x" }, {}))).toBe("ZWH-ARGS-INVALID");
     expect(code(() => targetSpecFromArgs({ host: "h", user: "u", python: "python3" }, {}))).toBe("ZWH-ARGS-INVALID");
+  });
+});
+
+describe("--env NAME=VALUE -> TargetSpec.extraEnv", () => {
+  it("maps each pair; the value is everything after the first '=' (may be empty, may contain = and quotes); last one wins", () => {
+    const spec = targetSpecFromArgs({ host: "h", user: "u", env: ["LIBPATH=/usr/lib/site", "_BPXK_JOBLOG=STDERR", "A=x=y 'z'", "EMPTY=", "A=last"] }, {});
+    expect(spec.extraEnv).toEqual({ LIBPATH: "/usr/lib/site", _BPXK_JOBLOG: "STDERR", A: "last", EMPTY: "" });
+    expect(targetSpecFromArgs({ host: "h", user: "u", env: "ONE=1" }, {}).extraEnv).toEqual({ ONE: "1" });
+    expect(targetSpecFromArgs({ host: "h", user: "u", env: [] }, {}).extraEnv).toBeUndefined();
+  });
+
+  it("refuses names that are not shell variable names, missing '=', non-strings and NUL", () => {
+    for (const bad of ["NOVALUE", "=x", "1A=x", "A-B=x", "A B=x", "$(id)=x", "A\0=x"]) {
+      expect(code(() => targetSpecFromArgs({ host: "h", user: "u", env: [bad] }, {})), bad).toBe("ZWH-ARGS-INVALID");
+    }
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", env: [42] }, {}))).toBe("ZWH-ARGS-INVALID");
+    expect(code(() => targetSpecFromArgs({ host: "h", user: "u", env: ["A=x\0y"] }, {}))).toBe("ZWH-ARGS-INVALID");
+  });
+
+  describe("on the simulator", () => {
+    let sim: SimCluster;
+    beforeAll(async () => {
+      sim = await startUssHosts({ hosts: 1 });
+    }, 180_000);
+    afterAll(async () => sim?.stop());
+
+    it("the values reach the remote command's environment literally, after (and over) Wheelhouse's own settings", async () => {
+      const h = sim.hosts[0];
+      const hostile = "a b 'q' \"d\" $(id) `id` $HOME;*";
+      const spec = targetSpecFromArgs(
+        { host: h.host, port: h.port, user: h.user, identity: h.identityFile, knownHosts: h.knownHostsFile, python: h.pythonPath,
+          env: [`ZWH_SITE=${hostile}`, "_BPXK_JOBLOG=STDERR", "LANG=En_US.IBM-1047"] },
+        {},
+      );
+      const s = await connectTarget(spec);
+      try {
+        const r = await s.exec(["env"]);
+        expect(r.code, r.stderr).toBe(0);
+        const vars = new Map(r.stdout.split("\n").filter((l) => l.includes("=")).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+        expect(vars.get("ZWH_SITE")).toBe(hostile);
+        expect(vars.get("_BPXK_JOBLOG")).toBe("STDERR");
+        expect(vars.get("LANG")).toBe("En_US.IBM-1047");
+        expect(vars.get("_BPXK_AUTOCVT")).toBe("ON");
+      } finally {
+        await s.close();
+      }
+    });
   });
 });
 

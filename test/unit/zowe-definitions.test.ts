@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { ICommandDefinition } from "@zowe/imperative";
 import { commandTree } from "../../src/cli/defs/tree";
 import type { CommandDef, GroupDef, NodeDef } from "../../src/cli/framework/types";
-import { convertTree, findCommand, profileTypesFor, SHARED_HANDLER, type ZwhCustomize } from "../../src/cli/zowe/convert";
+import { convertTree, findCommand, profileTypesFor, SHARED_HANDLER, zoweExampleArgs, type ZwhCustomize } from "../../src/cli/zowe/convert";
 import { sshTargetArgs } from "../../src/cli/zowe/profile-args";
 import { SSH_CONNECTION_OPTIONS } from "../../src/cli/zowe/ssh-options";
 import { WHEELHOUSE_PROFILE_PROPERTIES, wheelhouseProfileArgs } from "../../src/cli/zowe/wheelhouse-profile";
@@ -77,7 +77,8 @@ describe("shared tree -> imperative definitions", () => {
         const zo = def.options!.find((x) => x.name === o.name)!;
         expect(zo.aliases ?? []).toEqual(o.aliases ?? []);
         expect(zo.type).toBe(o.type);
-        expect(!!zo.required).toBe(!!o.required);
+        // A required option a wheelhouse profile property supplies is checked after the profile.
+        expect(!!zo.required).toBe(!!o.required && !WHEELHOUSE_PROFILE_PROPERTIES.some((p) => p.option === o.name && (cmd.connects || !p.connectingOnly)));
         expect(zo.allowableValues?.values).toEqual(o.allowableValues);
       }
       expect(def.profile?.optional ?? []).toEqual(profileTypesFor(cmd));
@@ -87,8 +88,19 @@ describe("shared tree -> imperative definitions", () => {
       expect(custom).toEqual({ handler: cmd.handler, path });
       expect(findCommand(commandTree(), custom.path)).toEqual(cmd);
       expect(def.examples!.length, "every command needs an example").toBeGreaterThan(0);
-      expect(def.examples!.map((e) => [e.description, e.options])).toEqual(cmd.examples.map((e) => [e.description, e.args]));
-      expect(cmd.description.length).toBeGreaterThan(20);
+      expect(def.examples!.map((e) => [e.description, e.options])).toEqual(cmd.examples.map((e) => [e.description, zoweExampleArgs(e)]));
+      expect(cmd.description.length).toBeGreaterThan(40);
+    });
+
+    it(`command '${path.join(" ")}': every flag in its Zowe examples exists under zowe wheelhouse`, () => {
+      const def = zoweCommands.find((n) => n.path.join(" ") === path.join(" "))!.def;
+      const known = new Set<string>(["rfj", "response-format-json"]);
+      for (const t of def.profile?.optional ?? []) known.add(`${t}-profile`);
+      for (const o of def.options ?? []) for (const n of [o.name, ...(o.aliases ?? [])]) known.add(n);
+      for (const e of def.examples!) {
+        const flags = [...` ${e.options}`.matchAll(/\s--?([A-Za-z][A-Za-z0-9-]*)/g)].map((m) => m[1]);
+        for (const f of flags) expect(known.has(f), `'${e.options}' uses --${f}, which zowe wheelhouse ${path.join(" ")} does not have`).toBe(true);
+      }
     });
   }
 
@@ -116,11 +128,23 @@ describe("ssh connection options", () => {
 describe("wheelhouse profile properties", () => {
   const all = commands(commandTree()).flatMap((c) => c.cmd.options.filter((o) => o.only !== "zwh").map((o) => o.name));
   for (const p of WHEELHOUSE_PROFILE_PROPERTIES) {
-    // Properties whose option no command has yet (deploy, rollback, status) are checked once it lands.
-    it.skipIf(!all.includes(p.option))(`${p.property} supplies an existing option --${p.option}`, () => {
+    it(`${p.property} supplies an existing option --${p.option} of a matching type`, () => {
       expect(all).toContain(p.option);
+      const types = new Set(commands(commandTree()).flatMap((c) => c.cmd.options.filter((o) => o.name === p.option).map((o) => o.type)));
+      // An object property (environment) feeds an array option as NAME=VALUE strings.
+      expect([...types]).toEqual([p.type === "object" ? "array" : p.type]);
     });
   }
+  it("deploy/rollback/status/lock break take every setting a deploy needs from the profile", () => {
+    for (const p of [["deploy"], ["rollback"], ["status"], ["lock", "break"]]) {
+      const cmd = findCommand(commandTree(), p)!;
+      const names = cmd.options.map((o) => o.name);
+      for (const opt of ["python", "root", "command-timeout", "env", "inventory"]) expect(names, `${p.join(" ")} --${opt}`).toContain(opt);
+    }
+    const deploy = findCommand(commandTree(), ["deploy"])!.options.map((o) => o.name);
+    expect(deploy).toContain("keep");
+    expect(deploy).toContain("trust");
+  });
   it("maps properties to handler arguments, only for options the command has; environment becomes NAME=VALUE", () => {
     const args = wheelhouseProfileArgs(
       { pythonPath: "/py", deployRoot: "/r", environment: { LIBPATH: "/l", _BPXK_AUTOCVT: "ON" }, trustFile: "/t" },
@@ -169,6 +193,28 @@ describe("imperative arguments -> handler arguments", () => {
     });
     expect(handlerArgsFromImperative(cmd, { ...iargs, python: "/flag/python" }, false)).toMatchObject({ python: "/flag/python", json: false });
     expect(handlerArgsFromImperative(cmd, { host: "h", user: "u" }, false)).toMatchObject({ commandTimeout: 600000, port: 22 });
+  });
+  it("a required option a profile supplies (--root from deployRoot) is optional for imperative but checked after the profile", () => {
+    const deploy = findCommand(commandTree(), ["deploy"])!;
+    const def = zoweNodes(convertTree(commandTree()).definitions).find((n) => n.path.join(" ") === "deploy")!.def;
+    expect(def.options!.find((o) => o.name === "root")!.required).toBeFalsy();
+    const base = { bundle: "./b", host: "h", user: "u" };
+    expect(handlerArgsFromImperative(deploy, { ...base, deployRoot: "/u/wh", keepReleases: 2, inventory: "/i.db", environment: { A: "1" } }, true))
+      .toMatchObject({ bundle: "./b", root: "/u/wh", keep: 2, inventory: "/i.db", env: ["A=1"] });
+    expect(handlerArgsFromImperative(deploy, { ...base, root: "/flag", deployRoot: "/u/wh", keep: 7, keepReleases: 2 }, true)).toMatchObject({ root: "/flag", keep: 7 });
+    let err: unknown;
+    try { handlerArgsFromImperative(deploy, base, true); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: "ZWH-USAGE", message: "missing required option --root" });
+    expect((err as { hint: string }).hint).toContain("deployRoot");
+  });
+  it("pythonPath supplies --python only to commands that connect (bundle create's --python is a version)", () => {
+    const create = findCommand(commandTree(), ["bundle", "create"])!;
+    const args = handlerArgsFromImperative(create, { wheelDir: "./w", out: "o", id: "i", channel: "c", sequence: 1, pythonPath: "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3" }, false);
+    expect(args.python).toBeUndefined();
+    const def = zoweNodes(convertTree(commandTree()).definitions).find((n) => n.path.join(" ") === "bundle create")!.def;
+    expect(def.options!.find((o) => o.name === "python")!.description).not.toContain("pythonPath");
+    expect(wheelhouseProfileArgs({ pythonPath: "/p" }, () => true, false)).toEqual({});
+    expect(wheelhouseProfileArgs({ pythonPath: "/p" }, () => true, true)).toEqual({ python: "/p" });
   });
   it("progress percentages come from 'n/m' in status messages", () => {
     expect(percentFrom("12/40 wheels")).toBe(30);

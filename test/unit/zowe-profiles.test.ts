@@ -23,7 +23,7 @@ const cmd: CommandDef = {
     { name: "port", type: "number", description: "", only: "zwh", defaultValue: 22 },
     { name: "python", type: "string", description: "" },
     { name: "root", type: "string", description: "" },
-    { name: "keep-releases", type: "number", description: "" },
+    { name: "keep", type: "number", description: "" },
   ],
 };
 
@@ -55,12 +55,12 @@ describe("zwh --profile / --wheelhouse-profile through ProfileInfo", () => {
   it("maps the named ssh profile and a nested wheelhouse profile (inheriting from prod)", async () => {
     const r = await resolveZwhProfiles({ profile: "lpar2", wheelhouseProfile: "prod.lpar2", connects: true, env: env(), cwd: project });
     expect(r.used).toEqual({ ssh: "lpar2", wheelhouse: "prod.lpar2" });
-    expect(r.args).toMatchObject({ host: "10.1.1.2", port: 2202, identity: "/keys/id1", hostKey: "SHA256:two", python: "/p2/python3", root: "/u/ibmuser/wheelhouse", keepReleases: 3 });
+    expect(r.args).toMatchObject({ host: "10.1.1.2", port: 2202, identity: "/keys/id1", hostKey: "SHA256:two", python: "/p2/python3", root: "/u/ibmuser/wheelhouse", keep: 3 });
   });
 
   it("uses the default profiles when none is named, and flags win over them", async () => {
     const merged = await applyZwhProfiles(cmd, { port: 22, root: "/flag/root" }, env(), { cwd: project });
-    expect(merged).toMatchObject({ host: "10.1.1.1", port: 2201, hostKey: "AAAAone", root: "/flag/root", keepReleases: 3 });
+    expect(merged).toMatchObject({ host: "10.1.1.1", port: 2201, hostKey: "AAAAone", root: "/flag/root", keep: 3 });
     const explicitPort = await applyZwhProfiles(cmd, { port: 22 }, env(), { cwd: project, explicit: new Set(["port"]) });
     expect(explicitPort.port).toBe(22);
   });
@@ -70,7 +70,7 @@ describe("zwh --profile / --wheelhouse-profile through ProfileInfo", () => {
     expect(merged.host).toBe("other.example");
     expect(merged.hostKey).toBeUndefined();
     expect(merged.user).toBeUndefined();
-    expect(merged.keepReleases).toBe(3);
+    expect(merged.keep).toBe(3);
   });
 
   it("ZOWE_OPT_* beat ssh profile values, as in Zowe CLI", async () => {

@@ -3,6 +3,15 @@ import type { CommandDef, GroupDef, OptionDef } from "../framework/types";
 import { jsonOption, rootOption, targetOptions } from "./options";
 
 const root: OptionDef = { ...rootOption, required: true };
+/** Seconds a deployment lock stays valid without a heartbeat (deploy heartbeats during pip). */
+const lockTtl: OptionDef = {
+  name: "lock-ttl", type: "number", defaultValue: 900,
+  description: "Seconds the deployment lock stays valid without a heartbeat; after that another run sees it as stale (the deploy renews it every ttl/3 while pip runs).",
+};
+const inventory: OptionDef = {
+  name: "inventory", type: "string",
+  description: "Local inventory store (SQLite file) that records what was deployed where (default $ZWH_INVENTORY, else ~/.zwh/inventory.db).",
+};
 
 export const deployCommand: CommandDef = {
   type: "command",
@@ -26,10 +35,16 @@ export const deployCommand: CommandDef = {
     { name: "keep", type: "number", defaultValue: 5, description: "Releases to keep on the target (current and previous are never pruned)." },
     { name: "smoke", type: "string", description: "Python code run with the new release's interpreter before activation, e.g. 'import mypkg'." },
     { name: "dry-run", type: "boolean", defaultValue: false, description: "Print the plan (steps and why) and change nothing (only Wheelhouse's helper scripts may be installed under DIR/.wheelhouse)." },
+    lockTtl,
+    inventory,
     jsonOption,
   ],
   examples: [
-    { description: "Deploy a bundle to an LPAR", args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --identity ~/.ssh/id_ed25519 --root /u/apps/wheelhouse" },
+    {
+      description: "Deploy a bundle to an LPAR",
+      args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --identity ~/.ssh/id_ed25519 --root /u/apps/wheelhouse",
+      zowe: "./bundle-app-1.4 --ssh-profile lpar1 --wheelhouse-profile prod",
+    },
     { description: "Show what would happen, as JSON", args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --root /u/apps/wheelhouse --dry-run --json" },
     { description: "Deploy with a smoke test and keep 3 releases", args: "./bundle-app-1.4 --host lpar1 --user IBMUSER --root /u/apps/wheelhouse --smoke 'import app' --keep 3" },
   ],
@@ -45,10 +60,10 @@ export const rollbackCommand: CommandDef = {
     "Under the deployment lock, checks that the target release's venv is runnable and that every installed file still " +
     "matches its RECORD, then swaps 'current' atomically (the release it replaces becomes 'previous'). Nothing is " +
     "uploaded or installed. Recorded in the inventory and the target's audit log.",
-  options: [...targetOptions, root, { name: "to", type: "string", description: "Release id to switch to (default: the release 'previous' points at)." }, jsonOption],
+  options: [...targetOptions, root, { name: "release", type: "string", description: "Release id to switch to (default: the release 'previous' points at). Not --to: under Zowe that is the ssh --handshakeTimeout alias." }, lockTtl, inventory, jsonOption],
   examples: [
-    { description: "Roll back to the previous release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" },
-    { description: "Switch to a named release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --to app-3f2a9c1b7d4e" },
+    { description: "Roll back to the previous release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },
+    { description: "Switch to a named release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --release app-3f2a9c1b7d4e" },
   ],
   handler: "rollback",
   connects: true,
@@ -62,8 +77,11 @@ export const statusCommand: CommandDef = {
     "Reads the install root on the target (links, releases and their receipts, the lock, the trust anchors) and adds " +
     "what the local inventory recorded for this host and root (last run). Changes nothing on the target except " +
     "installing Wheelhouse's helper scripts when missing.",
-  options: [...targetOptions, root, jsonOption],
-  examples: [{ description: "Status of one root", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" }],
+  options: [...targetOptions, root, inventory, jsonOption],
+  examples: [
+    { description: "Status of one root", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },
+    { description: "Status as JSON, e.g. for a script", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --json" },
+  ],
   handler: "status",
   connects: true,
 };
@@ -93,7 +111,7 @@ export const lockGroup: GroupDef = {
       description:
         "Removes the lock and prints whose lock it was. The break is written to the target's audit log and the local " +
         "inventory. With --lock-id, only that lock is removed (refused if the lock changed meanwhile).",
-      options: [...targetOptions, root, { name: "lock-id", type: "string", description: "Only break the lock with this id (as shown by 'lock status')." }, jsonOption],
+      options: [...targetOptions, root, { name: "lock-id", type: "string", description: "Only break the lock with this id (as shown by 'lock status')." }, inventory, jsonOption],
       examples: [
         { description: "Break a stale lock", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" },
         { description: "Break exactly the lock you inspected", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --lock-id 7d0c4b8e-1f7a-4a5e-9a55-0a1c2b3d4e5f" },

@@ -30,6 +30,10 @@ export const targetOptions: OptionDef[] = [
     description: "Path of the target's Python interpreter (IBM Open Enterprise SDK for Python), e.g. /usr/lpp/IBM/cyp/v3r12/pyz/bin/python3." },
   { name: "command-timeout", type: "number", group: TARGET_GROUP, defaultValue: 600000,
     description: "Timeout for one remote command in milliseconds." },
+  { name: "env", type: "array", group: TARGET_GROUP,
+    description: "Extra environment variables exported for every remote command, as NAME=VALUE (several: --env A=1 B=2), e.g. " +
+      "site settings such as LIBPATH=/usr/lib/site or _BPXK_JOBLOG=STDERR. Exported after Wheelhouse's own z/OS " +
+      "settings, so it can override them. Names are letters, digits and _; values are passed literally (quoted)." },
 ];
 
 export const rootOption: OptionDef = {

@@ -18,10 +18,13 @@ export const targetProbeCommand: CommandDef = {
     {
       description: "Probe a host with a key file, verifying its host key against ~/.ssh/known_hosts",
       args: "--host lpar1.example.com --user IBMUSER --identity ~/.ssh/id_ed25519",
+      zowe: "--host lpar1.example.com --user IBMUSER --privateKey ~/.ssh/id_ed25519",
     },
     {
       description: "Probe with a pinned host key and a password from the environment, saving the facts as JSON",
       args: "--host lpar1 --port 2222 --user IBMUSER --password-env ZOS_PW --host-key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 --root /u/wheels --json",
+      // In Zowe the password comes from the ssh profile's secure store (or ZOWE_OPT_PASSWORD).
+      zowe: "--ssh-profile lpar1 --host-key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 --root /u/wheels --rfj",
     },
     {
       description: "Probe a host whose Python is not at the default path",
@@ -49,7 +52,11 @@ export const targetTrustCommand: CommandDef = {
     jsonOption,
   ],
   examples: [
-    { description: "Install the release keys on an LPAR", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --trust ./trust.json" },
+    {
+      description: "Install the release keys on an LPAR",
+      args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --trust ./trust.json",
+      zowe: "--ssh-profile lpar1 --wheelhouse-profile prod --trust ./trust.json",
+    },
   ],
   handler: "target/trust",
   connects: true,

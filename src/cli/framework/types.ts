@@ -36,6 +36,12 @@ export interface ExampleDef {
   description: string;
   /** Arguments after the command path, e.g. "--host lpar1 --user IBMUSER". */
   args: string;
+  /**
+   * The example's arguments under `zowe wheelhouse` when they differ from zwh's: zwh-only flags
+   * (--identity, --password-env, --known-hosts...) do not exist there, profiles do. Without it,
+   * `args` is used with --json written as --rfj.
+   */
+  zowe?: string;
 }
 
 export interface CommandDef {

@@ -17,6 +17,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       keep: ctx.args.keep === undefined ? undefined : Number(ctx.args.keep),
       smoke: typeof ctx.args.smoke === "string" && ctx.args.smoke !== "" ? ctx.args.smoke : undefined,
       dryRun: ctx.args.dryRun === true,
+      lockTtlSeconds: ctx.args.lockTtl === undefined ? undefined : Number(ctx.args.lockTtl),
     });
     if (ctx.json) for (const w of r.warnings) ctx.out.warn(w);
     const blocked = r.dryRun && r.plan.blockers.length > 0;

@@ -1,4 +1,4 @@
-/** `rollback`: back to previous (or --to) after checking the release is intact. */
+/** `rollback`: back to previous (or --release) after checking the release is intact. */
 import { commonOptions, openInventory } from "../../deploy/cli-common";
 import { rollback } from "../../deploy/ops";
 import { renderRollback } from "../../deploy/render";
@@ -7,8 +7,9 @@ import type { CommandContext, CommandResult, Handler } from "../framework/types"
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
   const store = openInventory(ctx);
   try {
-    const to = typeof ctx.args.to === "string" && ctx.args.to !== "" ? ctx.args.to : undefined;
-    const r = await rollback({ ...commonOptions(ctx, store), to });
+    const to = typeof ctx.args.release === "string" && ctx.args.release !== "" ? ctx.args.release : undefined;
+    const lockTtlSeconds = ctx.args.lockTtl === undefined ? undefined : Number(ctx.args.lockTtl);
+    const r = await rollback({ ...commonOptions(ctx, store), to, lockTtlSeconds });
     return { exitCode: 0, data: r as unknown as Record<string, unknown>, text: renderRollback(r) };
   } finally {
     store.close();

@@ -7,14 +7,15 @@
  *   CommandDef                -> { type: "command", handler: lib/cli/zowe/SharedHandler, customize.zwh }
  *   OptionDef (only: "zwh")   -> dropped: in Zowe the ssh profile and its connection options
  *                                supply host, port, user, key, passphrase, password and host key
- *   OptionDef                 -> same kebab name, aliases, type, required, allowableValues, group;
+ *   OptionDef                 -> same kebab name, aliases, type, required (unless a wheelhouse
+ *                                profile property supplies it; then checked after the profile), allowableValues, group;
  *                                defaultValue kept unless a wheelhouse profile property supplies the
  *                                option (then the shared handler applies the default after the
  *                                profile, so profile values beat defaults as they do for ssh values)
  *   connects: true            -> profile { optional: ["ssh", "wheelhouse"] } + ssh connection options
  *   uses a wheelhouse setting -> profile { optional: ["wheelhouse"] }
  *   otherwise                 -> no profile (see profileTypesFor)
- *   examples                  -> { description, options: args }
+ *   examples                  -> { description, options: zowe ?? args (with --json as --rfj) }
  *
  * `ssh` is listed first on purpose: imperative merges profiles so that the first type listed wins
  * for same-named properties (CliUtils.getOptValuesFromConfig).
@@ -29,9 +30,9 @@ import type {
   ICommandOptionDefinition,
   ICommandPositionalDefinition,
 } from "@zowe/imperative";
-import type { CommandDef, GroupDef, NodeDef, OptionDef } from "../framework/types";
+import type { CommandDef, ExampleDef, GroupDef, NodeDef, OptionDef } from "../framework/types";
 import { SSH_CONNECTION_OPTIONS } from "./ssh-options";
-import { WHEELHOUSE_PROFILE_PROPERTIES, WHEELHOUSE_PROFILE_TYPE } from "./wheelhouse-profile";
+import { WHEELHOUSE_PROFILE_TYPE, wheelhousePropertyFor } from "./wheelhouse-profile";
 
 /** The one compiled handler every Zowe command points at (lib/cli/zowe/SharedHandler.js). */
 export const SHARED_HANDLER = path.join(__dirname, "SharedHandler");
@@ -62,11 +63,11 @@ function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function profilePropertyFor(option: string): string | undefined {
-  return WHEELHOUSE_PROFILE_PROPERTIES.find((p) => p.option === option)?.property;
+function profilePropertyFor(option: string, connects: boolean): string | undefined {
+  return wheelhousePropertyFor(option, connects)?.property;
 }
 
-function convertOption(o: OptionDef, taken: Set<string>, where: string, conflicts: string[]): ICommandOptionDefinition | undefined {
+function convertOption(o: OptionDef, connects: boolean, taken: Set<string>, where: string, conflicts: string[]): ICommandOptionDefinition | undefined {
   const keys = (n: string) => [n, camelCase(n)];
   if (keys(o.name).some((k) => taken.has(k))) {
     conflicts.push(`${where}: option --${o.name} clashes with a Zowe/ssh option`);
@@ -81,7 +82,7 @@ function convertOption(o: OptionDef, taken: Set<string>, where: string, conflict
   });
   for (const n of [o.name, ...aliases]) keys(n).forEach((k) => taken.add(k));
 
-  const prop = profilePropertyFor(o.name);
+  const prop = profilePropertyFor(o.name, connects);
   let description = o.description;
   if (prop) {
     if (o.defaultValue !== undefined) description += ` Default: ${JSON.stringify(o.defaultValue)}.`;
@@ -89,11 +90,23 @@ function convertOption(o: OptionDef, taken: Set<string>, where: string, conflict
   }
   const def: ICommandOptionDefinition = { name: o.name, description, type: o.type };
   if (aliases.length) def.aliases = aliases;
-  if (o.required) def.required = true;
+  // Required, but a wheelhouse profile property may supply it (e.g. --root from deployRoot):
+  // imperative would demand it on the command line, so the shared handler checks it after the
+  // profile is applied (handlerArgsFromImperative).
+  if (o.required && !prop) def.required = true;
   if (o.defaultValue !== undefined && !prop) def.defaultValue = o.defaultValue;
   if (o.allowableValues) def.allowableValues = { values: o.allowableValues, caseSensitive: true };
   if (o.group) def.group = o.group;
   return def;
+}
+
+/**
+ * An example's arguments for `zowe wheelhouse`: its `zowe` form when given, else zwh's with
+ * --json written as --rfj (imperative's JSON response, whose .data is the same object).
+ */
+export function zoweExampleArgs(e: ExampleDef): string {
+  if (e.zowe !== undefined) return e.zowe;
+  return e.args.split(" ").map((t) => (t === "--json" ? "--rfj" : t)).join(" ");
 }
 
 /**
@@ -105,7 +118,7 @@ function convertOption(o: OptionDef, taken: Set<string>, where: string, conflict
 export function profileTypesFor(c: CommandDef): string[] {
   const types: string[] = [];
   if (c.connects) types.push("ssh");
-  const usesSettings = c.options.some((o) => o.only !== "zwh" && profilePropertyFor(o.name) !== undefined);
+  const usesSettings = c.options.some((o) => o.only !== "zwh" && profilePropertyFor(o.name, !!c.connects) !== undefined);
   if (c.connects || usesSettings) types.push(WHEELHOUSE_PROFILE_TYPE);
   return types;
 }
@@ -124,10 +137,10 @@ function convertCommand(c: CommandDef, cmdPath: string[], conflicts: string[]): 
   const options: ICommandOptionDefinition[] = [];
   for (const o of c.options) {
     if (o.only === "zwh") continue;
-    const def = convertOption(o, taken, where, conflicts);
+    const def = convertOption(o, !!c.connects, taken, where, conflicts);
     if (def) options.push(def);
   }
-  const examples: ICommandExampleDefinition[] = c.examples.map((e) => ({ description: e.description, options: e.args }));
+  const examples: ICommandExampleDefinition[] = c.examples.map((e) => ({ description: e.description, options: zoweExampleArgs(e) }));
   const customize: ZwhCustomize = { zwh: { handler: c.handler, path: cmdPath } };
 
   const def: ICommandDefinition = {

@@ -20,16 +20,21 @@ export interface WheelhouseProfileProperty {
   type: "string" | "number" | "object";
   description: string;
   includeInTemplate?: boolean;
+  /**
+   * Supplies the option only to commands that connect to a target. bundle create has a --python
+   * too, but there it is a Python version (3.12), not the target interpreter's path.
+   */
+  connectingOnly?: boolean;
 }
 
 export const WHEELHOUSE_PROFILE_PROPERTIES: WheelhouseProfileProperty[] = [
-  { property: "pythonPath", option: "python", type: "string", includeInTemplate: true,
+  { property: "pythonPath", option: "python", type: "string", includeInTemplate: true, connectingOnly: true,
     description: "Path of the target's Python interpreter (IBM Open Enterprise SDK for Python), e.g. /usr/lpp/IBM/cyp/v3r12/pyz/bin/python3." },
   { property: "deployRoot", option: "root", type: "string", includeInTemplate: true,
     description: "Wheelhouse install root on the target (z/OS UNIX directory holding releases/, store/, current)." },
   { property: "trustFile", option: "trust", type: "string",
     description: "Local trust file (signers, threshold, channels) that bundles are verified against before deploying." },
-  { property: "keepReleases", option: "keep-releases", type: "number",
+  { property: "keepReleases", option: "keep", type: "number",
     description: "How many releases to keep on the target for rollback; older ones are pruned after a deploy." },
   { property: "inventory", option: "inventory", type: "string",
     description: "Local inventory store that records what was deployed where (SQLite file path)." },
@@ -76,18 +81,25 @@ function toOptionValue(p: WheelhouseProfileProperty, value: unknown): unknown {
   return value;
 }
 
+/** The property that supplies `option` on a command that does (or does not) connect. */
+export function wheelhousePropertyFor(option: string, connects: boolean): WheelhouseProfileProperty | undefined {
+  return WHEELHOUSE_PROFILE_PROPERTIES.find((p) => p.option === option && (connects || !p.connectingOnly));
+}
+
 /**
  * Handler arguments (camelCase option names) supplied by a wheelhouse profile's properties, for a
- * command that has the given options. `has(option)` says whether the command has that option.
+ * command that has the given options. `has(option)` says whether the command has that option;
+ * `connects` whether it connects to a target (see connectingOnly).
  */
 export function wheelhouseProfileArgs(
   profile: Record<string, unknown>,
   has: (option: string) => boolean,
+  connects = true,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const p of WHEELHOUSE_PROFILE_PROPERTIES) {
     const v = profile[p.property];
-    if (v === undefined || v === null || !has(p.option)) continue;
+    if (v === undefined || v === null || !has(p.option) || (p.connectingOnly && !connects)) continue;
     out[camelCase(p.option)] = toOptionValue(p, v);
   }
   return out;

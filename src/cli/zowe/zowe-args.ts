@@ -7,7 +7,8 @@
  */
 import type { CommandDef } from "../framework/types";
 import { sshTargetArgs, type SshProfileValues } from "./profile-args";
-import { wheelhouseProfileArgs } from "./wheelhouse-profile";
+import { ZwhError } from "../../core/errors";
+import { wheelhouseProfileArgs, wheelhousePropertyFor } from "./wheelhouse-profile";
 
 function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -35,13 +36,25 @@ export function handlerArgsFromImperative(
     Object.assign(args, sshTargetArgs(iargs as SshProfileValues, profile));
   }
   const names = new Set(cmd.options.filter((o) => o.only !== "zwh").map((o) => o.name));
-  for (const [k, v] of Object.entries(wheelhouseProfileArgs(iargs, (opt) => names.has(opt)))) {
+  for (const [k, v] of Object.entries(wheelhouseProfileArgs(iargs, (opt) => names.has(opt), !!cmd.connects))) {
     if (args[k] === undefined) args[k] = v;
   }
   for (const o of cmd.options) {
     const k = camelCase(o.name);
     // All defaults, zwh-only ones included (port 22, handshake timeout...), as zwh's parser does.
     if (args[k] === undefined && o.defaultValue !== undefined) args[k] = o.defaultValue;
+  }
+  // Required options a wheelhouse profile property can supply are not marked required for
+  // imperative (convert.ts); check them now that the profile has been applied.
+  for (const o of cmd.options) {
+    if (!o.required || o.only === "zwh") continue;
+    const v = args[camelCase(o.name)];
+    if (v === undefined || v === null || v === "") {
+      const prop = wheelhousePropertyFor(o.name, !!cmd.connects)?.property;
+      throw new ZwhError("ZWH-USAGE", `missing required option --${o.name}`, {
+        hint: prop ? `Give --${o.name}, or set ${prop} in the wheelhouse profile (--wheelhouse-profile NAME).` : "Run with --help to see the accepted options.",
+      });
+    }
   }
   if (cmd.options.some((o) => o.name === "json")) args.json = json;
   return args;

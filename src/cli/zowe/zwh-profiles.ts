@@ -222,7 +222,7 @@ export async function resolveZwhProfiles(req: ZwhProfileRequest): Promise<ZwhPro
 
   const wh = pick(WHEELHOUSE_PROFILE_TYPE, req.wheelhouseProfile);
   if (wh) {
-    const whArgs = wheelhouseProfileArgs(props(wh.profName), req.hasOption ?? (() => true));
+    const whArgs = wheelhouseProfileArgs(props(wh.profName), req.hasOption ?? (() => true), !!req.connects);
     for (const [k, v] of Object.entries(whArgs)) if (result.args[k] === undefined) result.args[k] = v;
     result.used.wheelhouse = wh.profName;
   }

@@ -6,8 +6,16 @@ Runs on z/OS UNIX under IBM's Python, where third-party crypto may be missing, s
 Python. Only *verification* with *public* keys is done: no secret ever touches this code, so
 constant-time arithmetic is not needed.
 
-    python3 dsse_verify.py --envelope manifest.dsse.json --statement manifest.intoto.json \
-        --trust trust.json [--channel C]
+    python3 dsse_verify.py [--envelope manifest.dsse.json] --statement manifest.intoto.json \
+        --trust trust.json [--channel C] \
+        [--ssh-signatures N] [--ssh-verified PRINCIPAL ...] [--ssh-failed PRINCIPAL ...]
+
+SSHSIG signatures (manifest.intoto.json.sig) are checked on the target by `ssh-keygen -Y verify`
+against the allowed_signers file that `zwh target trust` writes from the same trust file; the
+deploy passes the outcome here: --ssh-signatures how many the bundle carries, --ssh-verified
+each principal whose signature ssh-keygen accepted, --ssh-failed each principal of a trusted key
+whose signature it did not. Principals map to trust keys by ssh_principal() (the key's name, or
+its keyid when the name is not a plain token). A key counts once, whichever carriers it signed.
 
 Prints ONE JSON line:
     {"ok": true|false, "verifiedKeyIds": [...], "threshold": t, "channel": c,
@@ -430,8 +438,16 @@ class TrustedKey(object):
     def __init__(self, keyid, name, key, channels):
         self.keyid = keyid
         self.name = name
-        self.key = key
+        self.key = key  # None: a key this verifier cannot use for DSSE (RSA); it can count via SSHSIG
         self.channels = channels  # None = all channels of the trust file
+
+
+_PLAIN_PRINCIPAL = re.compile(r"^[A-Za-z0-9._@+:-]{1,256}$")
+
+
+def ssh_principal(k):
+    """The allowed_signers principal of a trusted key (same rule as src/deploy/trust.ts sshPrincipal)."""
+    return k.name if _PLAIN_PRINCIPAL.match(k.name) else k.keyid
 
 
 def _is_int(v):
@@ -459,14 +475,20 @@ def load_trust(data, source):
     keys_in = doc.get("keys")
     if not isinstance(keys_in, list):
         raise bad("keys must be a list")
-    keys = []
+    keys = []  # usable for DSSE
+    ssh_only = []  # e.g. RSA: cannot sign DSSE, can only count through a verified SSHSIG
     for i, k in enumerate(keys_in):
         if not isinstance(k, dict) or not isinstance(k.get("publicKey"), str) or not isinstance(k.get("name"), str):
             raise bad("keys[%d] needs publicKey and name" % i)
+        kc = k.get("channels")
+        if kc is not None and (not isinstance(kc, list) or not all(isinstance(c, str) for c in kc)):
+            raise bad("keys[%d].channels must be a list of names" % i)
         try:
             key = parse_public_key(k["publicKey"])
         except Unsupported:
-            continue  # e.g. RSA: cannot sign DSSE, so it can never count here
+            if isinstance(k.get("keyid"), str) and k["keyid"].startswith("sha256:"):
+                ssh_only.append(TrustedKey(k["keyid"], k["name"], None, kc))
+            continue
         except (ValueError, binascii.Error) as e:
             raise Failed("ZWH-TRUST-FORMAT", "%s: keys[%d] (%s): %s" % (source, i, k["name"], e))
         if k.get("keyid") != key.keyid():
@@ -474,20 +496,43 @@ def load_trust(data, source):
                          % (source, i, k["name"], k.get("keyid"), key.keyid()))
         if any(x.keyid == key.keyid() for x in keys):
             raise Failed("ZWH-TRUST-DUPLICATE-KEY", "%s: key %s is listed twice" % (source, key.keyid()))
-        kc = k.get("channels")
-        if kc is not None and (not isinstance(kc, list) or not all(isinstance(c, str) for c in kc)):
-            raise bad("keys[%d].channels must be a list of names" % i)
         keys.append(TrustedKey(key.keyid(), k["name"], key, kc))
-    return {"threshold": threshold, "channels": channels, "keys": keys}
+    return {"threshold": threshold, "channels": channels, "keys": keys, "ssh_only": ssh_only}
 
 
 # --------------------------------------------------------------------------------------------
 # Verification (same order and codes as verify.ts)
 
-def verify(envelope_bytes, statement_bytes, trust, channel, envelope_name, statement_name, result):
-    """Fill result (verifiedKeyIds, signers) as far as verification gets; raise Refused on failure."""
+def verify(envelope_bytes, statement_bytes, trust, channel, envelope_name, statement_name, result, ssh=None):
+    """Fill result (verifiedKeyIds, signers) as far as verification gets; raise Refused on failure.
+
+    envelope_bytes None = no DSSE envelope. ssh = {"signatures": n, "verified": [principal],
+    "failed": [principal]}: the outcome of `ssh-keygen -Y verify` on this host (see the module doc).
+    """
+    ssh = ssh or {"signatures": 0, "verified": [], "failed": []}
     result["threshold"] = trust["threshold"]
     result["channel"] = channel
+    verified = []  # unique TrustedKey, first-verified order
+    bad_by_trusted = False
+    if envelope_bytes is None:
+        if ssh["signatures"] == 0:
+            raise Refused("ZWH-SIG-MISSING", "no signature found for %s (no DSSE envelope, no SSH signature)" % statement_name)
+    else:
+        bad_by_trusted = _verify_dsse(envelope_bytes, statement_bytes, trust, envelope_name, statement_name, verified, ssh["signatures"])
+    by_principal = {}
+    for k in trust["keys"] + trust.get("ssh_only", []):
+        by_principal.setdefault(ssh_principal(k), k)
+    for p in ssh["verified"]:
+        k = by_principal.get(p)
+        if k is not None and all(v.keyid != k.keyid for v in verified):
+            verified.append(k)
+    if any(p in by_principal for p in ssh["failed"]):
+        bad_by_trusted = True
+    _check_threshold_and_channel(verified, bad_by_trusted, statement_bytes, trust, channel, statement_name, result)
+
+
+def _verify_dsse(envelope_bytes, statement_bytes, trust, envelope_name, statement_name, verified, ssh_signatures):
+    """DSSE part of verify(): appends verified keys; returns whether a trusted key's signature was bad."""
     try:
         env = json.loads(envelope_bytes.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -496,7 +541,7 @@ def verify(envelope_bytes, statement_bytes, trust, channel, envelope_name, state
             or not isinstance(env.get("signatures"), list)):
         raise Refused("ZWH-SIG-INVALID", "%s is not a DSSE envelope" % envelope_name)
     sigs = env["signatures"]
-    if not sigs:
+    if not sigs and ssh_signatures == 0:
         raise Refused("ZWH-SIG-MISSING", "%s contains no signatures" % envelope_name)
     if env["payloadType"] != INTOTO_PAYLOAD_TYPE:
         raise Refused("ZWH-SIG-INVALID", "%s has payloadType %r, expected %r" % (envelope_name, env["payloadType"], INTOTO_PAYLOAD_TYPE))
@@ -505,7 +550,6 @@ def verify(envelope_bytes, statement_bytes, trust, channel, envelope_name, state
         raise Refused("ZWH-SIG-INVALID", "the payload signed in %s is not byte-identical to %s" % (envelope_name, statement_name))
 
     message = pae(env["payloadType"], payload)
-    verified = []  # unique TrustedKey, first-verified order
     bad_by_trusted = False
     for i, s in enumerate(sigs):
         if not isinstance(s, dict) or not isinstance(s.get("sig"), str):
@@ -528,7 +572,10 @@ def verify(envelope_bytes, statement_bytes, trust, channel, envelope_name, state
                 verified.append(hit)
         elif any(k.keyid == hint for k in trust["keys"]):
             bad_by_trusted = True
+    return bad_by_trusted
 
+
+def _check_threshold_and_channel(verified, bad_by_trusted, statement_bytes, trust, channel, statement_name, result):
     result["signers"] = [{"keyid": k.keyid, "name": k.name} for k in verified]
     result["verifiedKeyIds"] = [k.keyid for k in verified]
     if not verified:
@@ -584,20 +631,24 @@ def main(argv=None):
     status = EXIT_ERROR
     try:
         ap = _Parser(prog="dsse_verify.py", description="Verify a Wheelhouse bundle's DSSE signatures (stdlib only).")
-        ap.add_argument("--envelope", required=True, help="manifest.dsse.json")
+        ap.add_argument("--envelope", help="manifest.dsse.json (optional when SSH signatures are given)")
         ap.add_argument("--statement", required=True, help="manifest.intoto.json (exact signed bytes)")
         ap.add_argument("--trust", required=True, help="trust.json")
         ap.add_argument("--channel", help="bundle channel (default: the statement's predicate.channel)")
+        ap.add_argument("--ssh-signatures", type=int, default=0, help="number of SSHSIG signatures the bundle carries")
+        ap.add_argument("--ssh-verified", action="append", default=[], help="principal whose SSHSIG ssh-keygen verified here")
+        ap.add_argument("--ssh-failed", action="append", default=[], help="principal whose SSHSIG ssh-keygen refused here")
         args = ap.parse_args(argv)
         trust = load_trust(_read(args.trust, "ZWH-TRUST-READ"), args.trust)
         out["threshold"] = trust["threshold"]
         statement = _read(args.statement, "ZWH-SIG-MISSING")
-        envelope = _read(args.envelope, "ZWH-SIG-MISSING")
+        envelope = _read(args.envelope, "ZWH-SIG-MISSING") if args.envelope is not None else None
         channel = args.channel if args.channel is not None else statement_channel(statement)
         if channel is None:
             raise Failed("ZWH-USAGE", "no --channel given and the statement has no predicate.channel")
         out["channel"] = channel
-        verify(envelope, statement, trust, channel, args.envelope, args.statement, out)
+        ssh = {"signatures": args.ssh_signatures, "verified": args.ssh_verified, "failed": args.ssh_failed}
+        verify(envelope, statement, trust, channel, args.envelope or "manifest.dsse.json", args.statement, out, ssh)
         out["ok"] = True
         status = EXIT_OK
     except Refused as e:
