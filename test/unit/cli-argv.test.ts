@@ -67,3 +67,15 @@ describe("zwh argv parsing", () => {
     expect(text).toContain("$ zwh target probe --host lpar1");
   });
 });
+
+describe("zwh-only aliases", () => {
+  it("accepts an alias that only zwh knows and shows it in help", () => {
+    const cmd: CommandDef = {
+      type: "command", name: "rollback", summary: "s", description: "d", handler: "rollback", examples: [],
+      options: [{ name: "release", zwhAliases: ["to"], type: "string", description: "Release id." }],
+    };
+    const root: GroupDef = { type: "group", name: "wheelhouse", summary: "", description: "", children: [cmd] };
+    expect(parseArgv(root, ["rollback", "--to", "r1"]).args.release).toBe("r1");
+    expect(renderHelp(cmd, ["rollback"])).toContain("--release | --to (string)");
+  });
+});

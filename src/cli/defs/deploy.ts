@@ -60,7 +60,7 @@ export const rollbackCommand: CommandDef = {
     "Under the deployment lock, checks that the target release's venv is runnable and that every installed file still " +
     "matches its RECORD, then swaps 'current' atomically (the release it replaces becomes 'previous'). Nothing is " +
     "uploaded or installed. Recorded in the inventory and the target's audit log.",
-  options: [...targetOptions, root, { name: "release", type: "string", description: "Release id to switch to (default: the release 'previous' points at). Not --to: under Zowe that is the ssh --handshakeTimeout alias." }, lockTtl, inventory, jsonOption],
+  options: [...targetOptions, root, { name: "release", zwhAliases: ["to"], type: "string", description: "Release id to switch to (default: the release 'previous' points at). zwh also accepts --to; under Zowe --to is the ssh handshake-timeout alias." }, lockTtl, inventory, jsonOption],
   examples: [
     { description: "Roll back to the previous release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },
     { description: "Switch to a named release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --release app-3f2a9c1b7d4e" },

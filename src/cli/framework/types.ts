@@ -12,6 +12,11 @@ export interface OptionDef {
   /** kebab-case long name, e.g. "host-key" (handlers see camelCase: hostKey). */
   name: string;
   aliases?: string[];
+  /**
+   * Aliases only zwh accepts, because Zowe already uses them for its own options (e.g. --to is
+   * the ssh profile's handshake-timeout alias there).
+   */
+  zwhAliases?: string[];
   description: string;
   type: OptionType;
   required?: boolean;

@@ -38,7 +38,9 @@ function matches(node: NodeDef, token: string): boolean {
 }
 
 function findOption(options: OptionDef[], key: string): OptionDef | undefined {
-  return options.find((o) => o.name === key || (o.aliases ?? []).includes(key) || camelCase(o.name) === key);
+  return options.find(
+    (o) => o.name === key || (o.aliases ?? []).includes(key) || (o.zwhAliases ?? []).includes(key) || camelCase(o.name) === key,
+  );
 }
 
 function coerce(opt: OptionDef, raw: string, display: string): unknown {

@@ -15,7 +15,8 @@ function wrap(text: string, indent: number, width = 100): string {
 }
 
 function optionLine(o: OptionDef): string {
-  const names = [`--${o.name}`, ...(o.aliases ?? []).map((a) => (a.length === 1 ? `-${a}` : `--${a}`))].join(" | ");
+  const aliases = [...(o.aliases ?? []), ...(o.zwhAliases ?? [])];
+  const names = [`--${o.name}`, ...aliases.map((a) => (a.length === 1 ? `-${a}` : `--${a}`))].join(" | ");
   const type = o.type === "boolean" ? "" : ` (${o.type})`;
   const extra: string[] = [];
   if (o.required) extra.push("required");
