@@ -132,8 +132,9 @@ def sha256_file(path):
     return h.hexdigest(), size
 
 
-def fsync_dir(path):
-    # Makes a rename durable; some file systems refuse O_RDONLY on dirs, which is harmless.
+def fsync_path(path):
+    # Makes data (a file) or a rename (its directory) durable; some file systems refuse
+    # O_RDONLY on directories, which is harmless.
     try:
         fd = os.open(path, os.O_RDONLY)
     except OSError:
@@ -188,7 +189,7 @@ def write_json_atomic(path, obj):
     except BaseException:
         _unlink_quiet(tmp)
         raise
-    fsync_dir(d)
+    fsync_path(d)
 
 
 def read_json_file(path):
@@ -413,32 +414,19 @@ def cmd_store_commit(args):
         if status_ == "already-present":
             _unlink_quiet(tmp)
         else:
-            _fsync_file(tmp)
+            fsync_path(tmp)
             try:
                 os.replace(tmp, final)
             except BaseException:
                 _unlink_quiet(tmp)
                 raise
-            fsync_dir(final_dir)
+            fsync_path(final_dir)
         committed.append({"name": name, "sha256": hx, "size": size, "path": final, "status": status_})
     unexpected = sorted(n for n in os.listdir(staging) if n not in expect)
     ok = not rejected and not unexpected
     return (EXIT_OK if ok else EXIT_REFUSED), result(
         "store-commit", ok, refused=not ok, committed=committed, rejected=rejected,
         unexpected=unexpected, layout="sha256/<hex>/<filename>", store=store)
-
-
-def _fsync_file(path):
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ----------------------------------------------------------------------------------------
@@ -683,7 +671,7 @@ def atomic_symlink(link_path, target):
     except BaseException:
         _unlink_quiet(tmp)
         raise
-    fsync_dir(d)
+    fsync_path(d)
 
 
 def _release_checks(release_dir):
