@@ -15,13 +15,17 @@
  *     member data ranges found on the way (by local header) are inflated and hashed with the
  *     algorithm RECORD names for them. So the archive hash and the member hashes come from the
  *     same bytes, and the file is read from disk once. Overlapping members (a zip-bomb
- *     technique) and local/central name disagreements are refused.
+ *     technique) and local/central name disagreements are refused. The file is read 1 MiB at a
+ *     time into one reused buffer; members up to 8 MiB are inflated in one call into one output
+ *     buffer of their declared size, larger ones stream (256 KiB output pieces). Worker threads
+ *     use inspectWheelBlocking, which does all of this synchronously on their own thread.
  *  4. RECORD is cross-checked: members missing from RECORD, RECORD lines for absent files,
  *     wrong hashes or sizes.
  *
  * verifyWheel() throws the first finding; inspectWheel() collects all of them (for --json).
  */
 import { createHash, Hash } from "node:crypto";
+import { readSync } from "node:fs";
 import { open as openFile, FileHandle } from "node:fs/promises";
 import { basename } from "node:path";
 import { once } from "node:events";
@@ -105,14 +109,27 @@ export interface WheelVerifyResult {
 
 /** Verify one wheel; throws the first finding as a ZwhError (exit code 3 for refusals). */
 export async function verifyWheel(path: string, opts: VerifyOptions = {}): Promise<WheelFacts> {
-  const r = await run(path, opts, false);
+  const r = await run(path, opts, false, false);
   if (r.findings.length) throw r.findings[0];
   return r.facts!;
 }
 
 /** Verify one wheel and collect every finding instead of stopping at the first. */
 export async function inspectWheel(path: string, opts: VerifyOptions = {}): Promise<WheelVerifyResult> {
-  return run(path, opts, true);
+  return run(path, opts, true, false);
+}
+
+/**
+ * inspectWheel for worker threads (bundle/wheel-worker.ts): the same checks and results, but
+ * the data pass reads the file and inflates members (up to ONE_SHOT_INFLATE) synchronously on
+ * the calling thread instead of on libuv's thread pool. That blocks the caller's event loop for
+ * a few milliseconds per member, which a worker that verifies one wheel at a time can afford;
+ * it saves two thread hops per member and keeps the pool (4 threads, shared by all workers)
+ * from oversubscribing the cores. Larger members still stream through an async inflater, so
+ * memory stays bounded.
+ */
+export async function inspectWheelBlocking(path: string, opts: VerifyOptions = {}): Promise<WheelVerifyResult> {
+  return run(path, opts, true, true);
 }
 
 /**
@@ -130,7 +147,7 @@ export async function verifyWheels(
   const worker = async () => {
     while (next < paths.length) {
       const i = next++;
-      results[i] = await run(paths[i], { limits: opts.limits, listFiles: opts.listFiles }, opts.collectAll ?? true);
+      results[i] = await run(paths[i], { limits: opts.limits, listFiles: opts.listFiles }, opts.collectAll ?? true, false);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, worker));
@@ -171,11 +188,15 @@ interface Member {
 }
 
 const SMALL_INFLATE = 256 * 1024; // inflate synchronously: cheaper than a thread-pool round trip
-const ONE_SHOT_INFLATE = 8 * 1024 * 1024; // inflate in one async call up to this size
-const CHUNK = 1024 * 1024;
+/** Members up to this size (compressed and uncompressed) are inflated in one call; larger ones stream. */
+const ONE_SHOT_INFLATE = 8 * 1024 * 1024;
+/** Bytes read from the wheel file per read call. */
+const READ_SIZE = 1024 * 1024;
+/** Output chunk of the streaming inflater (zlib's default of 16 KiB costs a thread hop per 16 KiB). */
+const STREAM_CHUNK = 256 * 1024;
 const inflateRawAsync = promisify(zlib.inflateRaw) as (buf: Buffer, opts: zlib.ZlibOptions) => Promise<Buffer>;
 
-async function run(path: string, opts: VerifyOptions, collect: boolean): Promise<WheelVerifyResult> {
+async function run(path: string, opts: VerifyOptions, collect: boolean, blocking: boolean): Promise<WheelVerifyResult> {
   const limits: VerifyLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const filename = opts.filename ?? basename(path);
   const f: Findings = new Findings(collect);
@@ -184,6 +205,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean): Promise
   let facts: WheelFacts | undefined;
   let fh: FileHandle | undefined;
   let zip: yauzl.ZipFile | undefined;
+  let reader: SequentialReader | undefined;
   try {
     // --- filename ---
     let fn: WheelFilename | undefined;
@@ -317,7 +339,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean): Promise
     }
 
     // --- one sequential pass: whole-file sha256 + every member against RECORD ---
-    const reader = new SequentialReader(fh, fileSize);
+    reader = new SequentialReader(fh, fileSize, blocking);
     const recordPath = `${distInfo}/RECORD`;
     const unhashedOk = new Set([recordPath, `${distInfo}/RECORD.jws`, `${distInfo}/RECORD.p7s`]);
     const sorted = [...members].sort((a, b) => a.offset - b.offset || a.index - b.index);
@@ -332,12 +354,13 @@ async function run(path: string, opts: VerifyOptions, collect: boolean): Promise
         f.fatal(mk("ZWH-WHEEL-BOMB", `entry ${m.name} overlaps the previous entry's data (overlapping entries are a zip-bomb technique)`, { details: { entry: m.name } }));
       }
       if (m.offset + 30 > fileSize) f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: local header lies outside the file`));
-      const header = await reader.bytes(m.offset, 30);
+      // Views into the reader's buffer: used before the next read.
+      const header = await reader.view(m.offset, m.offset + 30);
       if (header.readUInt32LE(0) !== 0x04034b50) f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: bad local header signature`));
       const nameLen = header.readUInt16LE(26);
       const extraLen = header.readUInt16LE(28);
       const localMethod = header.readUInt16LE(8);
-      const localName = await reader.bytes(m.offset + 30, nameLen);
+      const localName = await reader.view(m.offset + 30, m.offset + 30 + nameLen);
       if (!localName.equals(m.rawName)) {
         f.fatal(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name}: local header names ${JSON.stringify(localName.toString("latin1"))} (readers that trust local headers would see a different file)`));
       }
@@ -355,7 +378,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean): Promise
       if (isSpecial && algo !== "sha256") hashes.push(createHash("sha256"));
       let produced: number;
       try {
-        produced = await streamMember(reader, m, dataStart, dataEnd, hashes, limits);
+        produced = await streamMember(reader, fh, m, dataStart, dataEnd, hashes, limits, blocking);
       } catch (e) {
         if (e instanceof MemberTooLarge) {
           f.fatal(mk("ZWH-WHEEL-BOMB", `entry ${m.name} decompresses to more than its declared ${m.uncompressedSize} bytes`, { details: { entry: m.name } }));
@@ -447,6 +470,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean): Promise
     // The FileHandle owns the descriptor. yauzl's zip.close() would close the same fd number
     // through its slicer, and a second close could hit a descriptor another wheel has reopened
     // meanwhile (seen with two wheels in flight per worker). All reads are awaited by now.
+    reader?.release();
     await fh?.close().catch(() => undefined);
   }
   const ok = f.list.length === 0;
@@ -535,39 +559,116 @@ async function readSmallMember(zip: yauzl.ZipFile, m: Member, limits: VerifyLimi
 
 class MemberTooLarge extends Error {}
 
-/** Inflate (or copy) one member's data range into the hashes; returns the byte count. */
-async function streamMember(reader: SequentialReader, m: Member, start: number, end: number, hashes: Hash[], limits: VerifyLimits): Promise<number> {
-  const update = (b: Buffer) => {
-    for (const h of hashes) h.update(b);
-  };
+/**
+ * Inflate (or copy) one member's data range into the hashes; returns the byte count.
+ *
+ * The fast paths give zlib large output buffers (one buffer of the declared size for one-shot
+ * members, STREAM_CHUNK pieces when streaming). A bad member is refused either as a bomb (more
+ * output than declared) or as corrupt, and which of the two zlib reports first can depend on
+ * where its output buffers end; so when a fast path fails, the member is inflated again exactly
+ * as before these buffers grew (16 KiB output pieces; input in 1 MiB file-aligned pieces when
+ * streaming) and that result is reported. Only refused members pay for it.
+ */
+async function streamMember(reader: SequentialReader, fh: FileHandle, m: Member, start: number, end: number, hashes: Hash[], limits: VerifyLimits, blocking: boolean): Promise<number> {
+  const update =
+    hashes.length === 1
+      ? (b: Buffer) => void hashes[0].update(b)
+      : (b: Buffer) => {
+          for (const h of hashes) h.update(b);
+        };
   if (m.method === 0) {
     let n = 0;
-    for await (const part of reader.range(start, end)) {
+    await reader.forEach(start, end, (part) => {
       update(part);
       n += part.length;
-    }
+    });
     return n;
   }
   const cap = Math.min(m.uncompressedSize, limits.maxEntryUncompressed);
   if (m.compressedSize <= ONE_SHOT_INFLATE && m.uncompressedSize <= ONE_SHOT_INFLATE) {
-    const parts: Buffer[] = [];
-    for await (const part of reader.range(start, end)) parts.push(part);
-    const input = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    // maxOutputLength makes zlib stop (RangeError) as soon as output exceeds the declared size.
-    const zopts: zlib.ZlibOptions = { maxOutputLength: cap + 1 };
-    let out: Buffer;
+    // A view into the reader's buffer: it is not reused before the inflates below have finished.
+    const input = await reader.view(start, end);
+    // maxOutputLength makes zlib stop as soon as output exceeds the declared size; chunkSize =
+    // that size lets zlib fill one output buffer instead of 16 KiB pieces (each a thread-pool
+    // round trip when async) that it would then concatenate.
+    let out: Buffer | undefined;
+    let failure: unknown;
     try {
-      out = m.compressedSize <= SMALL_INFLATE ? zlib.inflateRawSync(input, zopts) : await inflateRawAsync(input, zopts);
+      const zopts: zlib.ZlibOptions = { maxOutputLength: cap + 1, chunkSize: Math.max(64, cap + 1) };
+      out = blocking || m.compressedSize <= SMALL_INFLATE ? zlib.inflateRawSync(input, zopts) : await inflateRawAsync(input, zopts);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) throw new MemberTooLarge();
-      throw new Error(`deflate data is corrupt (${(e as Error).message})`);
+      failure = e;
     }
-    if (out.length > cap) throw new MemberTooLarge();
+    if (out === undefined || out.length > cap) {
+      await inflateOneShotAsBefore(input, m, cap); // throws: the member is bad whatever the buffer sizes
+      throw out === undefined ? oneShotError(failure) : new MemberTooLarge();
+    }
     update(out);
     return out.length;
   }
   // Large member: stream through an inflater, never holding more than a few chunks.
-  const inflater = zlib.createInflateRaw();
+  try {
+    return await inflateStreaming(
+      async (write) => {
+        // A copy: the reader reuses its buffer while the inflater may still hold this chunk.
+        await reader.forEach(start, end, (part) => write(Buffer.from(part)));
+      },
+      cap,
+      STREAM_CHUNK,
+      update,
+    );
+  } catch (e) {
+    if (!(e instanceof MemberTooLarge) && !(e instanceof StreamFailed)) throw e;
+    await inflateStreaming(
+      async (write) => {
+        for (let pos = start; pos < end; ) {
+          const next = Math.min(end, (Math.floor(pos / LEGACY_CHUNK) + 1) * LEGACY_CHUNK);
+          await write(await readAt(fh, pos, next - pos));
+          pos = next;
+        }
+      },
+      cap,
+      undefined,
+      () => undefined,
+    );
+    throw e; // not reached: the legacy pass throws for a member the fast pass refused
+  }
+}
+
+/** Input piece size of the streaming inflate before the fast paths (see streamMember). */
+const LEGACY_CHUNK = 1024 * 1024;
+
+/** Inflate a one-shot member as before the fast path; throws MemberTooLarge or the corrupt error. */
+async function inflateOneShotAsBefore(input: Buffer, m: Member, cap: number): Promise<void> {
+  const zopts: zlib.ZlibOptions = { maxOutputLength: cap + 1 };
+  let out: Buffer;
+  try {
+    out = m.compressedSize <= SMALL_INFLATE ? zlib.inflateRawSync(input, zopts) : await inflateRawAsync(input, zopts);
+  } catch (e) {
+    throw oneShotError(e);
+  }
+  if (out.length > cap) throw new MemberTooLarge();
+}
+
+function oneShotError(e: unknown): Error {
+  if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) return new MemberTooLarge();
+  return new Error(`deflate data is corrupt (${(e as Error).message})`);
+}
+
+/** A streaming inflate failed for a reason other than size; the message says why. */
+class StreamFailed extends Error {}
+
+/**
+ * Run `feed`'s input through a raw inflater with output pieces of `chunkSize` (zlib's default
+ * when undefined) into `update`; returns the output size. Throws MemberTooLarge past `cap`.
+ */
+async function inflateStreaming(
+  feed: (write: (b: Buffer) => void | Promise<void>) => Promise<void>,
+  cap: number,
+  chunkSize: number | undefined,
+  update: (b: Buffer) => void,
+): Promise<number> {
+  const inflater = zlib.createInflateRaw(chunkSize ? { chunkSize } : {});
   let n = 0;
   let tooLarge = false;
   inflater.on("data", (b: Buffer) => {
@@ -586,73 +687,163 @@ async function streamMember(reader: SequentialReader, m: Member, start: number, 
   });
   done.catch(() => undefined); // observed below; avoid an unhandled rejection meanwhile
   try {
-    for await (const part of reader.range(start, end)) {
-      if (inflater.destroyed) break;
-      if (!inflater.write(part)) await Promise.race([once(inflater, "drain"), done]);
-    }
+    await feed((part) => {
+      if (inflater.destroyed) return;
+      if (!inflater.write(part)) return Promise.race([once(inflater, "drain"), done]).then(() => undefined);
+    });
     if (!inflater.destroyed) inflater.end();
     await done;
   } catch (e) {
     if (tooLarge || e instanceof MemberTooLarge) throw new MemberTooLarge();
-    throw new Error(`deflate data is corrupt (${(e as Error).message})`);
+    throw new StreamFailed(`deflate data is corrupt (${(e as Error).message})`);
   }
   if (tooLarge) throw new MemberTooLarge();
   return n;
 }
 
+/** `len` bytes at `pos` of the file, in a fresh buffer. */
+async function readAt(fh: FileHandle, pos: number, len: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(len);
+  let got = 0;
+  while (got < len) {
+    const { bytesRead } = await fh.read(buf, got, len - got, pos + got);
+    if (bytesRead === 0) throw new Error("unexpected end of file");
+    got += bytesRead;
+  }
+  return buf;
+}
+
+/** Read buffers kept for the next wheel (at most two: one per wheel in flight). */
+const spareBuffers: Buffer[] = [];
+
 /**
  * Reads a file front to back exactly once, feeding every byte to a sha256, and hands out byte
  * ranges on the way. Ranges must be requested in increasing order; gaps are read (and hashed)
- * but not returned. Each chunk is a fresh buffer because async inflaters may still hold
- * earlier ones.
+ * but not returned. One buffer is filled READ_SIZE at a time and compacted when full; it starts
+ * at 2 * READ_SIZE and grows (up to ONE_SHOT_INFLATE, so a one-shot member always fits) only
+ * when a range needs it. Views into it are valid until the next call. In blocking mode reads
+ * are synchronous.
  */
 class SequentialReader {
-  private chunk: Buffer = Buffer.alloc(0);
-  private chunkStart = 0;
-  private nextPos = 0;
+  private buf: Buffer;
+  /** File offset of buf[0]. */
+  private bufStart = 0;
+  /** Valid bytes in buf. */
+  private bufLen = 0;
   private readonly hash = createHash("sha256");
-  constructor(private readonly fh: FileHandle, readonly size: number) {}
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+    private readonly blocking: boolean,
+  ) {
+    const initial = Math.max(1, Math.min(size, 2 * READ_SIZE));
+    const i = spareBuffers.findIndex((b) => b.length >= initial);
+    this.buf = i >= 0 ? spareBuffers.splice(i, 1)[0] : Buffer.allocUnsafe(initial);
+  }
 
-  private async load(): Promise<boolean> {
-    if (this.nextPos >= this.size) return false;
-    const len = Math.min(CHUNK, this.size - this.nextPos);
-    const buf = Buffer.allocUnsafe(len);
+  /** File offset after the last byte read. */
+  private get end(): number {
+    return this.bufStart + this.bufLen;
+  }
+
+  /** Make room (dropping bytes before `keep`) and say how many bytes to read next. */
+  private prepare(keep: number): number {
+    if (this.end >= this.size) throw new Error("unexpected end of file");
+    if (keep < this.bufStart) throw new Error("internal: backwards read");
+    if (this.buf.length - this.bufLen < READ_SIZE) {
+      const drop = Math.min(keep, this.end) - this.bufStart;
+      if (drop > 0) {
+        this.buf.copyWithin(0, drop, this.bufLen);
+        this.bufStart += drop;
+        this.bufLen -= drop;
+      }
+      const limit = Math.min(this.size, ONE_SHOT_INFLATE);
+      if (this.buf.length - this.bufLen < READ_SIZE && this.buf.length < limit) {
+        const bigger = Buffer.allocUnsafe(Math.min(limit, 2 * this.buf.length));
+        this.buf.copy(bigger, 0, 0, this.bufLen);
+        this.buf = bigger;
+      }
+    }
+    const len = Math.min(READ_SIZE, this.buf.length - this.bufLen, this.size - this.end);
+    if (len <= 0) throw new Error("internal: read buffer too small");
+    return len;
+  }
+
+  private commit(at: number, got: number): void {
+    this.hash.update(this.buf.subarray(at, at + got));
+    this.bufLen += got;
+  }
+
+  private fillSync(keep: number): void {
+    const len = this.prepare(keep);
+    const at = this.bufLen;
     let got = 0;
     while (got < len) {
-      const { bytesRead } = await this.fh.read(buf, got, len - got, this.nextPos + got);
+      const n = readSync(this.fh.fd, this.buf, at + got, len - got, this.end + got);
+      if (n === 0) throw new Error("file shrank while being read");
+      got += n;
+    }
+    this.commit(at, got);
+  }
+
+  private async fillAsync(keep: number): Promise<void> {
+    const len = this.prepare(keep);
+    const at = this.bufLen;
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await this.fh.read(this.buf, at + got, len - got, this.end + got);
       if (bytesRead === 0) throw new Error("file shrank while being read");
       got += bytesRead;
     }
-    this.hash.update(buf);
-    this.chunk = buf;
-    this.chunkStart = this.nextPos;
-    this.nextPos += len;
-    return true;
+    this.commit(at, got);
   }
 
-  async *range(start: number, end: number): AsyncGenerator<Buffer> {
+  /** Bytes [start, end) as one view (end - start <= ONE_SHOT_INFLATE). */
+  view(start: number, end: number): Buffer | Promise<Buffer> {
+    if (this.blocking) {
+      while (this.end < end) this.fillSync(start);
+      return this.slice(start, end);
+    }
+    return this.viewAsync(start, end);
+  }
+
+  private async viewAsync(start: number, end: number): Promise<Buffer> {
+    while (this.end < end) await this.fillAsync(start);
+    return this.slice(start, end);
+  }
+
+  private slice(start: number, end: number): Buffer {
+    if (start < this.bufStart) throw new Error("internal: backwards read");
+    return this.buf.subarray(start - this.bufStart, end - this.bufStart);
+  }
+
+  /** Hand [start, end) to `each` in pieces of any length, in order. */
+  async forEach(start: number, end: number, each: (b: Buffer) => void | Promise<void>): Promise<void> {
     let pos = start;
     while (pos < end) {
-      if (pos < this.chunkStart) throw new Error("internal: backwards read");
-      if (pos >= this.chunkStart + this.chunk.length) {
-        if (!(await this.load())) throw new Error("unexpected end of file");
+      if (pos >= this.end) {
+        if (this.blocking) this.fillSync(pos);
+        else await this.fillAsync(pos);
         continue;
       }
-      const from = pos - this.chunkStart;
-      const to = Math.min(this.chunk.length, end - this.chunkStart);
-      yield this.chunk.subarray(from, to);
-      pos += to - from;
+      const piece = this.slice(pos, Math.min(this.end, end));
+      const r = each(piece);
+      if (r) await r;
+      pos += piece.length;
     }
   }
 
-  async bytes(start: number, len: number): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const p of this.range(start, start + len)) parts.push(p);
-    return parts.length === 1 ? Buffer.from(parts[0]) : Buffer.concat(parts);
+  async finish(): Promise<{ sha256: string; size: number }> {
+    while (this.end < this.size) {
+      if (this.blocking) this.fillSync(this.end);
+      else await this.fillAsync(this.end);
+    }
+    return { sha256: this.hash.digest("hex"), size: this.end };
   }
 
-  async finish(): Promise<{ sha256: string; size: number }> {
-    while (await this.load());
-    return { sha256: this.hash.digest("hex"), size: this.nextPos };
+  /** Give the buffer back for the next wheel (call once nothing holds a view). */
+  release(): void {
+    if (this.buf.length >= 2 * READ_SIZE && spareBuffers.length < 2) spareBuffers.push(this.buf);
+    this.buf = Buffer.alloc(0);
   }
 }
