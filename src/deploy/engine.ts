@@ -15,7 +15,7 @@ import type { Progress } from "../cli/framework/types";
 import type { InventoryStore } from "../inventory/types";
 import { connectTarget, type RemoteSession } from "../remote/connection";
 import type { TargetSpec } from "../remote/target";
-import { formatTag, isBinaryTag, isTextTag, parseTagOutput } from "../remote/tags";
+import { chtagBinaryArgv, chtagTextArgv, formatTag, isBinaryTag, isTextTag, parseTagOutput } from "../remote/tags";
 import { DEFAULT_PYTHON } from "../remote/target";
 import { checkRoot, layoutFor, releaseDir, releaseIdFor, storePath, type RootLayout } from "./layout";
 import { observeTarget, targetFacts, type Observation } from "./observe";
@@ -335,111 +335,43 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
     if (p.action === "install") {
       const staging = `${layout.stagingBase}/${runId}`;
+      const uploadJson = `${layout.stagingBase}/${runId}.upload.json`;
       const releaseJson = `${layout.stagingBase}/${runId}.release.json`;
       step = "upload";
       await hook("upload");
       let sent = 0;
       await timer.step("upload", p.upload.length ? `Upload ${p.upload.length} wheel(s), ${fmtBytes(p.uploadBytes)}` : "Upload (nothing: the store has every wheel)", async (u) => {
-        // We hold the lock: leftovers of interrupted runs can go.
-        await tops.batch([["rm", "-rf", layout.stagingBase]], { label: "clean staging" });
-        await session!.mkdirp(staging, 0o755);
         const wheelFiles = p.upload.map((w) => ({ path: `${staging}/${w.filename}`, kind: "binary" as const }));
         const texts = [
+          { path: uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
           { path: releaseJson, data: JSON.stringify(wheels.map((w) => ({ name: w.filename, path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
         ];
-        await tops.precreate([...wheelFiles, ...texts]);
+        await prepareStaging(tops, staging, [...wheelFiles, ...texts]);
         const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
-        // Pipelined commit: while the next wheels are still in flight, one exec at a time checks the
-        // tags of the wheels that have arrived (ls -T) and re-hashes + commits them into the store
-        // (store-commit). The last exec also checks the text files' tags. Failures are collected and
-        // reported only after every transfer has settled, exactly as one final check would.
-        const ourNames = new Set(p.upload.map((w) => w.filename));
-        const remoteToWheel = new Map(p.upload.map((w) => [`${staging}/${w.filename}`, w]));
-        const arrived: PlanWheel[] = [];
-        let uploadsSettled = false;
-        let uploadFailed = false;
-        let wake: (() => void) | undefined;
-        const poke = (): void => {
-          const w = wake;
-          wake = undefined;
-          w?.();
-        };
-        const commits: Array<{ code: number; json: Record<string, unknown> }> = [];
-        let commitError: unknown;
-        const commitGroup = async (group: PlanWheel[], last: boolean): Promise<void> => {
-          const paths = group.map((w) => `${staging}/${w.filename}`);
-          const listed = [...(last ? texts.map((t) => ({ path: t.path, kind: t.kind })) : []), ...paths.map((x) => ({ path: x, kind: "binary" as const }))];
-          if (listed.length === 0) return;
-          const cmds: string[][] = [["ls", "-T", ...listed.map((f) => f.path)]];
-          for (const c of chunks(group, 50)) {
-            cmds.push([python, tops.helpers["zwh_target.py"].remotePath, "store-commit", "--staging", staging, "--store", layout.store, ...c.flatMap((w) => ["--expect", `${w.filename}=${w.sha256}:${w.size}`])]);
-          }
-          const res = await tops.batch(cmds, { label: "ls -T + store-commit" });
-          checkTagListing(tops, res[0].stdout, listed);
-          for (const r of res.slice(1)) commits.push({ code: r.code, json: lastJson(r.stdout) ?? {} });
-        };
-        const committer = (async () => {
-          try {
-            for (;;) {
-              if (arrived.length === 0 && !uploadsSettled) await new Promise<void>((r) => (wake = r));
-              if (uploadFailed) return;
-              const last = uploadsSettled;
-              await commitGroup(arrived.splice(0), last);
-              if (last) return;
-            }
-          } catch (e) {
-            commitError = e;
-          }
-        })();
-        let filesDone = 0;
-        const uploads = Promise.all([
+        await Promise.all([
           ...texts.map((t) => session!.writeFile(t.path, t.data)),
           session!.uploadMany(p.upload.map((w) => ({ localPath: byName.get(w.filename)!.path, remotePath: `${staging}/${w.filename}` })), {
             concurrency: 4,
             onProgress: (pr) => {
               sent = pr.bytesDone;
-              // filesDone grows by one in the report made right after a file completed.
-              if (pr.filesDone > filesDone) {
-                filesDone = pr.filesDone;
-                const w = remoteToWheel.get(pr.file);
-                if (w && !commitError) {
-                  arrived.push(w);
-                  poke();
-                }
-              }
               u(`${pr.filesDone}/${pr.filesTotal} wheels, ${fmtBytes(pr.bytesDone)} of ${fmtBytes(pr.bytesTotal)}`);
             },
           }),
-        ]).then(
-          () => undefined,
-          (e: unknown) => {
-            uploadFailed = true;
-            throw e;
-          },
-        ).finally(() => {
-          uploadsSettled = true;
-          poke();
-        });
-        await Promise.all([uploads, committer]);
-        if (commitError) throw commitError;
+        ]);
         sent = p.uploadBytes;
+        // One exec: check every tag we wrote, then re-hash on the target and move into the store.
+        const cmds: string[][] = [["ls", "-T", uploadJson, releaseJson, ...wheelFiles.map((f) => f.path)]];
+        if (p.upload.length) cmds.push([python, tops.helpers["zwh_target.py"].remotePath, "store-commit", "--staging", staging, "--store", layout.store, "--expect-file", uploadJson]);
+        const res = await tops.batch(cmds, { label: "ls -T + store-commit" });
+        checkTagListing(tops, res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
         if (p.upload.length) {
-          const rejected = commits.flatMap((c) => (c.json.rejected ?? []) as Array<Record<string, unknown>>);
-          const unexpected = commits.flatMap((c) => (c.json.unexpected ?? []) as string[]);
-          // A commit made while other wheels were still in staging lists them as unexpected (exit 3);
-          // only names that are not wheels of this upload are really unexpected.
-          const foreign = [...new Set(unexpected.filter((n) => !ourNames.has(n)))];
-          const committed = new Set(commits.flatMap((c) => ((c.json.committed ?? []) as Array<Record<string, unknown>>).map((x) => String(x.name))));
-          const notCommitted = p.upload.filter((w) => !committed.has(w.filename)).map((w) => w.filename);
-          const helperFailed = commits.find((c) => c.code !== 0 && c.code !== 3);
-          if (helperFailed || rejected.length || foreign.length || notCommitted.length) {
-            const why = rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ")
-              || String((helperFailed?.json.error as Record<string, unknown> | undefined)?.message ?? "")
-              || (foreign.length ? `unexpected files in staging: ${foreign.slice(0, 5).join(", ")}` : `not committed: ${notCommitted.slice(0, 5).join(", ")}`);
-            throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${host} (re-hashed on the target): ${why}`, {
+          const sc = JSON.parse(res[1].stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "{}") as Record<string, unknown>;
+          const rejected = (sc.rejected ?? []) as Array<Record<string, unknown>>;
+          if (res[1].code !== 0 || rejected.length) {
+            throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${host} (re-hashed on the target): ${rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ") || String((sc.error as Record<string, unknown> | undefined)?.message ?? "store-commit failed")}`, {
               subject: host,
-              details: { rejected, unexpected: foreign, notCommitted },
-              hint: "Nothing unverified was moved into the store under a final name. Re-run the deploy; if it repeats, check for SFTP conversion (AUTOCVT) on the target.",
+              details: { rejected, unexpected: sc.unexpected },
+              hint: "Nothing was moved into the store under a final name. Re-run the deploy; if it repeats, check for SFTP conversion (AUTOCVT) on the target.",
             });
           }
         }
@@ -654,6 +586,34 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   } finally {
     await session?.close().catch(() => undefined);
   }
+}
+
+/**
+ * ONE exec before the upload (we hold the lock): remove leftovers of interrupted runs, create the
+ * staging dir, create every file empty (mode 0644) and tag it (chtag -b for wheels, chtag -t -c
+ * ISO8859-1 for text) — what `rm` exec + SFTP mkdirp + TargetOps.precreate did in two execs and
+ * ~N+8 SFTP round trips. No byte is written before the tag is set; the ls -T after the writes checks it.
+ */
+async function prepareStaging(ops: TargetOps, staging: string, files: Array<{ path: string; kind: "text" | "binary" }>): Promise<void> {
+  const all = files.map((f) => f.path);
+  const cmds: string[][] = [["rm", "-rf", ops.layout.stagingBase], ["mkdir", "-p", "-m", "755", staging]];
+  for (const c of chunks(all, 200)) cmds.push(["touch", ...c], ["chmod", "644", ...c]);
+  const firstTag = cmds.length;
+  for (const c of chunks(files.filter((f) => f.kind === "binary").map((f) => f.path), 200)) cmds.push(chtagBinaryArgv(c));
+  for (const c of chunks(files.filter((f) => f.kind === "text").map((f) => f.path), 200)) cmds.push(chtagTextArgv(c, "ISO8859-1"));
+  const res = await ops.batch(cmds, { label: "prepare staging + chtag" });
+  const bad = res.findIndex((r, i) => i > 0 && r.code !== 0);
+  if (bad < 0) return;
+  if (bad < firstTag) {
+    throw new ZwhError("ZWH-REMOTE-COMMAND", `creating the staging files failed on ${ops.host} (${cmds[bad][0]} exit ${res[bad].code}): ${res[bad].stdout.trim().slice(-300)}`, {
+      subject: staging, details: { command: cmds[bad].slice(0, 4), exitCode: res[bad].code },
+    });
+  }
+  throw new ZwhError("ZWH-DEPLOY-TAG", `chtag failed on ${ops.host} (exit ${res[bad].code}); files are not written into untagged files`, {
+    subject: ops.host,
+    details: { command: cmds[bad].slice(0, 4) },
+    hint: "Check that the install root is on a z/OS UNIX file system that supports file tags (zwh target probe shows 'Tagging').",
+  });
 }
 
 /**
