@@ -24,6 +24,7 @@ import { refusal, ZwhError } from "../core/errors";
 import { parseWheelFilename } from "../core/wheel-filename";
 import { DenyList } from "../core/policy";
 import { ClosureResult } from "../core/closure";
+import { generateLockfile } from "../core/lockfile";
 import type { WheelFacts } from "../core/wheel-verify";
 import {
   checkExpiry, checkSequence, statementDigest, verifyStatementSignatures, SequenceStore, Trust, VerifiedSigner, StatementVerification,
@@ -56,6 +57,13 @@ export interface VerifyBundleOptions {
   /** A local deny list applied in addition to the manifest's. */
   extraDenyList?: DenyList;
   pool?: PoolOptions;
+  /**
+   * Check the statement only (steps 0-2: manifest, signatures, freshness and sequence), not the
+   * files. Deploy uses it when the target's current release was built from this exact statement
+   * digest: nothing is transferred or installed, so re-hashing the local wheels proves nothing,
+   * while an expired, replayed or no-longer-trusted bundle is still refused.
+   */
+  statementOnly?: boolean;
 }
 
 export interface VerifiedWheel {
@@ -88,7 +96,10 @@ export interface VerifiedBundle {
   sequenceStatus: "new" | "same" | "unchecked";
   /** The target the checks ran against. */
   target: BundleTarget;
-  closure: ClosureResult;
+  /** Absent after a statement-only verification. */
+  closure?: ClosureResult;
+  /** "full", or "statement" when only the signed statement was checked (see statementOnly). */
+  scope: "full" | "statement";
 }
 
 export interface BundleVerification {
@@ -231,6 +242,28 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     } catch (e) {
       add("freshness", e as ZwhError);
     }
+  }
+
+  if (opts.statementOnly) {
+    done();
+    if (res.ok && res.signatures) {
+      res.verified = {
+        dir,
+        statementBytes,
+        statementDigest: res.statementDigest,
+        statement,
+        predicate: p,
+        wheels: p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size, path: path.join(dir, WHEELS_DIR, w.filename) })),
+        // The lock is a pure function of the signed wheel list.
+        lockBytes: Buffer.from(generateLockfile(p.wheels), "utf8"),
+        signers: res.signatures.signers,
+        findings: [],
+        sequenceStatus,
+        target: opts.targetEnv ?? p.target,
+        scope: "statement",
+      };
+    }
+    return res;
   }
 
   // --- 3. subjects (layout, presence, sizes; digests after the wheel pass) ---
@@ -386,6 +419,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
       sequenceStatus,
       target,
       closure,
+      scope: "full",
     };
   }
   return res;

@@ -21,6 +21,7 @@ import { checkRoot, layoutFor, releaseDir, releaseIdFor, storePath, type RootLay
 import { observeTarget, targetFacts, type Observation } from "./observe";
 import { TargetOps, chunks } from "./target-ops";
 import { verifySignatureOnTarget } from "./target-signature";
+import { statementDigest } from "../bundle/signing/sequence-state";
 import { verifyInstalled, type InstalledCheck } from "./verify-install";
 
 export const DEPLOY_FORMAT_VERSION = 1;
@@ -75,7 +76,11 @@ export interface DeployResult {
   runId: string;
   host: string;
   root: string;
-  bundle: { id: string; channel: string; sequence: number; statementDigest: string; wheels: number; signers: Array<{ keyid: string; name: string }> };
+  bundle: {
+    id: string; channel: string; sequence: number; statementDigest: string; wheels: number; signers: Array<{ keyid: string; name: string }>;
+    /** "full", or "statement" when the release was already current (wheels not re-read locally). */
+    verification: "full" | "statement";
+  };
   releaseId: string;
   action: DeployPlan["action"];
   changed: boolean;
@@ -265,8 +270,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const facts = await targetFacts(ops, obs);
     step = "verify-bundle";
     verified = await timer.step("verify-bundle", "Verify the bundle locally against the target", async (u) => {
-      const v = await loadAndVerifyBundle(o.bundleDir, { trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: store, now: o.now });
-      u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}`);
+      // Unchanged re-deploy: the current release was built and verified from this exact signed
+      // statement, so only the statement is re-checked (signatures, expiry, sequence).
+      const digest = bundleStatementDigest(o.bundleDir);
+      const cur = obs.state.releases.find((r) => r.id === obs.state.current);
+      const statementOnly = !!digest && !!cur && cur.complete && cur.statementDigest === digest;
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: store, now: o.now, statementOnly });
+      u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
+        (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
       return v;
     });
     for (const f of verified.findings) warnings.push(`${f.code}: ${f.message}`);
@@ -286,7 +297,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const p = plan;
     const base = (): DeployResult => ({
       formatVersion: DEPLOY_FORMAT_VERSION, runId, host, root,
-      bundle: { id: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, wheels: vb.wheels.length, signers: vb.signers.map((s) => ({ keyid: s.keyid, name: s.name })) },
+      bundle: { id: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, wheels: vb.wheels.length, signers: vb.signers.map((s) => ({ keyid: s.keyid, name: s.name })), verification: vb.scope },
       releaseId: p.releaseId, action: p.action, changed: false, dryRun: !!o.dryRun, plan: p,
       current: state.current, previous: state.previous,
       upload: { files: 0, bytes: 0, helperFiles: obs.helpersUploaded, skipped: p.reuse.length },
@@ -721,4 +732,13 @@ async function finishRecord(
     await store.recordRunHost(runId, host, hostRes);
   }
   await store.finishRun(runId, run);
+}
+
+/** "sha256:<hex>" of the bundle's manifest.intoto.json, or undefined when it cannot be read. */
+function bundleStatementDigest(bundleDir: string): string | undefined {
+  try {
+    return statementDigest(readFileSync(join(bundleDir, "manifest.intoto.json")));
+  } catch {
+    return undefined;
+  }
 }

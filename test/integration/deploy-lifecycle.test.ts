@@ -81,6 +81,7 @@ describe("deploy lifecycle", () => {
     expect(r.installed.map((x) => x.name).sort()).toEqual(["zwhdemo-app", "zwhdemo-lib", "zwhdemo-util"]);
     // venv --without-pip + the interpreter's pip (>= 22.3) --python: exactly the manifest, no bootstrap pip
     expect(r.bootstrap).toEqual([]);
+    expect(r.bundle.verification).toBe("full");
     expect(readlinkSync(join(root, "current"))).toBe(`releases/${r.releaseId}`);
     // receipt + audit on the target, tagged text
     const receipt = JSON.parse(readFileSync(join(root, "releases", r.releaseId, "receipt.json"), "utf8"));
@@ -111,6 +112,8 @@ describe("deploy lifecycle", () => {
     expect(r.changed).toBe(false);
     expect(r.upload).toMatchObject({ files: 0, bytes: 0, helperFiles: 0 });
     expect(r.targetFactsCached).toBe(true);
+    // Already current from this exact signed statement: only the statement is re-checked locally.
+    expect(r.bundle.verification).toBe("statement");
     expect(statSync(join(root, "current")).mtimeMs).toBe(before);
   });
 
