@@ -17,7 +17,7 @@ import { connectTarget, type RemoteSession } from "../remote/connection";
 import type { TargetSpec } from "../remote/target";
 import { chtagBinaryArgv, chtagTextArgv, formatTag, isBinaryTag, isTextTag, parseTagOutput } from "../remote/tags";
 import { DEFAULT_PYTHON } from "../remote/target";
-import { checkRoot, layoutFor, releaseDir, releaseIdFor, storePath, type RootLayout } from "./layout";
+import { checkRoot, layoutFor, pipEnv, releaseDir, releaseIdFor, storePath, type RootLayout } from "./layout";
 import { observeTarget, targetFacts, type Observation } from "./observe";
 import { TargetOps, chunks } from "./target-ops";
 import { verifySignatureOnTarget } from "./target-signature";
@@ -663,10 +663,6 @@ async function quarantineCorrupt(ops: TargetOps, releaseJson: string): Promise<s
   } catch {
     return [];
   }
-}
-
-function pipEnv(l: RootLayout): Record<string, string> {
-  return { PIP_CONFIG_FILE: "/dev/null", HOME: l.home, PYTHONNOUSERSITE: "1" };
 }
 
 export function sha256(b: Buffer): string {

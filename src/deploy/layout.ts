@@ -100,3 +100,12 @@ export function releaseIdFor(bundleId: string, statementDigest: string): string 
   const safe = bundleId.replace(/[^A-Za-z0-9._+-]/g, "_").replace(/^[^A-Za-z0-9]+/, "").slice(0, 120) || "bundle";
   return checkReleaseId(`${safe}-${hex.slice(0, 12)}`);
 }
+
+/**
+ * Environment of every pip call on the target: no pip configuration file at all (read even in
+ * --isolated mode), HOME and caches under the install root (the user's HOME may be read-only or
+ * tiny on z/OS), no user site-packages.
+ */
+export function pipEnv(l: RootLayout): Record<string, string> {
+  return { PIP_CONFIG_FILE: "/dev/null", HOME: l.home, PYTHONNOUSERSITE: "1" };
+}

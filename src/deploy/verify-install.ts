@@ -13,6 +13,7 @@ import { ZwhError, refusal } from "../core/errors";
 import { normalizeName } from "../core/names";
 import type { VerifiedBundle } from "../bundle/verify";
 import type { TargetOps } from "./target-ops";
+import { pipEnv } from "./layout";
 
 export interface InstalledCheck {
   installed: Array<{ name: string; version: string; sha256?: string }>;
@@ -35,7 +36,7 @@ export async function verifyInstalled(
 ): Promise<InstalledCheck> {
   const vpy = `${rdir}/venv/bin/python`;
   const pip = opts.pip ?? [vpy, "-m", "pip"];
-  const env = { PIP_CONFIG_FILE: "/dev/null", HOME: ops.layout.home, PYTHONNOUSERSITE: "1" };
+  const env = pipEnv(ops.layout);
   // Two execs in parallel (the session allows two exec channels; all of these only read the
   // venv): pip check + pip inspect, and the RECORD re-hash followed by the smoke import (which
   // may write __pycache__, so it runs after the re-hash).
