@@ -190,7 +190,8 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     add("manifest", refusal(BUNDLE.MALFORMED, `${STATEMENT_FILE} is missing from ${dir}`, { subject: STATEMENT_FILE, hint: "This is not a Wheelhouse bundle directory." }));
     return done();
   }
-  res.statementDigest = statementDigest(statementBytes);
+  const digest = statementDigest(statementBytes);
+  res.statementDigest = digest;
   let raw: unknown;
   try {
     raw = parseJsonFile(statementBytes, STATEMENT_FILE);
@@ -244,24 +245,28 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     }
   }
 
+  // Everything below comes from the signed statement; the callers add what their scope checked.
+  const verifiedFrom = (
+    sigs: NonNullable<typeof res.signatures>,
+    extra: Pick<VerifiedBundle, "lockBytes" | "findings" | "target" | "closure" | "scope">,
+  ): VerifiedBundle => ({
+    dir,
+    statementBytes,
+    statementDigest: digest,
+    statement,
+    predicate: p,
+    wheels: p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size, path: path.join(dir, WHEELS_DIR, w.filename) })),
+    signers: sigs.signers,
+    sequenceStatus,
+    ...extra,
+  });
+
   if (opts.statementOnly) {
     done();
     if (res.ok && res.signatures) {
-      res.verified = {
-        dir,
-        statementBytes,
-        statementDigest: res.statementDigest,
-        statement,
-        predicate: p,
-        wheels: p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size, path: path.join(dir, WHEELS_DIR, w.filename) })),
-        // The lock is a pure function of the signed wheel list.
-        lockBytes: Buffer.from(generateLockfile(p.wheels), "utf8"),
-        signers: res.signatures.signers,
-        findings: [],
-        sequenceStatus,
-        target: opts.targetEnv ?? p.target,
-        scope: "statement",
-      };
+      // The lock is a pure function of the signed wheel list.
+      const lockBytes = Buffer.from(generateLockfile(p.wheels), "utf8");
+      res.verified = verifiedFrom(res.signatures, { lockBytes, findings: [], target: opts.targetEnv ?? p.target, scope: "statement" });
     }
     return res;
   }
@@ -406,21 +411,8 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
 
   done();
   if (res.ok && res.signatures && lockBytes) {
-    res.verified = {
-      dir,
-      statementBytes,
-      statementDigest: res.statementDigest,
-      statement,
-      predicate: p,
-      wheels: p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size, path: path.join(dir, WHEELS_DIR, w.filename) })),
-      lockBytes,
-      signers: res.signatures.signers,
-      findings: closure.unneeded.map((u) => ({ code: "ZWH-CLOSURE-UNNEEDED", message: `${u} is not needed by any requirement on this target`, subject: u })),
-      sequenceStatus,
-      target,
-      closure,
-      scope: "full",
-    };
+    const findings = closure.unneeded.map((u) => ({ code: "ZWH-CLOSURE-UNNEEDED", message: `${u} is not needed by any requirement on this target`, subject: u }));
+    res.verified = verifiedFrom(res.signatures, { lockBytes, findings, target, closure, scope: "full" });
   }
   return res;
 }
