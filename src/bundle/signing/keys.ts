@@ -385,21 +385,9 @@ export interface WrittenKeyPair {
  * 0600 in a temporary file in the same directory and renamed into place, so an existing
  * world-readable file is replaced rather than rewritten through its old mode.
  */
-function writeSecretFile(file: string, data: string, force: boolean): void {
-  if (!force) {
-    // O_EXCL: refuse to follow a pre-planted file or symlink.
-    const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
-    try {
-      fs.fchmodSync(fd, 0o600);
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    return;
-  }
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
+/** Create `file` (which must not exist: O_EXCL refuses a pre-planted file or symlink) as 0600. */
+function createSecretFile(file: string, data: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
   try {
     fs.fchmodSync(fd, 0o600);
     fs.writeFileSync(fd, data);
@@ -407,6 +395,15 @@ function writeSecretFile(file: string, data: string, force: boolean): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function writeSecretFile(file: string, data: string, force: boolean): void {
+  if (!force) {
+    createSecretFile(file, data);
+    return;
+  }
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
+  createSecretFile(tmp, data);
   try {
     fs.renameSync(tmp, file);
   } catch (e) {
