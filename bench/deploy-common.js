@@ -216,7 +216,70 @@ function rmrf(p) {
   fs.rmSync(p, { recursive: true, force: true });
 }
 
+/** The deploy benchmarks' shared options: --wheels N, --mb MB, --runs R, --compare-lib DIR. */
+function benchOptions() {
+  return { wheels: arg("--wheels", 9), mb: arg("--mb", 22), runs: arg("--runs", 3), compareLib: sarg("--compare-lib") };
+}
+
+/**
+ * Run one deploy benchmark: check the build, ensure the bundle, start the simulator, call
+ * body({ b, sim, load0, opts }) and stop the simulator; exits with body's return code (1 and the
+ * message on an error).
+ */
+function runBench(name, body) {
+  const go = async () => {
+    checkBuilt();
+    const opts = benchOptions();
+    const b = await ensureBundle(opts.wheels, opts.mb);
+    const sim = startSim();
+    const load0 = loadavg();
+    try {
+      return await body({ b, sim, load0, opts });
+    } finally {
+      sim.stop();
+    }
+  };
+  go().then(
+    (rc) => process.exit(rc),
+    (e) => {
+      console.error(`bench/${name}: ${e && e.message ? e.message : e}`);
+      process.exit(1);
+    },
+  );
+}
+
+/** The fields every deploy benchmark result starts with. */
+function resultHeader(name, b, load0, runs, loadExtra = {}) {
+  return {
+    benchmark: name,
+    issue: 4,
+    date: new Date().toISOString(),
+    machine: machine(),
+    loadAverage: { start: load0, end: loadavg(), ...loadExtra },
+    bundle: { wheels: b.wheelFiles.length, bytes: b.bytes },
+    runs,
+  };
+}
+
+/** Run the contenders of run i in rotating order (run 0: as given, run 1: shifted by one, ...). */
+async function rotate(contenders, i) {
+  for (let k = 0; k < contenders.length; k++) await contenders[(k + i) % contenders.length]();
+}
+
+/**
+ * `zwh deploy` of the bundle to a fresh root (root set-up and removal not timed); check(d) throws
+ * when the result is not the expected one. libDir: another compiled CLI (--compare-lib).
+ */
+async function deployFresh(sim, b, name, libDir, check) {
+  const root = await freshRoot(sim, b, name);
+  const d = await deploy(sim, b, root, [], libDir);
+  check(d);
+  rmrf(root);
+  return d;
+}
+
 module.exports = {
   repo, outDir, lib, arg, sarg, median, r1, r3, nowMs, run, must, zwh, checkBuilt, ensureBundle, startSim, targetArgs, sshOpts,
   sftpBatch, freshRoot, deploy, stepTable, medianSteps, machine, loadavg, writeResult, rmrf, benchEnv,
+  benchOptions, runBench, resultHeader, rotate, deployFresh,
 };

@@ -20,91 +20,66 @@ const fs = require("fs");
 const path = require("path");
 const c = require("./deploy-common");
 
-const N = c.arg("--wheels", 9);
-const MB = c.arg("--mb", 22);
-const RUNS = c.arg("--runs", 3);
 const GOAL = 1.3;
-const COMPARE = c.sarg("--compare-lib");
 
-async function main() {
-  c.checkBuilt();
-  const b = await c.ensureBundle(N, MB);
-  const sim = c.startSim();
+c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
+  const RUNS = opts.runs;
+  const COMPARE = opts.compareLib;
   const h = sim.h;
-  const load0 = c.loadavg();
   const loads = [];
-  try {
-    const zwhMs = [];
-    const baseMs = [];
-    const jsons = [];
-    const cmpMs = [];
-    const cmpJsons = [];
-    for (let i = 0; i < RUNS; i++) {
-      const zwhRun = (libDir, ms, js, label) => async () => {
-        const root = await c.freshRoot(sim, b, `bench-e2e-${label}-${i}`);
-        const d = await c.deploy(sim, b, root, [], libDir);
-        if (d.json.action !== "install" || d.json.installed.length !== b.wheelFiles.length) throw new Error(`run ${i}: unexpected result ${d.json.action}, ${d.json.installed.length} installed`);
-        ms.push(d.ms);
-        js.push(d.json);
-        c.rmrf(root);
-      };
-      const doZwh = zwhRun(undefined, zwhMs, jsons, "zwh");
-      const doCmp = zwhRun(COMPARE, cmpMs, cmpJsons, "cmp");
-      const doBase = async () => {
-        const dir = `${h.root}/u/bench-baseline-${i}`;
-        c.rmrf(dir);
-        const r = c.must(await c.run(path.join(__dirname, "baseline-deploy.sh"), [h.host, String(h.port), h.user, h.identityFile, h.knownHostsFile, h.pythonPath, b.wheelDir, b.lockFile, dir]), "baseline-deploy.sh");
-        // It installed the set (not timed).
-        const sp = fs.readdirSync(path.join(dir, "venv", "lib")).map((d) => path.join(dir, "venv", "lib", d, "site-packages"))[0];
-        const got = fs.readdirSync(sp).filter((d) => d.startsWith("zwhbench_") && d.endsWith(".dist-info")).length;
-        if (got !== b.wheelFiles.length) throw new Error(`baseline run ${i}: ${got} of ${b.wheelFiles.length} packages installed`);
-        baseMs.push(r.ms);
-        c.rmrf(dir);
-      };
-      const order = COMPARE ? [doZwh, doBase, doCmp] : [doZwh, doBase];
-      for (let k = 0; k < order.length; k++) await order[(k + i) % order.length]();
-      loads.push(c.loadavg()[0]);
-      console.log(`run ${i + 1}/${RUNS}: zwh deploy ${zwhMs[i].toFixed(0)} ms, baseline ${baseMs[i].toFixed(0)} ms, ratio ${(zwhMs[i] / baseMs[i]).toFixed(3)}${COMPARE ? `, compare-lib ${cmpMs[i].toFixed(0)} ms (ratio ${(cmpMs[i] / baseMs[i]).toFixed(3)})` : ""}, load ${loads[i]}  [steps ${JSON.stringify(c.stepTable(jsons[i]))}]`);
-      if (COMPARE) console.log(`           compare-lib steps ${JSON.stringify(c.stepTable(cmpJsons[i]))}`);
-    }
-    const mZ = c.median(zwhMs);
-    const mB = c.median(baseMs);
-    const ratio = mZ / mB;
-    const result = {
-      benchmark: "deploy-e2e",
-      issue: 4,
-      date: new Date().toISOString(),
-      machine: c.machine(),
-      loadAverage: { start: load0, end: c.loadavg(), perRun1m: loads },
-      bundle: { wheels: b.wheelFiles.length, bytes: b.bytes },
-      runs: RUNS,
-      zwh: { medianMs: c.r1(mZ), runsMs: zwhMs.map(c.r1), medianDurationMs: c.median(jsons.map((j) => j.durationMs)), medianSteps: c.medianSteps(jsons) },
-      baseline: { script: "bench/baseline-deploy.sh", medianMs: c.r1(mB), runsMs: baseMs.map(c.r1) },
-      ratio: c.r3(ratio),
-      perRunRatios: zwhMs.map((z, i) => c.r3(z / baseMs[i])),
-      goal: GOAL,
-      meetsGoal: ratio <= GOAL,
+  const zwhMs = [];
+  const baseMs = [];
+  const jsons = [];
+  const cmpMs = [];
+  const cmpJsons = [];
+  for (let i = 0; i < RUNS; i++) {
+    const fullInstall = (d) => {
+      if (d.json.action !== "install" || d.json.installed.length !== b.wheelFiles.length) throw new Error(`run ${i}: unexpected result ${d.json.action}, ${d.json.installed.length} installed`);
     };
-    if (COMPARE) {
-      const mC = c.median(cmpMs);
-      result.compare = {
-        lib: path.relative(c.repo, path.resolve(COMPARE)), medianMs: c.r1(mC), runsMs: cmpMs.map(c.r1), medianDurationMs: c.median(cmpJsons.map((j) => j.durationMs)),
-        medianSteps: c.medianSteps(cmpJsons), ratioVsBaseline: c.r3(mC / mB), perRunRatios: cmpMs.map((z, i) => c.r3(z / baseMs[i])), zwhVsCompare: c.r3(mZ / mC),
-      };
-      console.log(`compare-lib ${COMPARE}: median ${mC.toFixed(0)} ms, ratio vs baseline ${result.compare.ratioVsBaseline}; this lib / compare-lib ${result.compare.zwhVsCompare}`);
-    }
-    c.writeResult("deploy-e2e", result);
-    console.log(`median: zwh deploy ${mZ.toFixed(0)} ms, baseline ${mB.toFixed(0)} ms, ratio ${ratio.toFixed(3)} (goal <= ${GOAL}: ${result.meetsGoal ? "met" : "NOT met"}); load ${result.loadAverage.end.join(" ")}`);
-    return 0;
-  } finally {
-    sim.stop();
+    const zwhRun = (libDir, ms, js, label) => async () => {
+      const d = await c.deployFresh(sim, b, `bench-e2e-${label}-${i}`, libDir, fullInstall);
+      ms.push(d.ms);
+      js.push(d.json);
+    };
+    const doBase = async () => {
+      const dir = `${h.root}/u/bench-baseline-${i}`;
+      c.rmrf(dir);
+      const r = c.must(await c.run(path.join(__dirname, "baseline-deploy.sh"), [h.host, String(h.port), h.user, h.identityFile, h.knownHostsFile, h.pythonPath, b.wheelDir, b.lockFile, dir]), "baseline-deploy.sh");
+      // It installed the set (not timed).
+      const sp = fs.readdirSync(path.join(dir, "venv", "lib")).map((d) => path.join(dir, "venv", "lib", d, "site-packages"))[0];
+      const got = fs.readdirSync(sp).filter((d) => d.startsWith("zwhbench_") && d.endsWith(".dist-info")).length;
+      if (got !== b.wheelFiles.length) throw new Error(`baseline run ${i}: ${got} of ${b.wheelFiles.length} packages installed`);
+      baseMs.push(r.ms);
+      c.rmrf(dir);
+    };
+    const doZwh = zwhRun(undefined, zwhMs, jsons, "zwh");
+    const doCmp = zwhRun(COMPARE, cmpMs, cmpJsons, "cmp");
+    await c.rotate(COMPARE ? [doZwh, doBase, doCmp] : [doZwh, doBase], i);
+    loads.push(c.loadavg()[0]);
+    console.log(`run ${i + 1}/${RUNS}: zwh deploy ${zwhMs[i].toFixed(0)} ms, baseline ${baseMs[i].toFixed(0)} ms, ratio ${(zwhMs[i] / baseMs[i]).toFixed(3)}${COMPARE ? `, compare-lib ${cmpMs[i].toFixed(0)} ms (ratio ${(cmpMs[i] / baseMs[i]).toFixed(3)})` : ""}, load ${loads[i]}  [steps ${JSON.stringify(c.stepTable(jsons[i]))}]`);
+    if (COMPARE) console.log(`           compare-lib steps ${JSON.stringify(c.stepTable(cmpJsons[i]))}`);
   }
-}
-
-main().then(
-  (rc) => process.exit(rc),
-  (e) => {
-    console.error(`bench/deploy-e2e: ${e && e.message ? e.message : e}`);
-    process.exit(1);
-  },
-);
+  const mZ = c.median(zwhMs);
+  const mB = c.median(baseMs);
+  const ratio = mZ / mB;
+  const result = {
+    ...c.resultHeader("deploy-e2e", b, load0, RUNS, { perRun1m: loads }),
+    zwh: { medianMs: c.r1(mZ), runsMs: zwhMs.map(c.r1), medianDurationMs: c.median(jsons.map((j) => j.durationMs)), medianSteps: c.medianSteps(jsons) },
+    baseline: { script: "bench/baseline-deploy.sh", medianMs: c.r1(mB), runsMs: baseMs.map(c.r1) },
+    ratio: c.r3(ratio),
+    perRunRatios: zwhMs.map((z, i) => c.r3(z / baseMs[i])),
+    goal: GOAL,
+    meetsGoal: ratio <= GOAL,
+  };
+  if (COMPARE) {
+    const mC = c.median(cmpMs);
+    result.compare = {
+      lib: path.relative(c.repo, path.resolve(COMPARE)), medianMs: c.r1(mC), runsMs: cmpMs.map(c.r1), medianDurationMs: c.median(cmpJsons.map((j) => j.durationMs)),
+      medianSteps: c.medianSteps(cmpJsons), ratioVsBaseline: c.r3(mC / mB), perRunRatios: cmpMs.map((z, i) => c.r3(z / baseMs[i])), zwhVsCompare: c.r3(mZ / mC),
+    };
+    console.log(`compare-lib ${COMPARE}: median ${mC.toFixed(0)} ms, ratio vs baseline ${result.compare.ratioVsBaseline}; this lib / compare-lib ${result.compare.zwhVsCompare}`);
+  }
+  c.writeResult("deploy-e2e", result);
+  console.log(`median: zwh deploy ${mZ.toFixed(0)} ms, baseline ${mB.toFixed(0)} ms, ratio ${ratio.toFixed(3)} (goal <= ${GOAL}: ${result.meetsGoal ? "met" : "NOT met"}); load ${result.loadAverage.end.join(" ")}`);
+  return 0;
+});

@@ -4,36 +4,19 @@ pip-installable py3-none-any wheels of about MB MiB each, mostly incompressible 
 (seeded pseudo-random bytes, deflated like real wheels), with a correct RECORD.
 zwhbench-app 1.0 requires every zwhbench-libNN 1.0, so the set is closed.
 Usage: deploy-wheels.py OUT_DIR N MB"""
-import base64, hashlib, os, random, sys, zipfile
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "lib"))
+from wheelgen import write_wheel  # noqa: E402
 
 BLOB = 3 * 1024 * 1024 + 12345  # per data file
 
 
-def rec_hash(b):
-    return base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode()
-
-
 def wheel(out, name, version, files, requires=()):
-    dist = name.replace("-", "_")
-    di = "%s-%s.dist-info" % (dist, version)
-    meta = "Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: wheelhouse deploy benchmark\nRequires-Python: >=3.8\n" % (name, version)
-    meta += "".join("Requires-Dist: %s\n" % r for r in requires)
-    members = dict(files)
-    members[di + "/METADATA"] = meta.encode()
-    members[di + "/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: zwh-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    record = ["%s,sha256=%s,%d" % (p, rec_hash(b), len(b)) for p, b in members.items()]
-    record.append(di + "/RECORD,,")
-    members[di + "/RECORD"] = ("\n".join(record) + "\n").encode()
-    path = os.path.join(out, "%s-%s-py3-none-any.whl" % (dist, version))
-    tmp = path + ".tmp"
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for p, b in members.items():
-            zi = zipfile.ZipInfo(p, date_time=(2020, 1, 1, 0, 0, 0))
-            zi.external_attr = 0o644 << 16
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(zi, b, compresslevel=1)
-    os.replace(tmp, path)
-    return path
+    return write_wheel(out, name, version, files, requires, generator="zwh-bench",
+                       summary="wheelhouse deploy benchmark", compresslevel=1)
 
 
 def main():

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SimHost } from "../sim";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const CLI = path.join(REPO, "scripts", "uss-sim");
@@ -15,19 +16,7 @@ function cli(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface CliHost {
-  name: string;
-  host: string;
-  port: number;
-  user: string;
-  identityFile: string;
-  hostKeyFingerprint: string;
-  knownHostsFile: string;
-  root: string;
-  pythonPath: string;
-}
-
-let hosts: CliHost[];
+let hosts: SimHost[];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-sim-cli-"));
@@ -44,7 +33,7 @@ afterAll(() => {
   }
 });
 
-function ssh(h: CliHost, cmd: string) {
+function ssh(h: SimHost, cmd: string) {
   const r = spawnSync(
     "ssh",
     ["-i", h.identityFile, "-p", String(h.port), "-o", `UserKnownHostsFile=${h.knownHostsFile}`, "-o", "BatchMode=yes", `${h.user}@127.0.0.1`, cmd],

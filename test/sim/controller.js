@@ -606,7 +606,7 @@ function status(dir) {
 // CLI
 
 const USAGE = `usage:
-  uss-sim start [--hosts N] [--dir D] [--json] [--switch name=value ...]
+  uss-sim start [--hosts N] [--dir D] [--json] [--switch name=value ...] [--zowe-config PATH]
   uss-sim stop [--dir D]
   uss-sim status [--dir D] [--json]
 Switches: ${Object.keys(DEFAULT_SWITCHES).join(", ")} (see test/sim/README.md)`;
@@ -640,7 +640,7 @@ function parseArgs(argv) {
         o.switches[k] = parseSwitchValue(k, s.slice(eq + 1));
         break;
       }
-      case "--zowe-config": // reserved for the lead (writes a Zowe team config for the hosts)
+      case "--zowe-config": // also write a Zowe team config for the hosts (profiles/generate-zowe-config.js)
         o.zoweConfig = val();
         break;
       case "-h":

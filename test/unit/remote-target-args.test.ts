@@ -4,20 +4,14 @@ import { homedir, tmpdir } from "os";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZwhError } from "../../src/core/errors";
+import { errorCode } from "../support/unit";
 import { prepareAuth } from "../../src/remote/auth";
 import { DEFAULT_PYTHON } from "../../src/remote/target";
 import { targetSpecFromArgs } from "../../src/remote/target-args";
 import { connectTarget } from "../../src/remote/connection";
 import { startUssHosts, type SimCluster } from "../sim";
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as ZwhError).code;
-  }
-  return undefined;
-}
+const code = errorCode;
 
 describe("targetSpecFromArgs", () => {
   it("maps the target options", () => {
@@ -46,12 +40,17 @@ describe("targetSpecFromArgs", () => {
     expect(code(() => targetSpecFromArgs({ host: "h", user: "u", passphrase: "secret" }, {}))).toBe("ZWH-ARGS-SECRET");
     const fromProfile = targetSpecFromArgs({ host: "h", user: "u", password: "secret" }, {}, { secretsFromProfile: true });
     expect(fromProfile.password).toBe("secret");
-    // The error message never echoes the secret.
+    // The error (it must be one) never echoes the secret.
+    let err: unknown;
     try {
       targetSpecFromArgs({ host: "h", user: "u", password: "s3cr3t-value" }, {});
     } catch (e) {
-      expect(JSON.stringify((e as ZwhError).toJSON())).not.toContain("s3cr3t-value");
+      err = e;
     }
+    expect(err).toBeInstanceOf(ZwhError);
+    expect((err as ZwhError).code).toBe("ZWH-ARGS-SECRET");
+    expect(JSON.stringify((err as ZwhError).toJSON())).not.toContain("s3cr3t-value");
+    expect((err as ZwhError).message).not.toContain("s3cr3t-value");
   });
 
   it("reports missing or bad inputs with codes", () => {

@@ -1,33 +1,19 @@
 import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ZwhError } from "../../src/core/errors";
+import { errorCode, handlerCtx, tmpDir } from "../support/unit";
 import {
   keyIdOf, loadPrivateKey, loadPublicKey, parsePublicKey, publicKeyPem, toOpenSshPublicKey, writeKeyPair,
 } from "../../src/bundle/signing/keys";
 import generate from "../../src/cli/handlers/keys/generate";
-import type { CommandContext } from "../../src/cli/framework/types";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "zwh-keys-"));
+const tmp = () => tmpDir("zwh-keys-");
 
-function ctx(args: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): CommandContext {
-  return {
-    args, env, json: true, host: "zwh",
-    out: { info: () => {}, warn: () => {}, progress: { step: (_t, fn) => fn({ update: () => {} }) } },
-  };
-}
+const ctx = (args: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => handlerCtx(args, { env, json: true });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as ZwhError).code;
-  }
-  return undefined;
-}
+const codeOf = errorCode;
 
 describe("key id", () => {
   it("is sha256 over the SPKI DER, identical to openssl's DER of the public key", () => {

@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ZwhError } from "../../src/core/errors";
+import { errorCode } from "../support/unit";
 import {
   FileSequenceStore, MemorySequenceStore, SequenceStore, checkExpiry, checkSequence, defaultSequenceStatePath, statementDigest,
 } from "../../src/bundle/signing/sequence-state";
@@ -10,14 +11,7 @@ import {
 const d1 = statementDigest(Buffer.from("statement one"));
 const d2 = statementDigest(Buffer.from("statement two"));
 
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as ZwhError).code;
-  }
-  return undefined;
-}
+const code = errorCode;
 
 function behaves(make: () => SequenceStore) {
   it("first sequence is new; higher is new; lower is ROLLBACK; equal needs the same digest", () => {

@@ -1,10 +1,9 @@
 import { execFileSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ZwhError } from "../../src/core/errors";
+import { errorCode, handlerCtx, tmpDir } from "../support/unit";
 import { keyIdOf, publicKeyPem, toOpenSshPublicKey } from "../../src/bundle/signing/keys";
 import { addTrustKey, createTrust, keysForChannel, loadTrust, parseTrust, serializeTrust } from "../../src/bundle/signing/trust";
 import initCmd from "../../src/cli/handlers/trust/init";
@@ -12,25 +11,13 @@ import addKeyCmd from "../../src/cli/handlers/trust/add-key";
 import showCmd from "../../src/cli/handlers/trust/show";
 import { trustGroup } from "../../src/cli/defs/trust";
 import { keysGroup } from "../../src/cli/defs/keys";
-import type { CommandContext, CommandDef } from "../../src/cli/framework/types";
+import type { CommandDef } from "../../src/cli/framework/types";
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), "zwh-trust-"));
+const tmp = () => tmpDir("zwh-trust-");
 
-function ctx(args: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): CommandContext {
-  return {
-    args, env, json: false, host: "zwh",
-    out: { info: () => {}, warn: () => {}, progress: { step: (_t, fn) => fn({ update: () => {} }) } },
-  };
-}
+const ctx = (args: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) => handlerCtx(args, { env, json: false });
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as ZwhError).code;
-  }
-  return undefined;
-}
+const codeOf = errorCode;
 
 function pemKey(): { pem: string; id: string } {
   const { publicKey } = crypto.generateKeyPairSync("ed25519");

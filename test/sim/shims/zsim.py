@@ -247,31 +247,30 @@ def chtag(argv, hostdir):
     verbose = "v" in flags
     rc = 0
 
-    def apply(path):
+    def failed(path, e):
+        """FSUMF180 for one operand; chtag carries on with the others and exits 1."""
         nonlocal rc
+        err('chtag: FSUMF180 file "%s": %s' % (path, edc_message(e)))
+        rc = 1
+
+    def apply(path):
         try:
             st = os.lstat(path)
         except OSError as e:
-            err('chtag: FSUMF180 file "%s": %s' % (path, edc_message(e)))
-            rc = 1
-            return
+            return failed(path, e)
         if stat.S_ISLNK(st.st_mode):
             if nolink:
                 return
             try:
                 st = os.stat(path)
             except OSError as e:
-                err('chtag: FSUMF180 file "%s": %s' % (path, edc_message(e)))
-                rc = 1
-                return
+                return failed(path, e)
         if stat.S_ISDIR(st.st_mode):
             if recurse:
                 try:
                     names = sorted(os.listdir(path))
                 except OSError as e:
-                    err('chtag: FSUMF180 file "%s": %s' % (path, edc_message(e)))
-                    rc = 1
-                    return
+                    return failed(path, e)
                 for n in names:
                     apply(os.path.join(path, n))
             elif "p" in flags:
@@ -299,9 +298,7 @@ def chtag(argv, hostdir):
                 raise PermissionError(13, "Permission denied")
             set_tag(path, ccsid, txt)
         except OSError as e:
-            err('chtag: FSUMF180 file "%s": %s' % (path, edc_message(e)))
-            rc = 1
-            return
+            return failed(path, e)
         if verbose:
             out("%s%s\n" % (tag_prefix(ccsid, txt), path))
 
