@@ -12,9 +12,10 @@ import { parseWheelFilename } from "../core/wheel-filename";
 import { generateLockfile } from "../core/lockfile";
 import { checkOneVersionPerProject, DenyList, parseDenyList } from "../core/policy";
 import { parseRequirement } from "../core/pep508";
-import { signStatement, addStatementSignature, keyIdOf, statementDigest } from "./signing";
+import { signStatement, addStatementSignature, keyIdOf, statementDigest, CHANNEL_NAME_RE } from "./signing";
 import type { DsseEnvelope } from "./signing";
 import { BUNDLE } from "./codes";
+import { bundleIoError } from "./files";
 import { checkClosure, checkDenyLists, checkPlatform, firstWithAll, sha256File, wheelEntryFromFacts } from "./checks";
 import {
   BundlePredicate, BundleStatement, BundleTarget, BundleWheel, DEFAULT_PIP_FLAGS, DSSE_FILE, LOCK_FILE, PREDICATE_TYPE,
@@ -122,7 +123,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
   if (!isValidBundleId(o.bundleId)) {
     throw new ZwhError(BUNDLE.USAGE, `--id "${o.bundleId}" is not a valid bundle id`, { hint: "Use 1-128 letters, digits, '.', '_' and '-', starting with a letter or digit." });
   }
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.channel)) {
+  if (!CHANNEL_NAME_RE.test(o.channel)) {
     throw new ZwhError(BUNDLE.USAGE, `--channel "${o.channel}" is not a valid channel name`, { hint: "Use 1-64 letters, digits, '.', '_' and '-'." });
   }
   if (!Number.isSafeInteger(o.sequence) || o.sequence < 0) throw new ZwhError(BUNDLE.USAGE, `--sequence must be a non-negative integer`);
@@ -144,7 +145,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
   try {
     entries = fs.readdirSync(o.wheelDir, { withFileTypes: true });
   } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read wheel directory ${o.wheelDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: o.wheelDir, cause: e });
+    throw bundleIoError(`cannot read wheel directory ${o.wheelDir}`, o.wheelDir, e);
   }
   const findings: ZwhError[] = [];
   const wheelFiles: string[] = [];

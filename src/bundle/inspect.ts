@@ -8,9 +8,9 @@ import * as path from "node:path";
 import { ZwhError } from "../core/errors";
 import { formatClosureTree, ClosureResult } from "../core/closure";
 import { keyIdOf, parseEnvelope, parseSshsig, statementDigest, verifyStatementSignatures, Trust } from "./signing";
-import { BUNDLE } from "./codes";
+import { readOptional, readStatementFile } from "./files";
 import { checkClosure, checkPolicy, denyListFromRules } from "./checks";
-import { BundleStatement, DSSE_FILE, SSHSIG_FILE, STATEMENT_FILE, WHEELS_DIR, parseStatement, wheelSubjectName } from "./statement";
+import { BundleStatement, DSSE_FILE, SSHSIG_FILE, WHEELS_DIR, parseStatement, wheelSubjectName } from "./statement";
 import { splitSshsigs } from "./verify";
 
 export interface InspectedSignature {
@@ -40,18 +40,13 @@ export interface BundleInspection {
 
 export async function inspectBundle(dirArg: string, opts: { trust?: Trust } = {}): Promise<BundleInspection> {
   const dir = path.resolve(dirArg);
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(path.join(dir, STATEMENT_FILE));
-  } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read ${path.join(dir, STATEMENT_FILE)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: dir, cause: e });
-  }
+  const bytes = readStatementFile(dir);
   const statement = parseStatement(bytes);
   const p = statement.predicate;
   const signatures: InspectedSignature[] = [];
   const nameOf = (id: string | null) => (id && opts.trust ? opts.trust.keys.find((k) => k.keyid === id)?.name ?? null : null);
-  const dsse = fs.existsSync(path.join(dir, DSSE_FILE)) ? fs.readFileSync(path.join(dir, DSSE_FILE)) : undefined;
-  const sig = fs.existsSync(path.join(dir, SSHSIG_FILE)) ? fs.readFileSync(path.join(dir, SSHSIG_FILE), "utf8") : undefined;
+  const dsse = readOptional(path.join(dir, DSSE_FILE));
+  const sig = readOptional(path.join(dir, SSHSIG_FILE))?.toString("utf8");
   if (dsse) {
     try {
       parseEnvelope(dsse, DSSE_FILE).signatures.forEach((s, index) => signatures.push({ carrier: "dsse", index, keyid: s.keyid ?? null, name: nameOf(s.keyid ?? null), verified: null }));

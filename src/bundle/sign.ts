@@ -5,11 +5,12 @@
  * the files, so a signer never vouches for a bundle whose files were changed after creation.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
-import { refusal, ZwhError } from "../core/errors";
+import { refusal } from "../core/errors";
 import { addStatementSignature, keyIdOf, parseEnvelope, signStatement, signStatementSsh, SIG, BUNDLE_SSH_NAMESPACE, INTOTO_PAYLOAD_TYPE, decodeBase64Any } from "./signing";
+import { writeFileAtomic } from "../core/atomic-write";
 import { BUNDLE } from "./codes";
+import { bundleIoError, readOptional, readStatementFile } from "./files";
 import { envelopeBytes } from "./create";
 import { sha256File } from "./checks";
 import { DSSE_FILE, SSHSIG_FILE, STATEMENT_FILE, parseStatement } from "./statement";
@@ -32,24 +33,16 @@ export interface SignedBundle {
 }
 
 function writeAtomic(file: string, data: Buffer): void {
-  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
   try {
-    fs.writeFileSync(tmp, data, { flag: "wx" });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, data);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new ZwhError(BUNDLE.IO, `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: file, cause: e });
+    throw bundleIoError(`cannot write ${file}`, file, e);
   }
 }
 
 export async function signBundle(dirArg: string, o: SignBundleOptions): Promise<SignedBundle> {
   const dir = path.resolve(dirArg);
-  let statementBytes: Buffer;
-  try {
-    statementBytes = fs.readFileSync(path.join(dir, STATEMENT_FILE));
-  } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read ${path.join(dir, STATEMENT_FILE)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: dir, cause: e });
-  }
+  const statementBytes = readStatementFile(dir);
   const statement = parseStatement(statementBytes);
   for (const s of statement.subject) {
     let h;
@@ -67,16 +60,17 @@ export async function signBundle(dirArg: string, o: SignBundleOptions): Promise<
   const keyid = keyIdOf(o.key);
   if (o.ssh) {
     const file = path.join(dir, SSHSIG_FILE);
-    const existing = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+    const existing = readOptional(file)?.toString("utf8") ?? "";
     const sig = signStatementSsh(statementBytes, o.key, o.namespace ?? BUNDLE_SSH_NAMESPACE);
     const text = (existing && !existing.endsWith("\n") ? existing + "\n" : existing) + sig + (sig.endsWith("\n") ? "" : "\n");
     writeAtomic(file, Buffer.from(text, "utf8"));
     return { dir, keyid, file, carrier: "sshsig", signatures: (text.match(/-----BEGIN SSH SIGNATURE-----/g) ?? []).length };
   }
   const file = path.join(dir, DSSE_FILE);
+  const currentBytes = readOptional(file);
   let env;
-  if (fs.existsSync(file)) {
-    const current = parseEnvelope(fs.readFileSync(file), DSSE_FILE);
+  if (currentBytes) {
+    const current = parseEnvelope(currentBytes, DSSE_FILE);
     if (current.payloadType !== INTOTO_PAYLOAD_TYPE || !decodeBase64Any(current.payload, `${DSSE_FILE} payload`).equals(statementBytes)) {
       throw refusal(SIG.INVALID, `${DSSE_FILE} does not carry the exact bytes of ${STATEMENT_FILE}; refusing to add a signature`, {
         subject: DSSE_FILE, hint: "The manifest was changed after the first signature. Rebuild the bundle, or remove the stale envelope and sign again.",

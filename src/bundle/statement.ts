@@ -11,6 +11,7 @@ import { refusal, ZwhError } from "../core/errors";
 import { MARKER_VARIABLES, MarkerEnvironment } from "../core/pep508";
 import { normalizeName } from "../core/names";
 import { BUNDLE } from "./codes";
+import { CHANNEL_NAME_RE } from "./signing/trust";
 
 export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 export const PREDICATE_TYPE = "https://wheelhouse.zos/bundle/v1";
@@ -275,7 +276,7 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
   const pip = v.obj(p.pip, "predicate.pip", ["flags"]);
   const predicate: BundlePredicate = {
     bundleId: v.str(p.bundleId, "predicate.bundleId", ID_RE),
-    channel: v.str(p.channel, "predicate.channel", /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/),
+    channel: v.str(p.channel, "predicate.channel", CHANNEL_NAME_RE),
     sequence: v.int(p.sequence, "predicate.sequence"),
     createdAt: v.str(p.createdAt, "predicate.createdAt", RFC3339),
     expires: v.str(p.expires, "predicate.expires", RFC3339),

@@ -19,6 +19,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { refusal, ZwhError } from "../core/errors";
 import { BUNDLE } from "./codes";
+import { bundleIoError, TreeEntry, walkTree } from "./files";
 
 const BLOCK = 512;
 
@@ -75,26 +76,17 @@ function entryHeaders(name: string, size: number, type: "0" | "5", mode: number)
 /** Pack a bundle directory into a tar file (written to a temp file, then renamed). */
 export async function packBundle(dirArg: string, outFile: string): Promise<{ file: string; entries: number; bytes: number; sha256: string }> {
   const dir = path.resolve(dirArg);
-  const items: Array<{ rel: string; dir: boolean; size: number }> = [];
-  const visit = (rel: string) => {
-    const here = path.join(dir, rel);
-    for (const d of fs.readdirSync(here, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) {
-        items.push({ rel: r, dir: true, size: 0 });
-        visit(r);
-      } else if (d.isFile()) items.push({ rel: r, dir: false, size: fs.lstatSync(path.join(dir, r)).size });
-      else {
-        throw refusal(BUNDLE.SPECIAL_FILE, `${r} in ${dir} is a symbolic link or special file; bundles hold regular files only`, { subject: r });
-      }
-    }
-  };
+  let tree: TreeEntry[];
   try {
-    visit("");
+    tree = walkTree(dir);
   } catch (e) {
-    if (e instanceof ZwhError) throw e;
-    throw new ZwhError(BUNDLE.IO, `cannot read bundle ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: dir, cause: e });
+    throw bundleIoError(`cannot read bundle ${dir}`, dir, e);
   }
+  const special = tree.find((it) => it.kind === "special");
+  if (special) {
+    throw refusal(BUNDLE.SPECIAL_FILE, `${special.rel} in ${dir} is a symbolic link or special file; bundles hold regular files only`, { subject: special.rel });
+  }
+  const items = tree.map((it) => ({ rel: it.rel, dir: it.kind === "dir", size: it.size }));
   const out = path.resolve(outFile);
   if (fs.existsSync(out)) throw new ZwhError(BUNDLE.EXISTS, `${out} already exists`, { subject: out, hint: "Choose another --out file." });
   const tmp = `${out}.${process.pid}.${crypto.randomBytes(4).toString("hex")}.tmp`;
@@ -207,7 +199,7 @@ export function listTar(file: string, limits: TarLimits = DEFAULT_TAR_LIMITS): T
   try {
     fd = fs.openSync(file, "r");
   } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: file, cause: e });
+    throw bundleIoError(`cannot read ${file}`, file, e);
   }
   try {
     const size = fs.fstatSync(fd).size;

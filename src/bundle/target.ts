@@ -7,6 +7,7 @@ import { ZwhError, refusal } from "../core/errors";
 import { MARKER_VARIABLES, MarkerEnvironment } from "../core/pep508";
 import { defaultCompatibleTags, TargetDescription } from "../core/tags";
 import { BUNDLE } from "./codes";
+import { bundleIoError } from "./files";
 import type { BundleTarget } from "./statement";
 
 function bad(msg: string, subject?: string, hint?: string): ZwhError {
@@ -63,7 +64,7 @@ export function loadTargetEnv(file: string): BundleTarget {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read --target-env ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: file, cause: e });
+    throw bundleIoError(`cannot read --target-env ${file}`, file, e);
   }
   let obj: unknown;
   try {

@@ -38,6 +38,7 @@ import {
 } from "./statement";
 import { compareTargets } from "./target";
 import { PoolOptions, verifyWheelSet } from "./wheel-pool";
+import { bundleIoError, readOptional, TreeEntry, walkTree } from "./files";
 
 export const VERIFY_STEPS = ["manifest", "signatures", "freshness", "subjects", "wheels", "platform", "closure", "policy", "lock"] as const;
 export type VerifyStep = (typeof VERIFY_STEPS)[number];
@@ -117,43 +118,10 @@ export interface BundleVerification {
   verified?: VerifiedBundle;
 }
 
-function readOptional(file: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new ZwhError(BUNDLE.IO, `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: file, cause: e });
-  }
-}
-
 /** Split a .sig file into its armoured SSHSIG blocks (one or more). */
 export function splitSshsigs(text: string): string[] {
   const blocks = text.match(/-----BEGIN SSH SIGNATURE-----[\s\S]*?-----END SSH SIGNATURE-----/g);
   return blocks && blocks.length ? blocks.map((b) => b + "\n") : [text];
-}
-
-interface FileEntry {
-  rel: string;
-  kind: "file" | "dir" | "special";
-  size: number;
-}
-
-/** Every entry under dir (no symlinks followed), relative POSIX paths. */
-function walk(dir: string): FileEntry[] {
-  const out: FileEntry[] = [];
-  const visit = (rel: string) => {
-    for (const d of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
-      if (d.isDirectory()) {
-        out.push({ rel: r, kind: "dir", size: 0 });
-        visit(r);
-      } else if (d.isFile()) {
-        out.push({ rel: r, kind: "file", size: fs.lstatSync(path.join(dir, r)).size });
-      } else out.push({ rel: r, kind: "special", size: 0 });
-    }
-  };
-  visit("");
-  return out;
 }
 
 function sameList(a: string[], b: string[]): boolean {
@@ -180,7 +148,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   try {
     st = fs.statSync(dir);
   } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read bundle ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: dir, cause: e });
+    throw bundleIoError(`cannot read bundle ${dir}`, dir, e);
   }
   if (!st.isDirectory()) throw new ZwhError(BUNDLE.IO, `${dir} is not a directory`, { subject: dir, hint: "Unpack a bundle archive first: zwh bundle unpack FILE.tar --out DIR." });
 
@@ -290,8 +258,8 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     }
   }
   if (wheelByFile.size !== p.wheels.length) add("subjects", refusal(BUNDLE.MALFORMED, "predicate.wheels lists a filename twice", { subject: STATEMENT_FILE }));
-  const files = new Map<string, FileEntry>();
-  for (const f of walk(dir)) {
+  const files = new Map<string, TreeEntry>();
+  for (const f of walkTree(dir)) {
     files.set(f.rel, f);
     if (f.kind === "special") {
       add("subjects", refusal(BUNDLE.SPECIAL_FILE, `${f.rel} in the bundle is a symbolic link or special file`, {

@@ -19,7 +19,7 @@
  */
 import { refusal, ZwhError } from "./errors";
 import { evaluateMarker, MarkerEnvironment, parseRequirement, Requirement } from "./pep508";
-import { compareVersions, satisfies } from "./pep440";
+import { satisfies } from "./pep440";
 import { normalizeName } from "./names";
 
 /** The subset of WheelFacts the closure needs. */
@@ -281,12 +281,4 @@ export function formatClosureTree(result: ClosureResult): string {
     for (const u of result.unneeded) lines.push(`  ${u}`);
   }
   return lines.join("\n") + "\n";
-}
-
-/** Sort helper shared with callers that list wheels by project then version. */
-export function compareWheelsByProject(a: ClosureWheel, b: ClosureWheel): number {
-  const na = normalizeName(a.name);
-  const nb = normalizeName(b.name);
-  if (na !== nb) return na < nb ? -1 : 1;
-  return compareVersions(a.version, b.version);
 }

@@ -66,10 +66,6 @@ export function refusal(code: string, message: string, opts: Omit<ZwhErrorOption
   return new ZwhError(code, message, { ...opts, exitCode: EXIT_REFUSED });
 }
 
-export function isZwhError(e: unknown): e is ZwhError {
-  return e instanceof ZwhError;
-}
-
 /** Wrap anything thrown into a ZwhError, keeping ZwhErrors as they are. */
 export function toZwhError(e: unknown, code = "ZWH-INTERNAL"): ZwhError {
   if (e instanceof ZwhError) return e;

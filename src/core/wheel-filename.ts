@@ -95,11 +95,6 @@ export function expandTags(compressed: string): string[] {
   return out;
 }
 
-/** Is this a wheel filename at all (cheap check used when scanning directories)? */
-export function looksLikeWheel(filename: string): boolean {
-  return filename.endsWith(".whl");
-}
-
 function uniq(xs: string[]): string[] {
   return [...new Set(xs)];
 }

@@ -17,8 +17,9 @@ export {
   defaultAuditLogPath,
   defaultStorePath,
   detectNetworkFs,
-  normalizeName,
 } from "./sqlite-store";
+/** PEP 503 project-name normalisation: the same function core uses everywhere. */
+export { normalizeName } from "../core/names";
 export type { SqliteStoreOptions } from "./sqlite-store";
 
 /**

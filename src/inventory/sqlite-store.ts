@@ -15,6 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { checkSequence } from "../bundle/signing/sequence-state";
 import { ZwhError, refusal } from "../core/errors";
+import { normalizeName } from "../core/names";
 import { appendAuditLine, readAuditTail, verifyAuditLog } from "./audit-log";
 import { AuditLine, GENESIS_HASH, canonicalJson, chainHash } from "./chain";
 import { LATEST_SCHEMA_VERSION, MIGRATIONS } from "./migrations";
@@ -106,11 +107,6 @@ export function detectNetworkFs(dir: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** PEP 503 normalised distribution name. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;

@@ -41,6 +41,11 @@ function fromB64url(s: string | undefined, what: string): Buffer {
   return Buffer.from(s, "base64url");
 }
 
+/** The public half of a key (a public key as it is). */
+function publicOf(key: crypto.KeyObject): crypto.KeyObject {
+  return key.type === "private" ? crypto.createPublicKey(key) : key;
+}
+
 /** Which of our algorithms a key object is; anything else is refused. */
 export function keyTypeOf(key: crypto.KeyObject, subject?: string): KeyType {
   const t = key.asymmetricKeyType;
@@ -62,7 +67,7 @@ export function keyTypeOf(key: crypto.KeyObject, subject?: string): KeyType {
 
 /** Uncompressed P-256 point 04||X||Y of a public or private key. */
 function p256Point(key: crypto.KeyObject): Buffer {
-  const pub = key.type === "private" ? crypto.createPublicKey(key) : key;
+  const pub = publicOf(key);
   const jwk = pub.export({ format: "jwk" });
   const x = padTo(fromB64url(jwk.x, "x"), 32, "P-256 x", KEY.FORMAT);
   const y = padTo(fromB64url(jwk.y, "y"), 32, "P-256 y", KEY.FORMAT);
@@ -70,7 +75,7 @@ function p256Point(key: crypto.KeyObject): Buffer {
 }
 
 function ed25519Raw(key: crypto.KeyObject): Buffer {
-  const pub = key.type === "private" ? crypto.createPublicKey(key) : key;
+  const pub = publicOf(key);
   const raw = fromB64url(pub.export({ format: "jwk" }).x, "x");
   if (raw.length !== 32) throw new ZwhError(KEY.FORMAT, "Ed25519 public key is not 32 bytes");
   return raw;
@@ -78,7 +83,7 @@ function ed25519Raw(key: crypto.KeyObject): Buffer {
 
 /** The canonical SPKI DER the key id is computed over (see the file comment). */
 export function canonicalSpkiDer(key: crypto.KeyObject): Buffer {
-  const pub = key.type === "private" ? crypto.createPublicKey(key) : key;
+  const pub = publicOf(key);
   switch (keyTypeOf(pub)) {
     case "ed25519":
       return Buffer.concat([ED25519_SPKI_PREFIX, ed25519Raw(pub)]);
@@ -96,7 +101,7 @@ export function keyIdOf(key: crypto.KeyObject): string {
 }
 
 export function publicKeyPem(key: crypto.KeyObject): string {
-  const pub = key.type === "private" ? crypto.createPublicKey(key) : key;
+  const pub = publicOf(key);
   return crypto.createPublicKey({ key: canonicalSpkiDer(pub), format: "der", type: "spki" })
     .export({ type: "spki", format: "pem" })
     .toString();
@@ -107,7 +112,7 @@ export function publicKeyPem(key: crypto.KeyObject): string {
 
 /** The SSH wire blob of a public key ("ssh-ed25519" / "ecdsa-sha2-nistp256" / "ssh-rsa"). */
 export function sshPublicKeyBlob(key: crypto.KeyObject): Buffer {
-  const pub = key.type === "private" ? crypto.createPublicKey(key) : key;
+  const pub = publicOf(key);
   switch (keyTypeOf(pub)) {
     case "ed25519":
       return Buffer.concat([sshString("ssh-ed25519"), sshString(ed25519Raw(pub))]);
@@ -380,11 +385,6 @@ export interface WrittenKeyPair {
   publicKeyOpenSsh: string;
 }
 
-/**
- * Write the private key so it is never readable by others, not even briefly: it is created
- * 0600 in a temporary file in the same directory and renamed into place, so an existing
- * world-readable file is replaced rather than rewritten through its old mode.
- */
 /** Create `file` (which must not exist: O_EXCL refuses a pre-planted file or symlink) as 0600. */
 function createSecretFile(file: string, data: string): void {
   const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
@@ -397,6 +397,11 @@ function createSecretFile(file: string, data: string): void {
   }
 }
 
+/**
+ * Write the private key so it is never readable by others, not even briefly: it is created
+ * 0600 (with force: in a temporary file in the same directory, renamed into place, so an existing
+ * world-readable file is replaced rather than rewritten through its old mode).
+ */
 function writeSecretFile(file: string, data: string, force: boolean): void {
   if (!force) {
     createSecretFile(file, data);

@@ -15,6 +15,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ZwhError, refusal } from "../../core/errors";
+import { errnoText, writeFileAtomic } from "../../core/atomic-write";
 import { SIG, TRUST } from "./codes";
 
 export interface AcceptedSequence {
@@ -160,15 +161,10 @@ export class FileSequenceStore implements SequenceStore {
     checkSequence(this, channel, sequence, digest);
     const state = this.read();
     state.channels[channel] = { sequence, digest, acceptedAt: new Date().toISOString() };
-    const dir = path.dirname(this.file);
-    const tmp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(tmp, JSON.stringify(state, null, 2) + "\n", { mode: 0o600, flag: "wx" });
-      fs.renameSync(tmp, this.file);
+      writeFileAtomic(this.file, JSON.stringify(state, null, 2) + "\n", { mode: 0o600, mkdirMode: 0o700 });
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      throw new ZwhError(TRUST.STATE, `cannot write rollback state ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      throw new ZwhError(TRUST.STATE, `cannot write rollback state ${this.file}: ${errnoText(e)}`, {
         subject: this.file, hint: "Check that the directory is writable.", cause: e,
       });
     }

@@ -26,6 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ZwhError } from "../../core/errors";
+import { errnoText, writeFileAtomic } from "../../core/atomic-write";
 import { TRUST } from "./codes";
 import { KeyType, isOpenSshPublicKeyLine, keyIdOf, keyTypeOf, parsePublicKey, publicKeyPem, toOpenSshPublicKey } from "./keys";
 import { BUNDLE_SSH_NAMESPACE } from "./sshsig";
@@ -67,7 +68,8 @@ export interface Trust {
   source: string;
 }
 
-const CHANNEL_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Channel names (trust files, bundle statements, --channel): they become state keys. */
+export const CHANNEL_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const TOP_FIELDS = new Set(["formatVersion", "version", "threshold", "channels", "sshNamespace", "keys"]);
 const KEY_FIELDS = new Set(["keyid", "type", "publicKey", "name", "channels", "addedAt"]);
 const KEY_TYPES: readonly TrustKeyType[] = ["ed25519", "ecdsa-p256", "rsa", "ssh"];
@@ -81,7 +83,7 @@ function err(code: string, msg: string, source: string, hint: string, details?: 
 }
 
 export function validateChannelName(c: unknown, source: string): string {
-  if (typeof c !== "string" || !CHANNEL_RE.test(c)) {
+  if (typeof c !== "string" || !CHANNEL_NAME_RE.test(c)) {
     throw err(TRUST.CHANNEL, `invalid channel name ${JSON.stringify(c)}`, source,
       "Channel names are 1-64 characters: letters, digits, '.', '_' and '-', starting with a letter or digit.");
   }
@@ -307,15 +309,10 @@ export function saveTrust(file: string, doc: TrustDocument, opts: { exclusive?: 
       hint: "Use another --out path, or pass --force to replace it (its keys are lost).",
     });
   }
-  const dir = path.dirname(file);
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}.tmp`);
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(tmp, serializeTrust(doc), { mode: 0o644, flag: "wx" });
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, serializeTrust(doc), { mode: 0o644, mkdirMode: 0o700 });
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new ZwhError(TRUST.WRITE, `cannot write trust file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+    throw new ZwhError(TRUST.WRITE, `cannot write trust file ${file}: ${errnoText(e)}`, {
       subject: file,
       hint: "Check that the directory is writable.",
       cause: e,

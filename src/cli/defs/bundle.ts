@@ -1,11 +1,14 @@
 /** `bundle` group: create, sign, verify, inspect, pack and unpack wheel bundles. */
-import type { GroupDef } from "../framework/types";
-import { jsonOption } from "./options";
+import type { GroupDef, OptionDef, PositionalDef } from "../framework/types";
+import { jsonOption, outOption, passphraseEnvOption } from "./options";
 
 const TRUST_DESC = "Trust file listing the keys allowed to sign bundles, the threshold and the channels (default ~/.zwh/trust.json, or $ZWH_TRUST).";
 const TARGET_ENV_DESC =
   "JSON printed by 'zwh target probe --json' for the target (raw, or as printed with formatVersion/command/ok). " +
   "Gives the target's Python version, platform, pip's compatible wheel tags and its PEP 508 marker environment.";
+
+const bundleDirArg: PositionalDef = { name: "dir", description: "Bundle directory.", required: true };
+const targetEnvOption = (description: string): OptionDef => ({ name: "target-env", type: "string", description });
 
 export const bundleGroup: GroupDef = {
   type: "group",
@@ -28,18 +31,18 @@ export const bundleGroup: GroupDef = {
         "directory must not exist.",
       positionals: [{ name: "wheel-dir", description: "Directory holding exactly the wheels of the bundle.", required: true }],
       options: [
-        { name: "out", aliases: ["o"], type: "string", required: true, description: "New bundle directory to create." },
+        outOption("New bundle directory to create."),
         { name: "id", type: "string", required: true, description: "Bundle id, e.g. analytics-2026.05 (letters, digits, '.', '_', '-')." },
         { name: "channel", type: "string", required: true, description: "Release channel (must be allowed by the verifier's trust file), e.g. stable." },
         { name: "sequence", type: "number", required: true, description: "Sequence number, higher than every earlier bundle of the channel (rollback protection)." },
         { name: "expires", type: "string", defaultValue: "90d", description: "Expiry: a duration (90d, 12h, 2w) from now, or an ISO date. Expired bundles are refused." },
-        { name: "target-env", type: "string", description: TARGET_ENV_DESC },
+        targetEnvOption(TARGET_ENV_DESC),
         { name: "python", type: "string", description: "Without --target-env: target Python version (3.12 or 3.12.3)." },
         { name: "platform", type: "string", description: "Without --target-env: target sysconfig platform, os390-<release>-<machine> (e.g. os390-29.00-8561) or zos (3.14+)." },
         { name: "requirements", aliases: ["r"], type: "string", description: "Top-level requirements file (PEP 508 lines, no pip options). Without it every wheel is a root." },
         { name: "deny", type: "string", description: "Deny-list file (name, name==1.2, name<2, sha256:<hex> per line); recorded in the manifest and enforced at verify." },
         { name: "sign-key", type: "array", description: "Private key(s) to sign the statement with (DSSE); several keys give several signatures." },
-        { name: "passphrase-env", type: "string", description: "Name of an environment variable holding the passphrase of encrypted --sign-key files." },
+        passphraseEnvOption("Name of an environment variable holding the passphrase of encrypted --sign-key files."),
         jsonOption,
       ],
       examples: [
@@ -60,11 +63,11 @@ export const bundleGroup: GroupDef = {
         "signers. With --ssh an OpenSSH SSHSIG (namespace zos-wheelhouse-bundle) is appended to manifest.intoto.json.sig " +
         "instead, equivalent to 'ssh-keygen -Y sign -n zos-wheelhouse-bundle -f KEY manifest.intoto.json'. The subjects are " +
         "re-hashed first: a bundle whose files changed after creation is not signed.",
-      positionals: [{ name: "dir", description: "Bundle directory.", required: true }],
+      positionals: [bundleDirArg],
       options: [
         { name: "key", aliases: ["k"], type: "string", required: true, description: "Private key file (PKCS#8 PEM from 'zwh keys generate', or an unencrypted OpenSSH ed25519/P-256 key)." },
         { name: "ssh", type: "boolean", defaultValue: false, description: "Write an SSHSIG (manifest.intoto.json.sig) instead of a DSSE signature." },
-        { name: "passphrase-env", type: "string", description: "Name of an environment variable holding the key's passphrase." },
+        passphraseEnvOption("Name of an environment variable holding the key's passphrase."),
         jsonOption,
       ],
       examples: [
@@ -90,7 +93,7 @@ export const bundleGroup: GroupDef = {
       positionals: [{ name: "dir", description: "Bundle directory (unpack an archive first).", required: true }],
       options: [
         { name: "trust", type: "string", description: TRUST_DESC },
-        { name: "target-env", type: "string", description: TARGET_ENV_DESC + " When given, it must match the bundle's target and its tags and marker environment are used." },
+        targetEnvOption(TARGET_ENV_DESC + " When given, it must match the bundle's target and its tags and marker environment are used."),
         { name: "state", type: "string", description: "Rollback state file with the last accepted sequence per channel (default ~/.zwh/trust-state.json, or $ZWH_TRUST_STATE)." },
         { name: "deny", type: "string", description: "A local deny-list file applied in addition to the bundle's own." },
         jsonOption,
@@ -109,7 +112,7 @@ export const bundleGroup: GroupDef = {
         "Print the bundle's identity, target, wheels, signatures (key ids; with --trust also signer names and whether each " +
         "signature verifies), the closure tree on the bundle's target and the policy result. Inspect does not require trust " +
         "and does not verify wheel contents: use 'bundle verify' before deploying.",
-      positionals: [{ name: "dir", description: "Bundle directory.", required: true }],
+      positionals: [bundleDirArg],
       options: [
         { name: "trust", type: "string", description: "Optional trust file, to name the signers and check their signatures." },
         jsonOption,
@@ -128,9 +131,9 @@ export const bundleGroup: GroupDef = {
         "Write the bundle directory as one POSIX ustar archive (regular files and directories only, sorted, fixed owner, " +
         "mode and time, so equal bundles give equal archives) for transfer across an air gap. Symlinks or special files in the " +
         "bundle are refused. The archive is not signed itself: the manifest inside is, and 'bundle verify' checks it after unpack.",
-      positionals: [{ name: "dir", description: "Bundle directory.", required: true }],
+      positionals: [bundleDirArg],
       options: [
-        { name: "out", aliases: ["o"], type: "string", required: true, description: "Archive file to create (must not exist)." },
+        outOption("Archive file to create (must not exist)."),
         jsonOption,
       ],
       examples: [{ description: "Pack a bundle for transfer", args: "bundles/analytics-7 --out analytics-7.tar" }],
@@ -148,7 +151,7 @@ export const bundleGroup: GroupDef = {
         "with 'bundle verify'.",
       positionals: [{ name: "file", description: "Archive written by 'bundle pack'.", required: true }],
       options: [
-        { name: "out", aliases: ["o"], type: "string", required: true, description: "New directory to extract into (must not exist)." },
+        outOption("New directory to extract into (must not exist)."),
         jsonOption,
       ],
       examples: [{ description: "Unpack and then verify", args: "analytics-7.tar --out /tmp/analytics-7" }],

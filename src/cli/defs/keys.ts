@@ -1,6 +1,6 @@
 /** `keys` group: signing keys for bundles. */
 import type { GroupDef } from "../framework/types";
-import { jsonOption } from "./options";
+import { forceOption, jsonOption, outOption, passphraseEnvOption } from "./options";
 
 export const keysGroup: GroupDef = {
   type: "group",
@@ -23,12 +23,9 @@ export const keysGroup: GroupDef = {
       options: [
         { name: "type", aliases: ["t"], type: "string", defaultValue: "ed25519", allowableValues: ["ed25519", "ecdsa-p256"],
           description: "Key algorithm: ed25519 (default) or ecdsa-p256 (NIST P-256, for environments that require FIPS curves)." },
-        { name: "out", aliases: ["o"], type: "string", required: true,
-          description: "Path prefix of the key files: PREFIX.key (private) and PREFIX.pub (public) are written." },
-        { name: "force", type: "boolean", defaultValue: false,
-          description: "Replace existing PREFIX.key / PREFIX.pub. The old private key is lost." },
-        { name: "passphrase-env", type: "string",
-          description: "Name of an environment variable holding a passphrase to encrypt the private key with (never pass secrets on the command line)." },
+        outOption("Path prefix of the key files: PREFIX.key (private) and PREFIX.pub (public) are written."),
+        forceOption("Replace existing PREFIX.key / PREFIX.pub. The old private key is lost."),
+        passphraseEnvOption("Name of an environment variable holding a passphrase to encrypt the private key with (never pass secrets on the command line)."),
         jsonOption,
       ],
       examples: [

@@ -45,3 +45,18 @@ export const jsonOption: OptionDef = {
   name: "json", type: "boolean", defaultValue: false, only: "zwh",
   description: "Print one JSON object (the same object the Zowe plugin returns with --rfj).",
 };
+
+/** `--out` / `-o`: what the command creates (required unless the command has a default). */
+export function outOption(description: string, required = true): OptionDef {
+  return { name: "out", aliases: ["o"], type: "string", ...(required ? { required: true } : {}), description };
+}
+
+/** `--force`: replace what already exists (off by default). */
+export function forceOption(description: string): OptionDef {
+  return { name: "force", type: "boolean", defaultValue: false, description };
+}
+
+/** `--passphrase-env`: the name of the environment variable holding a key's passphrase. */
+export function passphraseEnvOption(description: string): OptionDef {
+  return { name: "passphrase-env", type: "string", description };
+}

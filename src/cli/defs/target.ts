@@ -1,6 +1,6 @@
 /** `target` group: facts about a z/OS host. Commands are added by the transport/deploy work. */
 import type { CommandDef, GroupDef } from "../framework/types";
-import { jsonOption, rootOption, targetOptions } from "./options";
+import { forceOption, jsonOption, rootOption, targetOptions } from "./options";
 
 export const targetProbeCommand: CommandDef = {
   type: "command",
@@ -48,7 +48,7 @@ export const targetTrustCommand: CommandDef = {
     ...targetOptions,
     { ...rootOption, required: true },
     { name: "trust", type: "string", required: true, description: "Trust file to install (see 'zwh trust init' / 'trust add-key')." },
-    { name: "force", type: "boolean", defaultValue: false, description: "Allow replacing a trust file with a higher version." },
+    forceOption("Allow replacing a trust file with a higher version."),
     jsonOption,
   ],
   examples: [

@@ -1,6 +1,6 @@
 /** `trust` group: the local trust file (who may sign which channel). */
 import type { GroupDef, OptionDef } from "../framework/types";
-import { jsonOption } from "./options";
+import { forceOption, jsonOption, outOption } from "./options";
 
 const trustFileOption: OptionDef = {
   name: "trust", type: "string",
@@ -28,14 +28,14 @@ export const trustGroup: GroupDef = {
         "keys, each allowed for the bundle's channel, signed its manifest. Add keys with 'trust add-key'; until every " +
         "channel has THRESHOLD keys, verification with this file fails closed.",
       options: [
-        { name: "out", aliases: ["o"], type: "string", description: "Trust file to create (default $ZWH_TRUST, else ~/.zwh/trust.json)." },
+        outOption("Trust file to create (default $ZWH_TRUST, else ~/.zwh/trust.json).", false),
         { name: "threshold", type: "number", defaultValue: 1,
           description: "Number of distinct trusted keys that must sign a bundle (t of t-of-n)." },
         // No defaultValue: an array default could be merged with given values by a host; the handler defaults to "stable".
         { ...channelOption, description: "Channel bundles may come from (default: stable); repeat for several, e.g. --channel stable --channel test." },
         { name: "ssh-namespace", type: "string", defaultValue: "zos-wheelhouse-bundle",
           description: "Namespace SSHSIG signatures must use (ssh-keygen -Y sign -n NAMESPACE)." },
-        { name: "force", type: "boolean", defaultValue: false, description: "Replace an existing trust file (its keys are lost)." },
+        forceOption("Replace an existing trust file (its keys are lost)."),
         jsonOption,
       ],
       examples: [
