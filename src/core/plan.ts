@@ -90,7 +90,8 @@ export interface PlanOptions {
   smoke?: string;
 }
 
-function fmtBytes(n: number): string {
+/** "512 B", "1.5 KiB", "3.2 MiB": sizes in plans, progress lines and results. */
+export function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;

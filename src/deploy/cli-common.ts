@@ -1,12 +1,12 @@
 /** Shared by the deploy/rollback/status/lock handlers: target spec, root, inventory. */
 import { openStore, defaultStorePath } from "../inventory";
 import type { InventoryStore } from "../inventory/types";
-import { targetSpecFromArgs } from "../remote/target-args";
+import { targetSpec } from "../cli/framework/target-spec";
 import type { CommonOptions } from "./engine";
 import type { CommandContext } from "../cli/framework/types";
 
 export function commonOptions(ctx: CommandContext, store?: InventoryStore): CommonOptions {
-  const spec = targetSpecFromArgs(ctx.args, ctx.env, { secretsFromProfile: ctx.host === "zowe" });
+  const spec = targetSpec(ctx);
   return {
     spec,
     root: String(ctx.args.root ?? ""),

@@ -4,22 +4,21 @@
  */
 import { createHash, randomUUID } from "crypto";
 import { existsSync, readFileSync } from "fs";
-import { hostname, userInfo } from "os";
+import { hostname } from "os";
 import { join } from "path";
 import { acceptBundleSequence, loadAndVerifyBundle, type VerifiedBundle } from "../bundle/verify";
 import { targetFromProbe } from "../bundle/target";
 import { loadTrust } from "../bundle/signing/trust";
-import { describeOwner, planDeploy, type DeployPlan, type PlanWheel } from "../core/plan";
+import { describeOwner, fmtBytes, planDeploy, type DeployPlan, type PlanWheel } from "../core/plan";
 import { ZwhError, refusal, toZwhError } from "../core/errors";
 import type { Progress } from "../cli/framework/types";
 import type { InventoryStore } from "../inventory/types";
 import { connectTarget, type RemoteSession } from "../remote/connection";
-import type { TargetSpec } from "../remote/target";
-import { chtagBinaryArgv, chtagTextArgv, formatTag, isBinaryTag, isTextTag, parseTagOutput } from "../remote/tags";
-import { DEFAULT_PYTHON } from "../remote/target";
+import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
+import { parseJsonLine } from "../remote/json-line";
 import { checkRoot, layoutFor, pipEnv, releaseDir, releaseIdFor, storePath, type RootLayout } from "./layout";
 import { observeTarget, targetFacts, type Observation } from "./observe";
-import { TargetOps, chunks } from "./target-ops";
+import { TargetOps, chtagCommands, chunks, localUser } from "./target-ops";
 import { verifySignatureOnTarget } from "./target-signature";
 import { statementDigest } from "../bundle/signing/sequence-state";
 import { verifyInstalled, type InstalledCheck } from "./verify-install";
@@ -98,30 +97,12 @@ export interface DeployResult {
   targetFactsCached: boolean;
 }
 
-export function hostLabel(spec: TargetSpec): string {
-  return spec.port === 22 ? spec.host : `${spec.host}:${spec.port}`;
-}
-
-function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 function cliVersion(): string {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return (require(join(__dirname, "..", "..", "package.json")) as { version: string }).version;
   } catch {
     return "unknown";
-  }
-}
-
-function localUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return process.env.USER ?? "unknown";
   }
 }
 
@@ -146,10 +127,6 @@ function inStep(step: DeployStepId, e: unknown): ZwhError {
     subject: z.subject, hint: z.hint, exitCode: z.exitCode, transient: z.transient, cause: z,
     details: { ...(z.details ?? {}), step },
   });
-}
-
-export async function openSession(spec: TargetSpec, env?: NodeJS.ProcessEnv): Promise<RemoteSession> {
-  return connectTarget(spec, { env: env ?? process.env });
 }
 
 interface LockHandle {
@@ -184,22 +161,14 @@ export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>
   return { lockId: String(r.json.lock_id), owner: r.json.owner as Record<string, unknown> };
 }
 
-function auditArgv(ops: TargetOps, entry: Record<string, unknown>): string[] {
-  return [ops.python, ops.helpers["zwh_target.py"].remotePath, "audit-append", "--root", ops.layout.root, "--json", JSON.stringify(entry)];
-}
-
-function unlockArgv(ops: TargetOps, lockId: string): string[] {
-  return [ops.python, ops.helpers["zwh_target.py"].remotePath, "lock", "release", "--root", ops.layout.root, "--lock-id", lockId];
-}
-
 /**
  * After a failure: append the audit line and release the lock, on the same session if it is
  * alive, else on a fresh connection. Returns whether the lock was released.
  */
 async function cleanupAfterFailure(ops: TargetOps, spec: TargetSpec, env: NodeJS.ProcessEnv | undefined, lock: LockHandle | undefined, entry: Record<string, unknown>): Promise<boolean> {
   const run = async (o: TargetOps): Promise<boolean> => {
-    const cmds = [auditArgv(o, entry)];
-    if (lock) cmds.push(unlockArgv(o, lock.lockId));
+    const cmds = [o.auditArgv(entry)];
+    if (lock) cmds.push(o.unlockArgv(lock.lockId));
     const res = await o.batch(cmds, { label: "audit+unlock", timeoutMs: 60_000 });
     return !lock || res[1].code === 0;
   };
@@ -221,6 +190,13 @@ async function cleanupAfterFailure(ops: TargetOps, spec: TargetSpec, env: NodeJS
 
 function wheelsOf(v: VerifiedBundle): PlanWheel[] {
   return v.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size }));
+}
+
+async function recordBundle(store: InventoryStore, vb: VerifiedBundle): Promise<void> {
+  await store.recordBundle({
+    bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, digestSha256: vb.statementDigest,
+    manifest: vb.statement, manifestBytes: vb.statementBytes, signerIdentities: vb.signers, wheels: wheelsOf(vb),
+  });
 }
 
 /** Unverified read of the statement's wheel list, only to ask the target's store early. */
@@ -257,7 +233,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let staged = false;
   const hook = async (s: DeployStepId) => o.hooks?.beforeStep?.(s, { layout, releaseId });
   try {
-    session = await timer.step("connect", `Connect to ${o.spec.user}@${host}`, () => openSession(o.spec, o.env));
+    session = await timer.step("connect", `Connect to ${o.spec.user}@${host}`, () => connectTarget(o.spec, { env: o.env ?? process.env }));
     ops = new TargetOps(session, layout, python);
     const tops = ops;
     step = "observe";
@@ -372,11 +348,11 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         sent = p.uploadBytes;
         // One exec: check every tag we wrote, then re-hash on the target and move into the store.
         const cmds: string[][] = [["ls", "-T", uploadJson, releaseJson, ...wheelFiles.map((f) => f.path)]];
-        if (p.upload.length) cmds.push([python, tops.helpers["zwh_target.py"].remotePath, "store-commit", "--staging", staging, "--store", layout.store, "--expect-file", uploadJson]);
+        if (p.upload.length) cmds.push(tops.zwhTarget("store-commit", "--staging", staging, "--store", layout.store, "--expect-file", uploadJson));
         const res = await tops.batch(cmds, { label: "ls -T + store-commit" });
-        checkTagListing(tops, res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
+        tops.checkTagListing(res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
         if (p.upload.length) {
-          const sc = JSON.parse(res[1].stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop() ?? "{}") as Record<string, unknown>;
+          const sc = parseJsonLine(res[1].stdout) ?? {};
           const rejected = (sc.rejected ?? []) as Array<Record<string, unknown>>;
           if (res[1].code !== 0 || rejected.length) {
             throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${host} (re-hashed on the target): ${rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ") || String((sc.error as Record<string, unknown> | undefined)?.message ?? "store-commit failed")}`, {
@@ -416,16 +392,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
           hasEnvelope: existsSync(join(vb.dir, "manifest.dsse.json")), sshsigText: existsSync(sshsig) ? readFileSync(sshsig, "latin1") : undefined,
           dsseKeyIds: new Set(vb.signers.filter((x) => x.kind === "dsse").map((x) => x.keyid)),
         }, [
-          [python, tops.helpers["zwh_target.py"].remotePath, "hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
-            "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", releaseJson],
+          tops.zwhTarget("hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
+            "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", releaseJson),
         ]);
-        const hv = lastJson(hres.stdout);
+        const hv = parseJsonLine(hres.stdout);
         if (hres.code !== 0) {
           const mism = ((hv?.mismatches ?? []) as Array<Record<string, unknown>>);
           const bad = mism.map((m) => String(m.path));
           // Quarantine corrupt store entries so a re-run uploads them again.
-          const storeBad = bad.filter((x) => x.startsWith(`${layout.store}/`));
-          if (storeBad.length) await tops.batch([["rm", "-f", ...storeBad]], { label: "quarantine" }).catch(() => undefined);
+          const storeBad = await removeFromStore(tops, bad);
           throw refusal("ZWH-DEPLOY-STORE-CORRUPT", `${mism.length || "some"} file(s) on ${host} do not match the signed manifest: ${bad.slice(0, 5).join(", ")}`, {
             subject: host,
             details: { mismatches: mism, errors: hv?.errors, removedFromStore: storeBad },
@@ -498,14 +473,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
     step = "activate";
     await hook("activate");
-    const act = await timer.step("activate", `Activate ${p.releaseId}`, async () => {
-      const r = await tops.helper("zwh_target.py", ["activate", "--root", root, "--release", p.releaseId, "--expect-current", obs.raw.current.target ?? "none"], { label: "activate" });
-      if (r.code !== 0) {
-        const err = (r.json.error ?? {}) as Record<string, unknown>;
-        throw refusal(String(err.code ?? "ZWH-DEPLOY-ACTIVATE"), `activation on ${host} was refused: ${String(err.message ?? "")}`, { subject: root, details: { helper: r.json } });
-      }
-      return r.json;
-    });
+    const act = await timer.step("activate", `Activate ${p.releaseId}`, () => activateRelease(tops, p.releaseId, obs.raw.current.target, "ZWH-DEPLOY-ACTIVATE"));
     result.changed = true;
     result.current = p.releaseId;
     result.previous = (act.previous_release as string | null) ?? state.current;
@@ -513,13 +481,13 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     step = "prune";
     const pr = await timer.step("prune", `Prune, keep ${keep}; record on the target`, async () => {
       const res = await tops.batch([
-        [python, tops.helpers["zwh_target.py"].remotePath, "prune", "--root", root, "--keep", String(keep)],
-        auditArgv(tops, { event: "deploy", ok: true, run_id: runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: o.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
-        unlockArgv(tops, lk.lockId),
+        tops.zwhTarget("prune", "--root", root, "--keep", String(keep)),
+        tops.auditArgv({ event: "deploy", ok: true, run_id: runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: o.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
+        tops.unlockArgv(lk.lockId),
         ["rm", "-rf", layout.stagingBase],
       ], { label: "prune + audit + unlock" });
       lock = undefined;
-      const pj = lastJson(res[0].stdout) ?? {};
+      const pj = parseJsonLine(res[0].stdout) ?? {};
       if (res[0].code !== 0) warnings.push(`prune reported errors: ${JSON.stringify(pj.errors ?? pj.error ?? res[0].stdout.slice(-300))}`);
       if (res[2].code !== 0) warnings.push(`releasing the lock failed: ${res[2].stdout.slice(-300)}`);
       return (pj.removed ?? []) as string[];
@@ -530,10 +498,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     if (store) {
       await timer.step("record", "Record in the inventory", async () => {
         await recordHostFacts(store, o.spec, facts.probe);
-        await store.recordBundle({
-          bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, digestSha256: vb.statementDigest,
-          manifest: vb.statement, manifestBytes: vb.statementBytes, signerIdentities: vb.signers, wheels: wheelsOf(vb),
-        });
+        await recordBundle(store, vb);
         let rowId: number | undefined;
         try {
           rowId = await store.recordRelease({ host, root, releaseId: p.releaseId, path: rdir, bundleDigest: vb.statementDigest, runId });
@@ -574,13 +539,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     }
     if (store) {
       try {
-        if (staged && releaseId && verified) {
-          const vb = verified;
-          await store.recordBundle({
-            bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, digestSha256: vb.statementDigest,
-            manifest: vb.statement, manifestBytes: vb.statementBytes, signerIdentities: vb.signers, wheels: wheelsOf(vb),
-          });
-        }
+        if (staged && releaseId && verified) await recordBundle(store, verified);
         if (staged && releaseId) await store.recordRelease({ host, root, releaseId, path: releaseDir(layout, releaseId), bundleDigest: verified?.statementDigest, state: "failed", runId });
       } catch {
         /* keep the original error */
@@ -610,8 +569,7 @@ async function prepareStaging(ops: TargetOps, staging: string, files: Array<{ pa
   const cmds: string[][] = [["rm", "-rf", ops.layout.stagingBase], ["mkdir", "-p", "-m", "755", staging]];
   for (const c of chunks(all, 200)) cmds.push(["touch", ...c], ["chmod", "644", ...c]);
   const firstTag = cmds.length;
-  for (const c of chunks(files.filter((f) => f.kind === "binary").map((f) => f.path), 200)) cmds.push(chtagBinaryArgv(c));
-  for (const c of chunks(files.filter((f) => f.kind === "text").map((f) => f.path), 200)) cmds.push(chtagTextArgv(c, "ISO8859-1"));
+  cmds.push(...chtagCommands(files));
   const res = await ops.batch(cmds, { label: "prepare staging + chtag" });
   const bad = res.findIndex((r, i) => i > 0 && r.code !== 0);
   if (bad < 0) return;
@@ -620,11 +578,7 @@ async function prepareStaging(ops: TargetOps, staging: string, files: Array<{ pa
       subject: staging, details: { command: cmds[bad].slice(0, 4), exitCode: res[bad].code },
     });
   }
-  throw new ZwhError("ZWH-DEPLOY-TAG", `chtag failed on ${ops.host} (exit ${res[bad].code}); files are not written into untagged files`, {
-    subject: ops.host,
-    details: { command: cmds[bad].slice(0, 4) },
-    hint: "Check that the install root is on a z/OS UNIX file system that supports file tags (zwh target probe shows 'Tagging').",
-  });
+  throw ops.chtagFailed(cmds[bad], res[bad].code);
 }
 
 /**
@@ -657,43 +611,34 @@ export async function createVenv(ops: TargetOps, venv: string): Promise<string[]
 async function quarantineCorrupt(ops: TargetOps, releaseJson: string): Promise<string[]> {
   try {
     const r = await ops.helper("zwh_target.py", ["hash", "--expect-file", releaseJson], { label: "re-hash store", allow: [0, 1, 3] });
-    const bad = ((r.json.mismatches ?? []) as Array<Record<string, unknown>>).map((m) => String(m.path)).filter((x) => x.startsWith(`${ops.layout.store}/`));
-    if (bad.length) await ops.batch([["rm", "-f", ...bad]], { label: "quarantine" });
-    return bad;
+    return await removeFromStore(ops, ((r.json.mismatches ?? []) as Array<Record<string, unknown>>).map((m) => String(m.path)));
   } catch {
     return [];
   }
+}
+
+/** Remove the paths that lie in the wheel store (best effort); returns them. */
+async function removeFromStore(ops: TargetOps, paths: string[]): Promise<string[]> {
+  const inStore = paths.filter((x) => x.startsWith(`${ops.layout.store}/`));
+  if (inStore.length) await ops.batch([["rm", "-f", ...inStore]], { label: "quarantine" }).catch(() => undefined);
+  return inStore;
 }
 
 export function sha256(b: Buffer): string {
   return createHash("sha256").update(b).digest("hex");
 }
 
-export function lastJson(stdout: string): Record<string, unknown> | undefined {
-  const l = stdout.trim().split("\n").filter((x) => x.trim().startsWith("{")).pop();
-  if (!l) return undefined;
-  try {
-    return JSON.parse(l) as Record<string, unknown>;
-  } catch {
-    return undefined;
+/**
+ * Switch `current` to `releaseId` (zwh_target.py activate: previous := current, rename(2)), only
+ * if `current` still points where it did when observed. Refused with the helper's code, else `fallbackCode`.
+ */
+export async function activateRelease(ops: TargetOps, releaseId: string, expectCurrent: string | null, fallbackCode: string): Promise<Record<string, unknown>> {
+  const r = await ops.helper("zwh_target.py", ["activate", "--root", ops.layout.root, "--release", releaseId, "--expect-current", expectCurrent ?? "none"], { label: "activate" });
+  if (r.code !== 0) {
+    const err = (r.json.error ?? {}) as Record<string, unknown>;
+    throw refusal(String(err.code ?? fallbackCode), `activation on ${hostLabel(ops.session.spec)} was refused: ${String(err.message ?? "")}`, { subject: ops.layout.root, details: { helper: r.json } });
   }
-}
-
-function checkTagListing(ops: TargetOps, stdout: string, files: Array<{ path: string; kind: "text" | "binary" }>): void {
-  const want = new Map(files.map((f) => [f.path, f.kind]));
-  const wrong: string[] = [];
-  const seen = new Set<string>();
-  for (const line of parseTagOutput(stdout)) {
-    const kind = want.get(line.rest);
-    if (!kind) continue;
-    seen.add(line.rest);
-    const ok = kind === "binary" ? isBinaryTag(line.tag) : isTextTag(line.tag, "ISO8859-1");
-    if (!ok) wrong.push(`${line.rest}: ${line.tag ? formatTag(line.tag) : "no tag"}`);
-  }
-  for (const p of want.keys()) if (!seen.has(p)) wrong.push(`${p}: not listed by ls -T`);
-  if (wrong.length) {
-    throw new ZwhError("ZWH-DEPLOY-TAG", `file tags on ${ops.host} are not as intended: ${wrong.slice(0, 5).join("; ")}`, { subject: ops.host, details: { wrong } });
-  }
+  return r.json;
 }
 
 export async function inspectRelease(ops: TargetOps, releaseId: string): Promise<Record<string, unknown>> {

@@ -6,7 +6,7 @@
  */
 import type { ObservedState, PlanWheel } from "../core/plan";
 import { probeTarget, type ProbeResult } from "../remote/probe";
-import type { TargetOps } from "./target-ops";
+import { tempName, type TargetOps } from "./target-ops";
 
 export interface ObservedReceipt {
   releaseId?: string;
@@ -74,7 +74,7 @@ export async function targetFacts(ops: TargetOps, obs: Observation, onStep?: (t:
   if (c && c.fingerprint === fp && c.probe && typeof c.probe === "object") return { probe: c.probe, cached: true };
   const probe = await probeTarget(ops.session, { root: ops.layout.root, pythonPath: ops.python, onStep });
   await ops.session.mkdirp(ops.layout.wh, 0o755);
-  const tmp = `${ops.layout.envCache}.tmp-${process.pid}`;
+  const tmp = tempName(ops.layout.envCache);
   await ops.writeTagged([{ path: tmp, data: JSON.stringify({ fingerprint: fp, probe }) + "\n", kind: "text" }]);
   await ops.session.rename(tmp, ops.layout.envCache, { overwrite: true });
   return { probe, cached: false };

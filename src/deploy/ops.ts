@@ -1,22 +1,14 @@
 /** rollback, status and lock commands: the same observe step as deploy, one connection each. */
-import { hostname, userInfo } from "os";
+import { hostname } from "os";
 import { randomUUID } from "crypto";
-import { ZwhError, refusal, toZwhError } from "../core/errors";
+import { refusal, toZwhError } from "../core/errors";
 import { describeOwner } from "../core/plan";
-import { DEFAULT_PYTHON } from "../remote/target";
+import { DEFAULT_PYTHON, hostLabel } from "../remote/target";
 import { connectTarget, type RemoteSession } from "../remote/connection";
-import { acquireLock, checkLockTtl, hostLabel, inspectRelease, lastJson, type CommonOptions } from "./engine";
-import { checkReleaseId, checkRoot, layoutFor } from "./layout";
+import { acquireLock, activateRelease, checkLockTtl, inspectRelease, type CommonOptions } from "./engine";
+import { checkReleaseId, checkRoot, layoutFor, releaseDir } from "./layout";
 import { observeTarget, type RawObservation } from "./observe";
-import { TargetOps } from "./target-ops";
-
-function user(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
-}
+import { TargetOps, localUser as user } from "./target-ops";
 
 async function withOps<T>(o: CommonOptions, fn: (ops: TargetOps, s: RemoteSession) => Promise<T>): Promise<T> {
   const root = checkRoot(o.root);
@@ -47,6 +39,8 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
   const runId = store ? await store.startRun("rollback", { actorLocal: user(), controllerHost: hostname(), argv: o.argv }) : randomUUID();
   let step = "connect";
   try {
+    // The normalised root (no trailing slash...), as deploy records it in the inventory.
+    const root = checkRoot(o.root);
     const res = await withOps(o, async (ops) => {
       step = "observe";
       const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
@@ -73,17 +67,11 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
         step = "inspect";
         await o.progress.step(`Check release ${target} is intact (venv, RECORD)`, () => inspectRelease(ops, target));
         step = "activate";
-        await o.progress.step(`Activate ${target}`, async () => {
-          const r = await ops.helper("zwh_target.py", ["activate", "--root", ops.layout.root, "--release", target, "--expect-current", raw.current.target ?? "none"], { label: "activate" });
-          if (r.code !== 0) {
-            const err = (r.json.error ?? {}) as Record<string, unknown>;
-            throw refusal(String(err.code ?? "ZWH-ROLLBACK-ACTIVATE"), `activation on ${host} was refused: ${String(err.message ?? "")}`, { subject: ops.layout.root });
-          }
-        });
+        await o.progress.step(`Activate ${target}`, () => activateRelease(ops, target, raw.current.target, "ZWH-ROLLBACK-ACTIVATE"));
       } finally {
         await ops.batch([
-          [ops.python, ops.helpers["zwh_target.py"].remotePath, "audit-append", "--root", ops.layout.root, "--json", JSON.stringify({ event: "rollback", run_id: runId, from: raw.current.release, to: target, step, user: user(), zos_user: o.spec.user, controller_host: hostname() })],
-          [ops.python, ops.helpers["zwh_target.py"].remotePath, "lock", "release", "--root", ops.layout.root, "--lock-id", lock.lockId],
+          ops.auditArgv({ event: "rollback", run_id: runId, from: raw.current.release, to: target, step, user: user(), zos_user: o.spec.user, controller_host: hostname() }),
+          ops.unlockArgv(lock.lockId),
         ], { label: "audit + unlock" }).catch(() => undefined);
       }
       return { from: raw.current.release, to: target, changed: true };
@@ -93,18 +81,18 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
         if (!(await store.getHost(host))) await store.upsertHost({ name: host, address: o.spec.host, port: o.spec.port, sshUser: o.spec.user });
         if (res.changed) {
           try {
-            await store.setActiveRelease(host, o.root, res.to, runId);
+            await store.setActiveRelease(host, root, res.to, runId);
           } catch {
             // A release this inventory never recorded (deployed from elsewhere): record it first.
-            await store.recordRelease({ host, root: checkRoot(o.root), releaseId: res.to, path: `${checkRoot(o.root)}/releases/${res.to}`, runId });
-            await store.setActiveRelease(host, checkRoot(o.root), res.to, runId);
+            await store.recordRelease({ host, root, releaseId: res.to, path: releaseDir(layoutFor(root), res.to), runId });
+            await store.setActiveRelease(host, root, res.to, runId);
           }
         }
         await store.recordRunHost(runId, host, { status: res.changed ? "changed" : "ok", releaseId: res.to });
         await store.finishRun(runId, { status: res.changed ? "changed" : "ok", exitCode: 0 });
       });
     }
-    return { formatVersion: 1, runId, host, root: checkRoot(o.root), ...res, durationMs: Date.now() - t0 };
+    return { formatVersion: 1, runId, host, root, ...res, durationMs: Date.now() - t0 };
   } catch (e) {
     const err = toZwhError(e);
     if (store) {
@@ -227,5 +215,3 @@ export async function lockBreak(o: CommonOptions & { lockId?: string }): Promise
     throw err;
   }
 }
-
-export { lastJson, ZwhError };

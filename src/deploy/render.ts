@@ -1,13 +1,7 @@
 /** Human renderings of deploy / rollback / status / lock results (the JSON is the result object itself). */
-import { renderPlan } from "../core/plan";
+import { fmtBytes, renderPlan } from "../core/plan";
 import type { DeployResult } from "./engine";
 import type { LockResult, RollbackResult, StatusResult } from "./ops";
-
-function fmtBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
 
 function fmtMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;

@@ -9,9 +9,11 @@
  */
 import { createHash } from "crypto";
 import { existsSync, readFileSync } from "fs";
+import { userInfo } from "os";
 import { join } from "path";
 import { ZwhError } from "../core/errors";
-import type { ExecOptions, RemoteSession } from "../remote/connection";
+import { tempSuffix, type ExecOptions, type RemoteSession } from "../remote/connection";
+import { parseJsonLine } from "../remote/json-line";
 import { shCommand, shQuote } from "../remote/quote";
 import { chtagBinaryArgv, chtagTextArgv, formatTag, isBinaryTag, isTextTag, lsTagArgv, parseTagOutput } from "../remote/tags";
 import type { RootLayout } from "./layout";
@@ -50,20 +52,6 @@ export interface HelperResult {
   code: number;
   json: Record<string, unknown>;
   stderr: string;
-}
-
-/** Parse the last JSON-object line of a helper's stdout. */
-export function parseJsonLine(stdout: string): Record<string, unknown> | undefined {
-  const lines = stdout.split("\n").map((l) => l.trim()).filter((l) => l.startsWith("{"));
-  for (let i = lines.length - 1; i >= 0; i--) {
-    try {
-      const v = JSON.parse(lines[i]) as unknown;
-      if (v && typeof v === "object" && !Array.isArray(v)) return v as Record<string, unknown>;
-    } catch {
-      /* keep looking */
-    }
-  }
-  return undefined;
 }
 
 /** One command of a batch: an argv, optionally with stdin redirected from a file (`argv < file`). */
@@ -106,7 +94,7 @@ export class TargetOps {
     const missing = files.filter((f, i) => !(st[i]?.isFile && st[i]!.size === f.data.length));
     if (missing.length === 0) return 0;
     await this.session.mkdirp(this.layout.helpers, 0o755);
-    const tmps = missing.map((f) => ({ f, tmp: `${f.remotePath}.tmp-${process.pid}-${Date.now().toString(36)}` }));
+    const tmps = missing.map((f) => ({ f, tmp: tempName(f.remotePath) }));
     await this.writeTagged(tmps.map(({ f, tmp }) => ({ path: tmp, data: f.data, kind: "text" as const })));
     await Promise.all(tmps.map(({ f, tmp }) => this.session.rename(tmp, f.remotePath, { overwrite: true })));
     return missing.length;
@@ -132,6 +120,21 @@ export class TargetOps {
       });
     }
     return { code: r.code, json, stderr: r.stderr };
+  }
+
+  /** argv of a zwh_target.py subcommand (for batches; `helper()` runs one on its own). */
+  zwhTarget(...args: string[]): string[] {
+    return [this.python, this.helpers["zwh_target.py"].remotePath, ...args];
+  }
+
+  /** argv appending one JSON line to <root>/.wheelhouse/audit.log. */
+  auditArgv(entry: Record<string, unknown>): string[] {
+    return this.zwhTarget("audit-append", "--root", this.layout.root, "--json", JSON.stringify(entry));
+  }
+
+  /** argv releasing the deployment lock `lockId`. */
+  unlockArgv(lockId: string): string[] {
+    return this.zwhTarget("lock", "release", "--root", this.layout.root, "--lock-id", lockId);
   }
 
   /** Run several argv commands in ONE exec; each gets its own exit code and stdout. */
@@ -170,37 +173,39 @@ export class TargetOps {
   /** Create empty files and tag them in one exec. */
   async precreate(files: Array<{ path: string; kind: "text" | "binary"; mode?: number }>): Promise<void> {
     await Promise.all(files.map((f) => this.session.writeFile(f.path, Buffer.alloc(0), { mode: f.mode ?? 0o644 })));
-    const text = files.filter((f) => f.kind === "text").map((f) => f.path);
-    const bin = files.filter((f) => f.kind === "binary").map((f) => f.path);
-    const cmds: string[][] = [];
-    for (const chunk of chunks(bin, 200)) cmds.push(chtagBinaryArgv(chunk));
-    for (const chunk of chunks(text, 200)) cmds.push(chtagTextArgv(chunk, "ISO8859-1"));
+    const cmds = chtagCommands(files);
     const res = await this.batch(cmds, { label: "chtag" });
     const bad = res.findIndex((r) => r.code !== 0);
-    if (bad >= 0) {
-      throw new ZwhError("ZWH-DEPLOY-TAG", `chtag failed on ${this.host} (exit ${res[bad].code}); files are not written into untagged files`, {
-        subject: this.host,
-        details: { command: cmds[bad].slice(0, 4) },
-        hint: "Check that the install root is on a z/OS UNIX file system that supports file tags (zwh target probe shows 'Tagging').",
-      });
-    }
+    if (bad >= 0) throw this.chtagFailed(cmds[bad], res[bad].code);
+  }
+
+  /** ZWH-DEPLOY-TAG for a chtag command that failed (nothing is written into an untagged file). */
+  chtagFailed(cmd: string[], code: number): ZwhError {
+    return new ZwhError("ZWH-DEPLOY-TAG", `chtag failed on ${this.host} (exit ${code}); files are not written into untagged files`, {
+      subject: this.host,
+      details: { command: cmd.slice(0, 4) },
+      hint: "Check that the install root is on a z/OS UNIX file system that supports file tags (zwh target probe shows 'Tagging').",
+    });
   }
 
   /** ls -T every file and fail on any tag that is not the intended one. */
   async checkTags(files: Array<{ path: string; kind: "text" | "binary" }>): Promise<void> {
     if (files.length === 0) return;
-    const want = new Map(files.map((f) => [f.path, f.kind]));
     const res = await this.batch(chunks(files.map((f) => f.path), 200).map((c) => lsTagArgv(c)), { label: "ls -T" });
-    const seen = new Map<string, string>();
+    this.checkTagListing(res.map((r) => r.stdout).join("\n"), files);
+  }
+
+  /** Check `ls -T` output (`listing`) against the intended tag of every file; ZWH-DEPLOY-TAG if any differs or is missing. */
+  checkTagListing(listing: string, files: Array<{ path: string; kind: "text" | "binary" }>): void {
+    const want = new Map(files.map((f) => [f.path, f.kind]));
+    const seen = new Set<string>();
     const wrong: string[] = [];
-    for (const r of res) {
-      for (const line of parseTagOutput(r.stdout)) {
-        if (!want.has(line.rest)) continue;
-        const kind = want.get(line.rest)!;
-        seen.set(line.rest, line.tag ? formatTag(line.tag) : "(none)");
-        const ok = kind === "binary" ? isBinaryTag(line.tag) : isTextTag(line.tag, "ISO8859-1");
-        if (!ok) wrong.push(`${line.rest}: ${line.tag ? formatTag(line.tag) : "no tag"} (want ${kind === "binary" ? "b binary T=off" : "t ISO8859-1 T=on"})`);
-      }
+    for (const line of parseTagOutput(listing)) {
+      const kind = want.get(line.rest);
+      if (!kind) continue;
+      seen.add(line.rest);
+      const ok = kind === "binary" ? isBinaryTag(line.tag) : isTextTag(line.tag, "ISO8859-1");
+      if (!ok) wrong.push(`${line.rest}: ${line.tag ? formatTag(line.tag) : "no tag"} (want ${kind === "binary" ? "b binary T=off" : "t ISO8859-1 T=on"})`);
     }
     for (const p of want.keys()) if (!seen.has(p)) wrong.push(`${p}: not listed by ls -T`);
     if (wrong.length > 0) {
@@ -222,8 +227,28 @@ export class TargetOps {
   }
 }
 
+/** chtag commands (200 paths each) giving every file its intended tag: -b for wheels, -t -c ISO8859-1 for text. */
+export function chtagCommands(files: Array<{ path: string; kind: "text" | "binary" }>): string[][] {
+  const of = (kind: "text" | "binary") => chunks(files.filter((f) => f.kind === kind).map((f) => f.path), 200);
+  return [...of("binary").map((c) => chtagBinaryArgv(c)), ...of("text").map((c) => chtagTextArgv(c, "ISO8859-1"))];
+}
+
 export function chunks<T>(a: T[], n: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < a.length; i += n) out.push(a.slice(i, i + n));
   return out;
+}
+
+/** A unique temporary sibling of `path` (same directory, so a rename onto `path` is atomic). */
+export function tempName(path: string): string {
+  return `${path}.tmp-${tempSuffix()}`;
+}
+
+/** The local user name, for lock owners, audit lines and receipts. */
+export function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
 }

@@ -19,7 +19,8 @@ import { refusal, type ZwhError } from "../core/errors";
 import { parseSshsig } from "../bundle/signing/sshsig";
 import { parseTrust, type Trust } from "../bundle/signing/trust";
 import { sshPrincipal } from "./trust";
-import { parseJsonLine, type BatchCommand, type BatchResult, type TargetOps } from "./target-ops";
+import { parseJsonLine } from "../remote/json-line";
+import type { BatchCommand, BatchResult, TargetOps } from "./target-ops";
 
 const BLOCK = /-----BEGIN SSH SIGNATURE-----[\s\S]*?-----END SSH SIGNATURE-----/g;
 

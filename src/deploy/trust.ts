@@ -14,16 +14,15 @@
  */
 import { createHash } from "crypto";
 import { readFileSync } from "fs";
-import { hostname, userInfo } from "os";
+import { hostname } from "os";
 import { ZwhError, refusal } from "../core/errors";
 import { formatAllowedSigner } from "../bundle/signing/sshsig";
 import { loadTrust, type Trust } from "../bundle/signing/trust";
-import { DEFAULT_PYTHON } from "../remote/target";
 import type { Progress } from "../cli/framework/types";
 import { connectTarget } from "../remote/connection";
-import type { TargetSpec } from "../remote/target";
+import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
 import { checkRoot, layoutFor } from "./layout";
-import { TargetOps } from "./target-ops";
+import { TargetOps, localUser, tempName } from "./target-ops";
 
 export interface TrustInstallResult {
   host: string;
@@ -67,7 +66,7 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
   const trust = loadTrust(o.trustPath); // validates; throws on a bad file
   const bytes = readFileSync(o.trustPath);
   const sha = createHash("sha256").update(bytes).digest("hex");
-  const host = o.spec.port === 22 ? o.spec.host : `${o.spec.host}:${o.spec.port}`;
+  const host = hostLabel(o.spec);
   const session = await o.progress.step(`Connect to ${o.spec.user}@${host}`, () => connectTarget(o.spec, { env: o.env ?? process.env }));
   try {
     const ops = new TargetOps(session, layout, o.spec.pythonPath ?? DEFAULT_PYTHON);
@@ -99,18 +98,18 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
       const oldSigners = previous?.sha256 === sha && (await session.exists(layout.allowedSigners)) ? await session.readFile(layout.allowedSigners) : undefined;
       if (oldSigners?.toString("latin1") === signers) return { ...base, changed: false };
       await ops.ensureHelpers();
-      const tmp = `${layout.trust}.tmp-${process.pid}`;
-      const tmpSigners = `${layout.allowedSigners}.tmp-${process.pid}`;
+      const tmp = tempName(layout.trust);
+      const tmpSigners = tempName(layout.allowedSigners);
       await ops.writeTagged([
         { path: tmp, data: bytes, kind: "text" },
         { path: tmpSigners, data: Buffer.from(signers, "latin1"), kind: "text" },
       ]);
       const res = await ops.batch([
         ["chmod", "444", tmp, tmpSigners],
-        [ops.python, ops.helpers["zwh_target.py"].remotePath, "audit-append", "--root", root, "--json", JSON.stringify({
+        ops.auditArgv({
           event: "trust-install", sha256: sha, version: trust.doc.version, previous_sha256: previous?.sha256 ?? null, keys: base.keys.map((k) => k.keyid),
-          user: safeUser(), controller_host: hostname(),
-        })],
+          user: localUser(), controller_host: hostname(),
+        }),
       ], { label: "chmod + audit" });
       if (res[0].code !== 0) throw new ZwhError("ZWH-DEPLOY-TRUST-INSTALL", `chmod of the trust file failed on ${host}`, { subject: tmp });
       // allowed_signers first: trust.json is what a deploy checks for, so it lands last.
@@ -120,13 +119,5 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
     });
   } finally {
     await session.close();
-  }
-}
-
-function safeUser(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
   }
 }

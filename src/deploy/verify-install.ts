@@ -14,20 +14,12 @@ import { normalizeName } from "../core/names";
 import type { VerifiedBundle } from "../bundle/verify";
 import type { TargetOps } from "./target-ops";
 import { pipEnv } from "./layout";
+import { parseJsonLine } from "../remote/json-line";
 
 export interface InstalledCheck {
   installed: Array<{ name: string; version: string; sha256?: string }>;
   bootstrap: Array<{ name: string; version: string }>;
   checks: { pipCheck: boolean; installedSet: boolean; reportHashes: boolean; record: { checked: number; findings: number }; smoke: boolean | null };
-}
-
-function last(stdout: string): Record<string, unknown> | undefined {
-  const l = stdout.trim().split("\n").filter((x) => x.trim().startsWith("{")).pop();
-  try {
-    return l ? (JSON.parse(l) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function verifyInstalled(
@@ -44,7 +36,7 @@ export async function verifyInstalled(
     [...pip, "check", "--isolated", "--disable-pip-version-check", "--no-input"],
     [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"],
   ];
-  const recCmds: string[][] = [[ops.python, ops.helpers["zwh_target.py"].remotePath, "record-verify", "--venv", `${rdir}/venv`]];
+  const recCmds: string[][] = [ops.zwhTarget("record-verify", "--venv", `${rdir}/venv`)];
   if (opts.smoke) recCmds.push([vpy, "-c", opts.smoke]);
   const [pr, rr] = await Promise.all([
     ops.batch(pipCmds, { label: "pip check + inspect", env }),
@@ -58,10 +50,10 @@ export async function verifyInstalled(
     });
   }
   if (res[1].code !== 0) {
-    const j = last(res[1].stdout);
+    const j = parseJsonLine(res[1].stdout);
     throw new ZwhError("ZWH-DEPLOY-PIP-INSPECT", `pip inspect failed in ${rdir} on ${ops.host}: ${String(j?.stderr ?? res[1].stdout).slice(-500)}`, { subject: rdir });
   }
-  const rv = last(res[2].stdout);
+  const rv = parseJsonLine(res[2].stdout);
   if (res[2].code !== 0 || rv?.ok !== true) {
     const findings = (rv?.findings ?? []) as Array<Record<string, unknown>>;
     throw refusal("ZWH-DEPLOY-RECORD-MISMATCH", `${findings.length} installed file finding(s) in ${rdir} on ${ops.host}: ${findings.slice(0, 5).map((f) => `${String(f.kind)} ${String(f.path)}`).join(", ")}`, {

@@ -163,6 +163,20 @@ class Semaphore {
   }
 }
 
+/** What a command is for, in messages: opts.label, else argv[0], else "script". */
+function labelOf(cmd: ExecCommand, opts: ExecOptions): string {
+  return opts.label ?? (Array.isArray(cmd) ? String((cmd as readonly string[])[0]) : "script");
+}
+
+/** Size of a local file to upload; ZWH-LOCAL-READ when it cannot be read. */
+async function localSize(localPath: string): Promise<number> {
+  try {
+    return (await fsStat(localPath)).size;
+  } catch (e) {
+    throw new ZwhError("ZWH-LOCAL-READ", `cannot read local file ${localPath}: ${(e as Error).message}`, { subject: localPath, cause: e });
+  }
+}
+
 function toStat(s: Stats): RemoteStat {
   return {
     size: s.size, mode: s.mode, mtime: s.mtime, uid: s.uid, gid: s.gid,
@@ -347,7 +361,7 @@ class Session implements RemoteSession {
   async exec(cmd: ExecCommand, opts: ExecOptions = {}): Promise<ExecResult> {
     this.checkOpen("exec");
     const command = this.commandString(cmd, opts.env);
-    const label = opts.label ?? (Array.isArray(cmd) ? String((cmd as readonly string[])[0]) : "script");
+    const label = labelOf(cmd, opts);
     const timeoutMs = opts.timeoutMs ?? this.spec.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     return this.execSlots.run(() => {
       let timer: NodeJS.Timeout | undefined;
@@ -419,7 +433,7 @@ class Session implements RemoteSession {
   async execChecked(cmd: ExecCommand, opts: ExecOptions = {}): Promise<ExecResult> {
     const r = await this.exec(cmd, opts);
     if (r.code !== 0) {
-      const label = opts.label ?? (Array.isArray(cmd) ? String((cmd as readonly string[])[0]) : "script");
+      const label = labelOf(cmd, opts);
       const tail = r.stderr.trim().split("\n").slice(-5).join("\n");
       throw new ZwhError("ZWH-REMOTE-COMMAND", `remote command '${label}' failed on ${this.spec.host}:${this.spec.port} with exit code ${r.code}${r.signal ? ` (signal ${r.signal})` : ""}${tail ? `: ${tail}` : ""}`, {
         subject: `${this.spec.host}:${this.spec.port}`,
@@ -514,12 +528,11 @@ class Session implements RemoteSession {
   }
 
   async upload(localPath: string, remotePath: string, opts: UploadOptions = {}): Promise<void> {
-    let total: number;
-    try {
-      total = (await fsStat(localPath)).size;
-    } catch (e) {
-      throw new ZwhError("ZWH-LOCAL-READ", `cannot read local file ${localPath}: ${(e as Error).message}`, { subject: localPath, cause: e });
-    }
+    await this.put(localPath, remotePath, await localSize(localPath), opts);
+  }
+
+  /** fastPut of a local file whose size (`total`, for progress) is known. */
+  private async put(localPath: string, remotePath: string, total: number, opts: UploadOptions): Promise<void> {
     await this.transfer("upload", remotePath, opts.inactivityTimeoutMs, (s, progress, cb) =>
       s.fastPut(
         localPath,
@@ -539,15 +552,7 @@ class Session implements RemoteSession {
   }
 
   async uploadMany(files: UploadManyFile[], opts: UploadManyOptions = {}): Promise<void> {
-    const sizes = await Promise.all(
-      files.map(async (f) => {
-        try {
-          return (await fsStat(f.localPath)).size;
-        } catch (e) {
-          throw new ZwhError("ZWH-LOCAL-READ", `cannot read local file ${f.localPath}: ${(e as Error).message}`, { subject: f.localPath, cause: e });
-        }
-      }),
-    );
+    const sizes = await Promise.all(files.map((f) => localSize(f.localPath)));
     const bytesTotal = sizes.reduce((a, b) => a + b, 0);
     const perFile = new Array<number>(files.length).fill(0);
     let filesDone = 0;
@@ -563,7 +568,7 @@ class Session implements RemoteSession {
         const f = files[i];
         try {
           // Split the per-connection request budget among the parallel files.
-          await this.upload(f.localPath, f.remotePath, {
+          await this.put(f.localPath, f.remotePath, sizes[i], {
             concurrency: Math.max(8, Math.floor(UPLOAD_CONCURRENCY / (opts.concurrency ?? 2))),
             inactivityTimeoutMs: opts.inactivityTimeoutMs,
             onProgress: (p) => {

@@ -15,6 +15,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { ZwhError } from "../core/errors";
 import { tempSuffix, type RemoteSession } from "./connection";
+import { parseJsonLine } from "./json-line";
 import { shCommand, shJoin } from "./quote";
 import { chtagBinaryArgv, chtagTextArgv, formatTag, isTextTag, lsTagArgv, parseTagOutput } from "./tags";
 import { DEFAULT_PYTHON } from "./target";
@@ -177,12 +178,8 @@ async function checkTagging(session: RemoteSession, dir: string): Promise<ProbeT
 }
 
 function parseHelperJson(stdout: string, host: string): Record<string, unknown> {
-  const line = stdout.split("\n").reverse().find((l) => l.trim().startsWith("{"));
-  try {
-    if (line) return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    /* fall through */
-  }
+  const json = parseJsonLine(stdout);
+  if (json) return json;
   throw new ZwhError("ZWH-PROBE-OUTPUT", `the probe helper on ${host} printed no JSON`, {
     details: { stdout: stdout.slice(0, 2000) },
     hint: "Run the target Python by hand to see what it prints (interpreter banner, site customisation).",

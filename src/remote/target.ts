@@ -31,3 +31,8 @@ export interface TargetSpec {
 }
 
 export const DEFAULT_PYTHON = "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3";
+
+/** "host", or "host:port" when the port is not 22: how a target is named in messages and the inventory. */
+export function hostLabel(spec: Pick<TargetSpec, "host" | "port">): string {
+  return spec.port === 22 ? spec.host : `${spec.host}:${spec.port}`;
+}

@@ -196,4 +196,14 @@ describe("deploy lifecycle", () => {
   it("refuses an older bundle (channel sequence) after a newer one was accepted", async () => {
     await expect(deploy({ ...opts(), bundleDir: bundles[0].dir })).rejects.toMatchObject({ code: "ZWH-SIG-ROLLBACK" });
   });
+
+  it("rolls back with a trailing slash on --root and records it under the same root as deploy", async () => {
+    const o = opts({ root: `${root}/` });
+    const prev = readlinkSync(join(root, "previous"));
+    const r = await rollback({ ...o });
+    expect(r.changed).toBe(true);
+    expect(r.root).toBe(root);
+    expect(`releases/${r.to}`).toBe(prev);
+    expect(inv.hostStatus(r.host, root).active?.releaseId).toBe(r.to);
+  });
 });

@@ -15,7 +15,6 @@ Subcommands:
   run-to-file   run argv, write its stdout bytes to a file (pip inspect), stderr passed back
 """
 import argparse
-import hashlib
 import importlib.util
 import json
 import os
@@ -46,17 +45,6 @@ def load_target(path):
 def read_json(path):
     with open(path, "rb") as f:
         return json.loads(f.read().decode("utf-8"))
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while True:
-            b = f.read(1024 * 1024)
-            if not b:
-                break
-            h.update(b)
-    return h.hexdigest()
 
 
 def interpreter_fingerprint():
@@ -129,7 +117,7 @@ def cmd_observe(a):
     out["lock"] = {"held": held, "owner": owner, "stale": stale, "incomplete": incomplete}
     trust = os.path.join(base, "trust.json")
     out["trust"] = {"path": trust, "present": os.path.isfile(trust),
-                    "sha256": sha256_file(trust) if os.path.isfile(trust) else None}
+                    "sha256": zt.sha256_file(trust)[0] if os.path.isfile(trust) else None}
     cache = None
     try:
         cache = read_json(os.path.join(base, "target-env.json"))

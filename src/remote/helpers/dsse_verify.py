@@ -108,6 +108,24 @@ def der_read(buf, pos):
 
 
 # --------------------------------------------------------------------------------------------
+# a*P + b*Q with Shamir's trick: one shared doubling chain for both scalars (used by both curves).
+
+def _double_scalar_mul(a, P, b, Q, identity, add, double):
+    both = add(P, Q)
+    acc = identity
+    for i in range(max(a.bit_length(), b.bit_length()) - 1, -1, -1):
+        acc = double(acc)
+        ab, bb = (a >> i) & 1, (b >> i) & 1
+        if ab and bb:
+            acc = add(acc, both)
+        elif ab:
+            acc = add(acc, P)
+        elif bb:
+            acc = add(acc, Q)
+    return acc
+
+
+# --------------------------------------------------------------------------------------------
 # Ed25519 (RFC 8032 section 5.1.7), extended twisted Edwards coordinates (X:Y:Z:T), x=X/Z,
 # y=Y/Z, x*y=T/Z: additions and doublings need no field inversion.
 
@@ -197,18 +215,7 @@ def ed25519_verify(public_key, message, signature):
         return False
     k = int.from_bytes(hashlib.sha512(r_bytes + public_key + message).digest(), "little") % ED_L
     neg_a = ((-A[0]) % ED_P, A[1], A[2], (-A[3]) % ED_P)
-    both = _ed_add(ED_BASE, neg_a)
-    # Shamir's trick: one shared doubling chain for both scalars.
-    acc = (0, 1, 1, 0)
-    for i in range(max(S.bit_length(), k.bit_length()) - 1, -1, -1):
-        acc = _ed_double(acc)
-        sb, kb = (S >> i) & 1, (k >> i) & 1
-        if sb and kb:
-            acc = _ed_add(acc, both)
-        elif sb:
-            acc = _ed_add(acc, ED_BASE)
-        elif kb:
-            acc = _ed_add(acc, neg_a)
+    acc = _double_scalar_mul(S, ED_BASE, k, neg_a, (0, 1, 1, 0), _ed_add, _ed_double)
     return _ed_encode(acc) == r_bytes
 
 
@@ -314,18 +321,7 @@ def p256_verify(point, message, signature):
     u1, u2 = e * w % P256_N, r * w % P256_N
     G = (P256_G[0], P256_G[1], 1)
     Q = (qx, qy, 1)
-    GQ = _jac_add(G, Q)
-    acc = (1, 1, 0)
-    for i in range(max(u1.bit_length(), u2.bit_length()) - 1, -1, -1):
-        acc = _jac_double(acc)
-        b1, b2 = (u1 >> i) & 1, (u2 >> i) & 1
-        if b1 and b2:
-            acc = _jac_add(acc, GQ)
-        elif b1:
-            acc = _jac_add(acc, G)
-        elif b2:
-            acc = _jac_add(acc, Q)
-    X, _, Z = acc
+    X, _, Z = _double_scalar_mul(u1, G, u2, Q, (1, 1, 0), _jac_add, _jac_double)
     if Z == 0:
         return False
     x = X * pow(Z * Z % P256_P, P256_P - 2, P256_P) % P256_P

@@ -169,7 +169,7 @@ def json_bytes(obj):
 def write_json_atomic(path, obj):
     """Write to a temp name in the same dir, fsync, then rename: readers see old or new."""
     d = os.path.dirname(path) or "."
-    tmp = os.path.join(d, ".%s.tmp-%d-%s" % (os.path.basename(path), os.getpid(), uuid.uuid4().hex[:12]))
+    tmp = _temp_sibling(path)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         data = json_bytes(obj) + b"\n"
@@ -195,6 +195,12 @@ def write_json_atomic(path, obj):
 def read_json_file(path):
     with open(path, "rb") as f:
         return json.loads(f.read().decode("utf-8"))
+
+
+def _temp_sibling(path):
+    """A unique hidden name next to path: renaming it onto path is atomic (same directory)."""
+    d = os.path.dirname(path) or "."
+    return os.path.join(d, ".%s.tmp-%d-%s" % (os.path.basename(path), os.getpid(), uuid.uuid4().hex[:12]))
 
 
 def _unlink_quiet(path):
@@ -664,7 +670,7 @@ def atomic_symlink(link_path, target):
     name is atomic on POSIX, so build the new link under a temp name and rename it in.
     """
     d = os.path.dirname(link_path)
-    tmp = os.path.join(d, ".%s.tmp-%d-%s" % (os.path.basename(link_path), os.getpid(), uuid.uuid4().hex[:12]))
+    tmp = _temp_sibling(link_path)
     os.symlink(target, tmp)
     try:
         os.replace(tmp, link_path)
