@@ -2,7 +2,7 @@
 import type { CommandContext, CommandResult, Handler } from "../../framework/types";
 import { connectTarget } from "../../../remote/connection";
 import { probeTarget, type ProbeResult } from "../../../remote/probe";
-import { targetSpecFromArgs } from "../../../remote/target-args";
+import { targetSpec } from "../../framework/target-spec";
 
 function gib(n: number | null): string {
   if (n === null) return "unknown";
@@ -26,11 +26,7 @@ export function renderProbe(p: ProbeResult): string {
 }
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
-  const spec = targetSpecFromArgs(ctx.args, ctx.env, {
-    // Neither CLI has a literal --password flag (zwh refuses it; Zowe takes it from the secure
-    // profile or a prompt), so a password here came from a profile.
-    secretsFromProfile: true,
-  });
+  const spec = targetSpec(ctx);
   const root = typeof ctx.args.root === "string" && ctx.args.root !== "" ? ctx.args.root : undefined;
   const session = await ctx.out.progress.step(`Connect to ${spec.user}@${spec.host}:${spec.port}`, () => connectTarget(spec, { env: ctx.env }));
   try {

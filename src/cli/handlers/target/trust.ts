@@ -1,10 +1,10 @@
 /** `target trust`: install the trust anchors the target checks bundle signatures against. */
 import { installTargetTrust } from "../../../deploy/trust";
-import { targetSpecFromArgs } from "../../../remote/target-args";
+import { targetSpec } from "../../framework/target-spec";
 import type { CommandContext, CommandResult, Handler } from "../../framework/types";
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
-  const spec = targetSpecFromArgs(ctx.args, ctx.env, { secretsFromProfile: ctx.host === "zowe" });
+  const spec = targetSpec(ctx);
   const r = await installTargetTrust({
     spec, root: String(ctx.args.root ?? ""), trustPath: String(ctx.args.trust ?? ""), progress: ctx.out.progress, env: ctx.env, force: ctx.args.force === true,
   });
