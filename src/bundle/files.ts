@@ -5,30 +5,25 @@ import { ZwhError } from "../core/errors";
 import { errnoText } from "../core/atomic-write";
 import { BUNDLE } from "./codes";
 import { STATEMENT_FILE } from "./statement";
+import { INPUT_LIMITS, readInputFile, readOptionalInput } from "../io/input-file";
 
 /** ZWH-BUNDLE-IO for a failed file operation: "<what>: ENOENT". */
 export function bundleIoError(what: string, subject: string, e: unknown): ZwhError {
   return new ZwhError(BUNDLE.IO, `${what}: ${errnoText(e)}`, { subject, cause: e });
 }
 
-/** The exact bytes of DIR/manifest.intoto.json (ZWH-BUNDLE-IO when unreadable). */
+/**
+ * The exact bytes of DIR/manifest.intoto.json (ZWH-BUNDLE-IO when unreadable; a FIFO, device or
+ * oversized file is refused without blocking, see src/io/input-file.ts).
+ */
 export function readStatementFile(dir: string): Buffer {
   const file = path.join(dir, STATEMENT_FILE);
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw bundleIoError(`cannot read ${file}`, dir, e);
-  }
+  return readInputFile(file, { what: "bundle file", maxBytes: INPUT_LIMITS.manifest, ioError: (e) => bundleIoError(`cannot read ${file}`, dir, e) });
 }
 
-/** A file's bytes, or undefined when it does not exist (other errors: ZWH-BUNDLE-IO). */
+/** A bundle file's bytes (manifest, envelope, signature), or undefined when it does not exist. */
 export function readOptional(file: string): Buffer | undefined {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw bundleIoError(`cannot read ${file}`, file, e);
-  }
+  return readOptionalInput(file, { what: "bundle file", maxBytes: INPUT_LIMITS.manifest, ioError: (e) => bundleIoError(`cannot read ${file}`, file, e) });
 }
 
 export interface TreeEntry {

@@ -20,6 +20,7 @@ import * as path from "node:path";
 import { refusal, ZwhError } from "../core/errors";
 import { BUNDLE } from "./codes";
 import { bundleIoError, TreeEntry, walkTree } from "./files";
+import { openInputFile } from "../io/input-file";
 
 const BLOCK = 512;
 
@@ -192,17 +193,18 @@ function parsePax(data: Buffer, archive: string): Record<string, string> {
   return out;
 }
 
+function openTar(file: string, limits: TarLimits): { fd: number; size: number } {
+  // Headers and padding on top of the content limit: one 512-byte header per entry, plus slack.
+  const maxBytes = limits.maxTotalBytes + (limits.maxEntries + 4) * 2 * BLOCK;
+  return openInputFile(file, { what: "bundle archive", maxBytes, ioError: (e) => bundleIoError(`cannot read ${file}`, file, e) });
+}
+
 /** Validate every header of the archive and list its entries; throws the first refusal. */
 export function listTar(file: string, limits: TarLimits = DEFAULT_TAR_LIMITS): TarEntry[] {
   const archive = path.basename(file);
-  let fd: number;
+  // Regular file checked on the open descriptor, without blocking on a FIFO (src/io/input-file.ts).
+  const { fd, size } = openTar(file, limits);
   try {
-    fd = fs.openSync(file, "r");
-  } catch (e) {
-    throw bundleIoError(`cannot read ${file}`, file, e);
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
     const entries: TarEntry[] = [];
     const seen = new Set<string>();
     const h = Buffer.alloc(BLOCK);
@@ -305,7 +307,7 @@ export async function unpackBundle(file: string, outDir: string, limits: TarLimi
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`);
   fs.mkdirSync(tmp, { mode: 0o755 });
-  const fd = fs.openSync(file, "r");
+  const { fd } = openTar(file, limits);
   try {
     const buf = Buffer.allocUnsafe(1024 * 1024);
     for (const e of entries) {

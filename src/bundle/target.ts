@@ -2,13 +2,13 @@
  * The target a bundle is closed for: from `zwh target probe --json` output, or derived from
  * --python/--platform for z/OS. Also the consistency check between a probe and a manifest.
  */
-import * as fs from "node:fs";
 import { ZwhError, refusal } from "../core/errors";
 import { MARKER_VARIABLES, MarkerEnvironment } from "../core/pep508";
 import { defaultCompatibleTags, TargetDescription } from "../core/tags";
 import { BUNDLE } from "./codes";
 import { bundleIoError } from "./files";
 import type { BundleTarget } from "./statement";
+import { readInputText } from "../io/input-file";
 
 function bad(msg: string, subject?: string, hint?: string): ZwhError {
   return new ZwhError(BUNDLE.TARGET_INVALID, msg, {
@@ -60,12 +60,7 @@ export function targetFromProbe(probe: unknown, source = "target probe"): Bundle
 }
 
 export function loadTargetEnv(file: string): BundleTarget {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw bundleIoError(`cannot read --target-env ${file}`, file, e);
-  }
+  const text = readInputText(file, { what: "--target-env", ioError: (e) => bundleIoError(`cannot read --target-env ${file}`, file, e) });
   let obj: unknown;
   try {
     obj = JSON.parse(text);

@@ -39,6 +39,7 @@ import {
 import { compareTargets } from "./target";
 import { PoolOptions, verifyWheelSet } from "./wheel-pool";
 import { bundleIoError, readOptional, TreeEntry, walkTree } from "./files";
+import { readInputFile } from "../io/input-file";
 
 export const VERIFY_STEPS = ["manifest", "signatures", "freshness", "subjects", "wheels", "platform", "closure", "policy", "lock"] as const;
 export type VerifyStep = (typeof VERIFY_STEPS)[number];
@@ -373,7 +374,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   // --- 8. lock ---
   let lockBytes: Buffer | undefined;
   if (present(LOCK_FILE)) {
-    lockBytes = fs.readFileSync(path.join(dir, LOCK_FILE));
+    lockBytes = readInputFile(path.join(dir, LOCK_FILE), { what: "bundle file", ioError: (e) => bundleIoError(`cannot read ${LOCK_FILE}`, dir, e) });
     add("lock", ...checkLock(lockBytes, p.wheels));
   }
 

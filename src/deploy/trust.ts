@@ -13,11 +13,11 @@
  * plain token; see sshPrincipal), the same mapping dsse_verify.py uses to count the key.
  */
 import { createHash } from "crypto";
-import { readFileSync } from "fs";
 import { hostname } from "os";
 import { ZwhError, refusal } from "../core/errors";
 import { formatAllowedSigner } from "../bundle/signing/sshsig";
-import { loadTrust, type Trust } from "../bundle/signing/trust";
+import { parseTrust, type Trust } from "../bundle/signing/trust";
+import { INPUT_LIMITS, readInputFile } from "../io/input-file";
 import type { Progress } from "../cli/framework/types";
 import { connectTarget } from "../remote/connection";
 import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
@@ -63,8 +63,13 @@ export function allowedSignersText(trust: Trust, trustSha256: string): string {
 export async function installTargetTrust(o: { spec: TargetSpec; root: string; trustPath: string; progress: Progress; env?: NodeJS.ProcessEnv; force?: boolean }): Promise<TrustInstallResult> {
   const root = checkRoot(o.root);
   const layout = layoutFor(root);
-  const trust = loadTrust(o.trustPath); // validates; throws on a bad file
-  const bytes = readFileSync(o.trustPath);
+  // Read once (regular file, size-capped), then validated: the bytes installed are the bytes checked.
+  const bytes = readInputFile(o.trustPath, {
+    what: "trust file",
+    maxBytes: INPUT_LIMITS.small,
+    ioError: (e) => new ZwhError("ZWH-TRUST-READ", `cannot read trust file ${o.trustPath}: ${e.code ?? e.message}`, { subject: o.trustPath, hint: "Check the --trust path.", cause: e }),
+  });
+  const trust = parseTrust(bytes, o.trustPath);
   const sha = createHash("sha256").update(bytes).digest("hex");
   const host = hostLabel(o.spec);
   const session = await o.progress.step(`Connect to ${o.spec.user}@${host}`, () => connectTarget(o.spec, { env: o.env ?? process.env }));

@@ -5,10 +5,10 @@
  * as such (ZWH-SSH-KEY-PASSPHRASE / ZWH-SSH-KEY) instead of as a generic auth failure. The
  * ssh2 `authHandler` records every method it offers, so ZWH-SSH-AUTH can name them.
  */
-import { readFileSync } from "fs";
 import { utils as ssh2utils } from "ssh2";
 import { ZwhError } from "../core/errors";
 import type { TargetSpec } from "./target";
+import { INPUT_LIMITS, readInputFile } from "../io/input-file";
 
 export type AuthMethodName = "publickey" | "agent" | "password" | "keyboard-interactive";
 
@@ -32,15 +32,16 @@ export function prepareAuth(spec: TargetSpec, env: NodeJS.ProcessEnv = process.e
   if (spec.privateKey !== undefined) {
     key = Buffer.isBuffer(spec.privateKey) ? spec.privateKey : Buffer.from(spec.privateKey, "utf8");
   } else if (spec.identityFile) {
-    try {
-      key = readFileSync(spec.identityFile);
-    } catch (e) {
-      throw new ZwhError("ZWH-SSH-KEY", `cannot read private key file ${spec.identityFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-        subject: spec.identityFile,
+    const file = spec.identityFile;
+    key = readInputFile(file, {
+      what: "private key file",
+      maxBytes: INPUT_LIMITS.small,
+      ioError: (e) => new ZwhError("ZWH-SSH-KEY", `cannot read private key file ${file}: ${e.code ?? e.message}`, {
+        subject: file,
         hint: "Check the --identity path and that this user can read it.",
         cause: e,
-      });
-    }
+      }),
+    });
   }
   if (key) {
     const parsed = ssh2utils.parseKey(key, spec.passphrase);

@@ -9,11 +9,11 @@
  *   keys for host certificates, which Wheelhouse does not use, so they are ignored.
  */
 import { createHmac } from "crypto";
-import { readFileSync } from "fs";
 import { homedir } from "os";
 import { join } from "path";
 import { ZwhError } from "../core/errors";
 import { keyTypeOfBlob, sha256Fingerprint } from "./fingerprint";
+import { readOptionalInput } from "../io/input-file";
 
 export interface KnownHostEntry {
   marker?: "revoked" | "cert-authority";
@@ -119,17 +119,13 @@ export function lookupKnownHosts(entries: KnownHostEntry[], host: string, port: 
 
 /** Read and parse a known_hosts file; a missing file is an empty list. */
 export function readKnownHostsFile(file: string): KnownHostEntry[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return [];
-    throw new ZwhError("ZWH-SSH-KNOWN-HOSTS", `cannot read known_hosts file ${file}: ${(e as Error).message}`, {
+  const bytes = readOptionalInput(file, {
+    what: "known_hosts file",
+    ioError: (e) => new ZwhError("ZWH-SSH-KNOWN-HOSTS", `cannot read known_hosts file ${file}: ${e.message}`, {
       subject: file,
       hint: "Check the --known-hosts path and its permissions.",
       cause: e,
-    });
-  }
-  return parseKnownHosts(text);
+    }),
+  });
+  return bytes === undefined ? [] : parseKnownHosts(bytes.toString("utf8"));
 }

@@ -36,13 +36,15 @@ export interface CliResult {
   json?: Record<string, unknown>;
 }
 
-export function zwh(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
+/** Run bin/zwh.js; timeoutMs is a hang guard (a killed run has code -1). */
+export function zwh(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
   ensureBuilt();
   const r = spawnSync(process.execPath, [ZWH, ...args], {
     cwd: opts.cwd ?? REPO,
     env: { ...process.env, CI: "true", ...opts.env },
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
+    ...(opts.timeoutMs ? { timeout: opts.timeoutMs, killSignal: "SIGKILL" as const } : {}),
   });
   const res: CliResult = { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   if (args.includes("--json")) {

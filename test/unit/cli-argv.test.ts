@@ -48,6 +48,21 @@ describe("zwh argv parsing", () => {
     expect(code(() => parseArgv(tree, ["target", "probe", "--host"]))).toBe("ZWH-USAGE");
   });
 
+  it("accepts decimal integers only, and no explicitly empty value", () => {
+    for (const bad of ["0x10", "1e3", "+5", " 7", "7 ", "1.0", "", "-1", "Infinity", "NaN", "9007199254740993"]) {
+      expect({ bad, code: code(() => parseArgv(tree, ["target", "probe", "--port", bad])) }).toEqual({ bad, code: "ZWH-USAGE" });
+      expect({ bad, code: code(() => parseArgv(tree, ["target", "probe", `--port=${bad}`])) }).toEqual({ bad, code: "ZWH-USAGE" });
+    }
+    expect(parseArgv(tree, ["target", "probe", "--port", "0"]).args.port).toBe(0);
+    expect(parseArgv(tree, ["target", "probe", "--port", "2222"]).args.port).toBe(2222);
+    expect(code(() => parseArgv(tree, ["target", "probe", "--host", ""]))).toBe("ZWH-USAGE");
+    expect(code(() => parseArgv(tree, ["target", "probe", "--host="]))).toBe("ZWH-USAGE");
+    expect(code(() => parseArgv(tree, ["target", "probe", "--sign-key", "a", ""]))).toBe("ZWH-USAGE");
+    let msg = "";
+    try { parseArgv(tree, ["target", "probe", "--port", "1e3"]); } catch (e) { msg = (e as ZwhError).message; }
+    expect(msg).toBe("--port expects a whole number in decimal digits, got '1e3'");
+  });
+
   it("checks required options after profiles are merged", () => {
     const p = parseArgv(tree, ["target", "probe"]);
     expect(code(() => checkRequired(probe, p.args))).toBe("ZWH-USAGE");

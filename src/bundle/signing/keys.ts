@@ -22,6 +22,7 @@ import * as path from "node:path";
 import { ZwhError } from "../../core/errors";
 import { KEY } from "./codes";
 import { SshReader, padTo, sshString } from "./ssh-wire";
+import { INPUT_LIMITS, readInputFile } from "../../io/input-file";
 
 export type KeyType = "ed25519" | "ecdsa-p256" | "rsa";
 /** Algorithms Wheelhouse generates keys for and signs DSSE envelopes with. */
@@ -203,15 +204,11 @@ export function parseOpenSshPublicKeyLine(line: string, subject = "OpenSSH publi
 // Loading
 
 function readKeyFile(file: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (e) {
-    throw new ZwhError(KEY.READ, `cannot read key file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      subject: file,
-      hint: "Check the path and its permissions.",
-      cause: e,
-    });
-  }
+  return readInputFile(file, {
+    what: "key file",
+    maxBytes: INPUT_LIMITS.small,
+    ioError: (e) => new ZwhError(KEY.READ, `cannot read key file ${file}: ${e.code ?? e.message}`, { subject: file, hint: "Check the path and its permissions.", cause: e }),
+  });
 }
 
 /**

@@ -11,12 +11,12 @@
  * The inventory store will replace this file; callers depend only on SequenceStore.
  */
 import * as crypto from "node:crypto";
-import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ZwhError, refusal } from "../../core/errors";
 import { errnoText, writeFileAtomic } from "../../core/atomic-write";
 import { SIG, TRUST } from "./codes";
+import { readOptionalInput } from "../../io/input-file";
 
 export interface AcceptedSequence {
   sequence: number;
@@ -122,15 +122,14 @@ export class FileSequenceStore implements SequenceStore {
   constructor(readonly file: string = defaultSequenceStatePath()) {}
 
   private read(): StateFile {
-    let text: string;
-    try {
-      text = fs.readFileSync(this.file, "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return { formatVersion: 1, channels: {} };
-      throw new ZwhError(TRUST.STATE, `cannot read rollback state ${this.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+    const bytes = readOptionalInput(this.file, {
+      what: "rollback state",
+      ioError: (e) => new ZwhError(TRUST.STATE, `cannot read rollback state ${this.file}: ${e.code ?? e.message}`, {
         subject: this.file, hint: "Check the file's permissions.", cause: e,
-      });
-    }
+      }),
+    });
+    if (bytes === undefined) return { formatVersion: 1, channels: {} };
+    const text = bytes.toString("utf8");
     const bad = (msg: string) => new ZwhError(TRUST.STATE, `rollback state ${this.file} is damaged: ${msg}`, {
       subject: this.file,
       // Deleting the file would silently disable rollback protection, so say so.

@@ -30,6 +30,7 @@ import { errnoText, writeFileAtomic } from "../../core/atomic-write";
 import { TRUST } from "./codes";
 import { KeyType, isOpenSshPublicKeyLine, keyIdOf, keyTypeOf, parsePublicKey, publicKeyPem, toOpenSshPublicKey } from "./keys";
 import { BUNDLE_SSH_NAMESPACE } from "./sshsig";
+import { INPUT_LIMITS, readInputFile } from "../../io/input-file";
 
 export const TRUST_FORMAT_VERSION = 1;
 export type TrustKeyType = KeyType | "ssh";
@@ -198,17 +199,16 @@ export function parseTrust(input: unknown, source = "trust document", opts: Pars
 }
 
 export function loadTrust(file: string, opts: ParseTrustOptions = {}): Trust {
-  let text: Buffer;
-  try {
-    text = fs.readFileSync(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ZwhError(TRUST.READ, `cannot read trust file ${file}: ${code ?? (e as Error).message}`, {
-      subject: file,
-      hint: code === "ENOENT" ? "Create it with 'zwh trust init --out FILE' and add keys with 'zwh trust add-key'." : "Check the path and its permissions.",
-      cause: e,
-    });
-  }
+  const text = readInputFile(file, {
+    what: "trust file",
+    maxBytes: INPUT_LIMITS.small,
+    ioError: (e) =>
+      new ZwhError(TRUST.READ, `cannot read trust file ${file}: ${e.code ?? e.message}`, {
+        subject: file,
+        hint: e.code === "ENOENT" ? "Create it with 'zwh trust init --out FILE' and add keys with 'zwh trust add-key'." : "Check the path and its permissions.",
+        cause: e,
+      }),
+  });
   return parseTrust(text, file, opts);
 }
 

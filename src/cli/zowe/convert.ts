@@ -7,7 +7,7 @@
  *   CommandDef                -> { type: "command", handler: lib/cli/zowe/SharedHandler, customize.zwh }
  *   OptionDef (only: "zwh")   -> dropped: in Zowe the ssh profile and its connection options
  *                                supply host, port, user, key, passphrase, password and host key
- *   OptionDef                 -> same kebab name, aliases, type, required (unless a wheelhouse
+ *   OptionDef                 -> same kebab name, aliases, type (number as string: see convertOption), required (unless a wheelhouse
  *                                profile property supplies it; then checked after the profile), allowableValues, group;
  *                                defaultValue kept unless a wheelhouse profile property supplies the
  *                                option (then the shared handler applies the default after the
@@ -88,7 +88,9 @@ function convertOption(o: OptionDef, connects: boolean, taken: Set<string>, wher
     if (o.defaultValue !== undefined) description += ` Default: ${JSON.stringify(o.defaultValue)}.`;
     description += ` Wheelhouse profile property: ${prop}.`;
   }
-  const def: ICommandOptionDefinition = { name: o.name, description, type: o.type };
+  // Numbers go to imperative as strings: it would read them with parseFloat ("1e3" -> 1000,
+  // "0x10" -> 0). zowe-args.ts applies the same strict decimal rule as zwh (strict-values.ts).
+  const def: ICommandOptionDefinition = { name: o.name, description, type: o.type === "number" ? "string" : o.type };
   if (aliases.length) def.aliases = aliases;
   // Required, but a wheelhouse profile property may supply it (e.g. --root from deployRoot):
   // imperative would demand it on the command line, so the shared handler checks it after the

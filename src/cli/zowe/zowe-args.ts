@@ -9,6 +9,7 @@ import type { CommandDef } from "../framework/types";
 import { sshTargetArgs, type SshProfileValues } from "./profile-args";
 import { ZwhError } from "../../core/errors";
 import { wheelhouseProfileArgs, wheelhousePropertyFor } from "./wheelhouse-profile";
+import { decimalOption, nonEmptyOption } from "../framework/strict-values";
 
 function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -24,7 +25,11 @@ export function handlerArgsFromImperative(
     if (o.only === "zwh") continue;
     const k = camelCase(o.name);
     const v = iargs[k] ?? iargs[o.name];
-    if (v !== undefined) args[k] = v;
+    if (v === undefined || v === null) continue;
+    // The same value rules as zwh's parser (strict-values.ts), for flags, ZOWE_OPT_* and profiles.
+    if (o.type === "number") args[k] = decimalOption(v, `--${o.name}`);
+    else if (o.type === "string" && typeof v === "string") args[k] = nonEmptyOption(v, `--${o.name}`);
+    else args[k] = v;
   }
   for (const p of cmd.positionals ?? []) {
     const k = camelCase(p.name);
@@ -37,7 +42,10 @@ export function handlerArgsFromImperative(
   }
   const names = new Set(cmd.options.filter((o) => o.only !== "zwh").map((o) => o.name));
   for (const [k, v] of Object.entries(wheelhouseProfileArgs(iargs, (opt) => names.has(opt), !!cmd.connects))) {
-    if (args[k] === undefined) args[k] = v;
+    if (args[k] !== undefined) continue;
+    const o = cmd.options.find((x) => camelCase(x.name) === k);
+    const prop = o ? wheelhousePropertyFor(o.name, !!cmd.connects)?.property : undefined;
+    args[k] = o?.type === "number" ? decimalOption(v, `${prop ?? k} (wheelhouse profile)`) : v;
   }
   for (const o of cmd.options) {
     const k = camelCase(o.name);

@@ -22,6 +22,7 @@ import type { CommandDef } from "../framework/types";
 import { sshTargetArgs, type SshProfileValues } from "./profile-args";
 import { SSH_PROFILE_PROPERTIES } from "./ssh-options";
 import { WHEELHOUSE_PROFILE_TYPE, wheelhouseProfileArgs } from "./wheelhouse-profile";
+import { readInputText } from "../../io/input-file";
 
 export interface ZwhProfileRequest {
   /** --profile: ssh profile name. */
@@ -109,7 +110,7 @@ function useZoweHome(imp: ImperativeModule, home: string): void {
 export function vaultDisabled(env: NodeJS.ProcessEnv = process.env): boolean {
   try {
     const file = path.join(zoweHome(env), "settings", "imperative.json");
-    const settings = JSON.parse(fs.readFileSync(file, "utf8")) as { overrides?: Record<string, unknown> };
+    const settings = JSON.parse(readInputText(file, { what: "Zowe settings file" })) as { overrides?: Record<string, unknown> };
     return settings.overrides?.CredentialManager === false || settings.overrides?.["credential-manager"] === false;
   } catch {
     return false;

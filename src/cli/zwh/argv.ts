@@ -4,6 +4,7 @@
  */
 import { ZwhError } from "../../core/errors";
 import type { CommandDef, GroupDef, NodeDef, OptionDef } from "../framework/types";
+import { decimalOption, nonEmptyOption } from "../framework/strict-values";
 
 export interface ParsedInvocation {
   /** Path of names from the root, e.g. ["target", "probe"]. */
@@ -45,17 +46,14 @@ function findOption(options: OptionDef[], key: string): OptionDef | undefined {
 
 function coerce(opt: OptionDef, raw: string, display: string): unknown {
   switch (opt.type) {
-    case "number": {
-      const n = Number(raw);
-      if (raw.trim() === "" || !Number.isFinite(n)) throw usage(`${display} expects a number, got '${raw}'`);
-      return n;
-    }
+    case "number":
+      return decimalOption(raw, display);
     case "boolean":
       if (/^(true|yes|1)$/i.test(raw)) return true;
       if (/^(false|no|0)$/i.test(raw)) return false;
       throw usage(`${display} expects true or false, got '${raw}'`);
     default:
-      return raw;
+      return nonEmptyOption(raw, display);
   }
 }
 
@@ -126,11 +124,11 @@ export function parseArgv(root: GroupDef, argv: readonly string[]): ParsedInvoca
       args[name] = negated ? false : inline !== undefined ? coerce(opt, inline, display) : true;
     } else if (opt.type === "array") {
       const list = (args[name] as string[] | undefined) ?? [];
-      if (inline !== undefined) list.push(inline);
+      if (inline !== undefined) list.push(nonEmptyOption(inline, display));
       else {
         // Take following values up to the next option (Zowe accepts "--opt a b c").
         let took = 0;
-        while (i + 1 < argv.length && !argv[i + 1].startsWith("-")) { list.push(argv[++i]); took++; }
+        while (i + 1 < argv.length && !argv[i + 1].startsWith("-")) { list.push(nonEmptyOption(argv[++i], display)); took++; }
         if (took === 0) throw usage(`${display} needs at least one value`);
       }
       args[name] = list;

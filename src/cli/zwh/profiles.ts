@@ -5,6 +5,7 @@
  */
 import type { CommandDef } from "../framework/types";
 import { camelCase } from "./argv";
+import { decimalOption } from "../framework/strict-values";
 
 export async function applyProfiles(
   cmd: CommandDef,
@@ -19,6 +20,8 @@ export async function applyProfiles(
   for (const opt of cmd.options) {
     const key = camelCase(opt.name);
     if (merged[key] === undefined && opt.defaultValue !== undefined) merged[key] = opt.defaultValue;
+    // Profile-supplied numbers follow the same rule as typed ones (strict-values.ts).
+    else if (opt.type === "number" && merged[key] !== undefined && !explicit.has(key)) merged[key] = decimalOption(merged[key], `--${opt.name} (from the profile)`);
   }
   return merged;
 }

@@ -1,10 +1,10 @@
 /** Helpers shared by the bundle handlers. */
-import * as fs from "node:fs";
 import { ZwhError } from "../../../core/errors";
 import { parseDenyList, DenyList } from "../../../core/policy";
 import { defaultTrustPath, loadTrust, loadPrivateKey, Trust } from "../../../bundle/signing";
 import { BUNDLE } from "../../../bundle/codes";
 import type { CommandContext } from "../../framework/types";
+import { readInputFile } from "../../../io/input-file";
 
 export function strArg(ctx: CommandContext, name: string, flag: string, required = false): string | undefined {
   const v = ctx.args[name];
@@ -43,12 +43,16 @@ export function trustFrom(ctx: CommandContext, required: boolean): { trust: Trus
   return { trust: loadTrust(file), file };
 }
 
+/** A local text file named by an option (regular file, size-capped: src/io/input-file.ts). */
 export function readText(file: string, what: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (e) {
-    throw new ZwhError(BUNDLE.IO, `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { subject: file, cause: e });
-  }
+  return readBytes(file, what).toString("utf8");
+}
+
+export function readBytes(file: string, what: string): Buffer {
+  return readInputFile(file, {
+    what,
+    ioError: (e) => new ZwhError(BUNDLE.IO, `cannot read ${what} ${file}: ${e.code ?? e.message}`, { subject: file, cause: e }),
+  });
 }
 
 export function denyFrom(ctx: CommandContext): { list: DenyList; text: string; file: string } | undefined {

@@ -1,12 +1,11 @@
 /** zwh bundle create: verify a wheel directory and write a new (optionally signed) bundle. */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { ZwhError } from "../../../core/errors";
 import { createBundle, parseRequirementsText } from "../../../bundle/create";
 import { loadTargetEnv, zosTarget } from "../../../bundle/target";
 import { BUNDLE } from "../../../bundle/codes";
 import type { CommandContext, CommandResult, HandlerModule } from "../../framework/types";
-import { listArg, loadKeys, readText, strArg } from "./common";
+import { listArg, loadKeys, readBytes, readText, strArg } from "./common";
 
 export async function run(ctx: CommandContext): Promise<CommandResult> {
   const wheelDir = strArg(ctx, "wheelDir", "WHEEL_DIR", true)!;
@@ -36,7 +35,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const reqFile = strArg(ctx, "requirements", "--requirements");
   const requirements = reqFile ? parseRequirementsText(readText(reqFile, "requirements file"), reqFile) : [];
   const denyFile = strArg(ctx, "deny", "--deny");
-  const denyList = denyFile ? { text: fs.readFileSync(denyFile), source: path.basename(denyFile) } : undefined;
+  const denyList = denyFile ? { text: readBytes(denyFile, "deny list"), source: path.basename(denyFile) } : undefined;
   const keyFiles = listArg(ctx.args.signKey);
   const keys = loadKeys(ctx, keyFiles);
   const expires = strArg(ctx, "expires", "--expires");

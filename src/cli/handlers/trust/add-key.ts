@@ -1,11 +1,11 @@
 /** zwh trust add-key: add a signer's public key to the trust file. */
-import * as fs from "node:fs";
 import { ZwhError } from "../../../core/errors";
 import { KEY } from "../../../bundle/signing/codes";
 import { isOpenSshPublicKeyLine } from "../../../bundle/signing/keys";
 import { addTrustKey, loadTrust, parseTrust, saveTrust } from "../../../bundle/signing/trust";
 import type { CommandContext, CommandResult, HandlerModule } from "../../framework/types";
 import { listArg, renderTrust, trustPathArg, trustSummary } from "./common";
+import { INPUT_LIMITS, readInputText } from "../../../io/input-file";
 
 export async function run(ctx: CommandContext): Promise<CommandResult> {
   const file = trustPathArg(ctx, "trust");
@@ -20,13 +20,13 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   let keyText: string;
   if (isOpenSshPublicKeyLine(keyArg)) keyText = keyArg;
   else {
-    try {
-      keyText = fs.readFileSync(keyArg, "utf8");
-    } catch (e) {
-      throw new ZwhError(KEY.READ, `cannot read public key file ${keyArg}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+    keyText = readInputText(keyArg, {
+      what: "public key file",
+      maxBytes: INPUT_LIMITS.small,
+      ioError: (e) => new ZwhError(KEY.READ, `cannot read public key file ${keyArg}: ${e.code ?? e.message}`, {
         subject: keyArg, hint: "Pass the path of a .pub file, or an OpenSSH public key line in quotes.", cause: e,
-      });
-    }
+      }),
+    });
   }
   const trust = loadTrust(file);
   const { doc, key } = addTrustKey(trust.doc, { publicKey: keyText, name: name.trim(), channels: listArg(ctx.args.channel), subject: isOpenSshPublicKeyLine(keyArg) ? "--key" : keyArg }, file);
