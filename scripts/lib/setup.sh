@@ -23,8 +23,7 @@ zwh_setup() {
     || { zwh_log "Node $nv is too old; Wheelhouse needs Node >= 20.9"; return 1; }
 
   # Debian packages: the simulator needs a real sshd and sftp-server, the OpenSSH client for
-  # benchmarks and interop tests, Debian's wheels for the real-wheel verification tests, and the
-  # z/OS tools the simulated shell must have (pax).
+  # benchmarks and interop tests, and Debian's wheels for the real-wheel verification tests.
   ZWH_APT_MISSING=()
   zwh_need_apt /usr/sbin/sshd openssh-server
   zwh_need_apt /usr/lib/openssh/sftp-server openssh-sftp-server
@@ -34,8 +33,6 @@ zwh_setup() {
   zwh_need_apt /usr/share/python-wheels/setuptools-66.1.1-py3-none-any.whl python3-setuptools-whl
   zwh_need_apt /usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl python3-wheel-whl
   zwh_need_apt python3 python3
-  # The simulated LPAR offers the archivers z/OS ships (pax); Debian has no pax by default.
-  zwh_need_apt pax pax
   if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
