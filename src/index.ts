@@ -1,7 +1,24 @@
 /**
- * Programmatic API of zos-wheelhouse (package "main"). Kept light: importing it loads no ssh2,
- * sqlite or Zowe modules; those load when a command or function that needs them runs.
+ * The Wheelhouse SDK (package "main"): what the zwh CLI, the Zowe CLI plugin and other front ends
+ * (a VS Code extension) call. Nothing below src/cli imports this file (test/unit/layering.test.ts).
+ *
+ * Kept light: importing it loads no ssh2, sqlite or Zowe modules; each function loads what it
+ * needs when it runs.
  */
+import type { DeployPlan, ObservedState, PlanBundle, PlanOptions } from "./core/plan";
+import type { RollbackObserved, RollbackPlan } from "./core/plan-rollback";
+import type { InventoryStore } from "./inventory/types";
+import type { LockResult } from "./deploy/lock";
+import type { RollbackResult } from "./deploy/rollback";
+import type { StatusResult } from "./deploy/status";
+import type { TrustInstallResult } from "./deploy/trust";
+import type { CommonOptions, DeployOptions, DeployResult } from "./deploy/types";
+import type { Observation } from "./deploy/observe";
+import type { PlanWheel } from "./core/plan";
+import type { Progress } from "./core/progress";
+import type { TargetSpec } from "./remote/target";
+import type { Transport } from "./remote/transport";
+
 export { commandTree, ROOT_NAME } from "./cli/defs/tree";
 export type { CommandDef, GroupDef, OptionDef, CommandContext, CommandResult, HandlerModule } from "./cli/framework/types";
 export { ZwhError, EXIT_OK, EXIT_ERROR, EXIT_REFUSED } from "./core/errors";
@@ -12,3 +29,74 @@ export {
   wheelhouseProfileTypeConfiguration,
 } from "./cli/zowe/wheelhouse-profile";
 export { resolveZwhProfiles, applyZwhProfiles } from "./cli/zowe/zwh-profiles";
+
+export type { DeployPlan, ObservedState, PlanBundle, PlanOptions, PlanWheel } from "./core/plan";
+export type { RollbackObserved, RollbackPlan } from "./core/plan-rollback";
+export type { Progress, StepHandle } from "./core/progress";
+export { silentProgress } from "./core/progress";
+export type { CommonOptions, DeployOptions, DeployResult, DeployHooks, DeployStepId, StepTiming } from "./deploy/types";
+export type { RollbackResult } from "./deploy/rollback";
+export type { StatusResult } from "./deploy/status";
+export type { LockResult } from "./deploy/lock";
+export type { TrustInstallResult } from "./deploy/trust";
+export type { Observation, RawObservation } from "./deploy/observe";
+export type { RecordStore } from "./deploy/record";
+export type { InventoryStore } from "./inventory/types";
+export type { Transport, TransportStats } from "./remote/transport";
+
+/** Deploy a signed bundle to one install root on one host (one run, one session). */
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  return (await import("./deploy/deploy")).deploy(o);
+}
+
+/** Roll a root back to its previous release (or `to`), after checking that release is intact. */
+export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
+  return (await import("./deploy/rollback")).rollback(o);
+}
+
+/** What a root holds (releases, lock, trust), plus the inventory's record when a store is given. */
+export async function status(o: CommonOptions): Promise<StatusResult> {
+  return (await import("./deploy/status")).status(o);
+}
+
+export async function lockStatus(o: CommonOptions): Promise<LockResult> {
+  return (await import("./deploy/lock")).lockStatus(o);
+}
+
+export async function lockBreak(o: CommonOptions & { lockId?: string }): Promise<LockResult> {
+  return (await import("./deploy/lock")).lockBreak(o);
+}
+
+/** Install the trust anchors the target itself checks bundle signatures against. */
+export async function installTargetTrust(o: { spec: TargetSpec; root: string; trustPath: string; progress: Progress; env?: NodeJS.ProcessEnv; force?: boolean }): Promise<TrustInstallResult> {
+  return (await import("./deploy/trust")).installTargetTrust(o);
+}
+
+/** Open a session to a target (SSH today) for observe and the per-host pipeline. */
+export async function connect(spec: TargetSpec, env?: NodeJS.ProcessEnv): Promise<Transport> {
+  return (await import("./deploy/connect")).openTransport(spec, env);
+}
+
+/** Observe one root over an open session: one helper exec (plus the helpers' upload when missing). */
+export async function observe(t: Transport, o: { root: string; pythonPath?: string; wheels?: PlanWheel[] }): Promise<Observation> {
+  const [{ observeTarget }, { TargetOps }, { checkRoot, layoutFor }, { DEFAULT_PYTHON }] = await Promise.all([
+    import("./deploy/observe"), import("./deploy/target-ops"), import("./deploy/layout"), import("./remote/target"),
+  ]);
+  return observeTarget(new TargetOps(t, layoutFor(checkRoot(o.root)), o.pythonPath ?? t.spec.pythonPath ?? DEFAULT_PYTHON), o.wheels ?? []);
+}
+
+/** The deploy planner (pure): what a deploy of `bundle` would do on a root observed as `observed`. */
+export async function plan(bundle: PlanBundle, observed: ObservedState, opts: PlanOptions): Promise<DeployPlan> {
+  return (await import("./core/plan")).planDeploy(bundle, observed, opts);
+}
+
+/** The rollback planner (pure). */
+export async function planRollback(observed: RollbackObserved, where: { host: string; root: string }, to?: string): Promise<RollbackPlan> {
+  return (await import("./core/plan-rollback")).planRollback(observed, where, to);
+}
+
+/** Open (creating and migrating as needed) the inventory store: a path, else $ZWH_INVENTORY, else ~/.zwh/inventory.db. */
+export async function openStore(location?: string, env: NodeJS.ProcessEnv = process.env): Promise<InventoryStore> {
+  const inv = await import("./inventory");
+  return inv.openStore(location ?? inv.defaultStorePath(env));
+}

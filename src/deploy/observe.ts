@@ -1,11 +1,16 @@
 /**
  * observe: what the planner needs from the target, in as few round trips as possible.
- * helpers present? (parallel SFTP stats) → one zwh_deploy.py observe exec → probe facts from the
+ * helpers present? (parallel file stats) → one zwh_deploy.py observe exec → probe facts from the
  * cache in <root>/.wheelhouse/target-env.json when the interpreter fingerprint is unchanged,
- * else a full probe (src/remote/probe.ts) whose result is cached for the next run.
+ * else a full probe (Transport.probe) whose result is cached for the next run.
+ *
+ * Reads: current/previous links, releases and their receipts, the wheel store (for the wanted
+ * wheels), the lock, the trust file's digest, the probe cache, the interpreter fingerprint.
+ * Writes: only the helpers when missing (content-addressed, tagged) and the probe cache when
+ * the interpreter changed. Never the releases, the links or the lock.
  */
 import type { ObservedState, PlanWheel } from "../core/plan";
-import { probeTarget, type ProbeResult } from "../remote/probe";
+import type { ProbeResult } from "../remote/probe";
 import { tempName, type TargetOps } from "./target-ops";
 
 export interface ObservedReceipt {
@@ -72,7 +77,7 @@ export async function targetFacts(ops: TargetOps, obs: Observation, onStep?: (t:
   const fp = fingerprint(obs.raw.python);
   const c = obs.raw.envCache;
   if (c && c.fingerprint === fp && c.probe && typeof c.probe === "object") return { probe: c.probe, cached: true };
-  const probe = await probeTarget(ops.session, { root: ops.layout.root, pythonPath: ops.python, onStep });
+  const probe = await ops.session.probe({ root: ops.layout.root, pythonPath: ops.python, onStep });
   await ops.session.mkdirp(ops.layout.wh, 0o755);
   const tmp = tempName(ops.layout.envCache);
   await ops.writeTagged([{ path: tmp, data: JSON.stringify({ fingerprint: fp, probe }) + "\n", kind: "text" }]);

@@ -1,6 +1,6 @@
 /**
  * Adapter between the deploy pipeline and the transport: helper scripts, batched commands,
- * tagged writes. Everything goes over the ONE RemoteSession of the run.
+ * tagged writes. Everything goes over the ONE open Transport of the run (src/remote/transport.ts).
  *
  * Writing files safely on z/OS (zos-uss.md §5.2): a file SFTP creates is untagged, and a site with
  * AUTOCVT conversion on SFTP writes transcodes bytes written into an untagged file. So every file
@@ -12,10 +12,10 @@ import { existsSync, readFileSync } from "fs";
 import { userInfo } from "os";
 import { join } from "path";
 import { ZwhError } from "../core/errors";
-import { tempSuffix, type ExecOptions, type RemoteSession } from "../remote/connection";
-import { parseJsonLine } from "../remote/json-line";
-import { shCommand, shQuote } from "../remote/quote";
-import { chtagBinaryArgv, chtagTextArgv, formatTag, isBinaryTag, isTextTag, lsTagArgv, parseTagOutput } from "../remote/tags";
+import { chunks } from "../core/chunks";
+import { tempSuffix } from "../remote/temp-name";
+import { chtagFailed, formatTag, isBinaryTag, isTextTag, parseTagOutput, type FileTag } from "../remote/tags";
+import type { BatchCommand, BatchResult, ExecOptions, Transport } from "../remote/transport";
 import type { RootLayout } from "./layout";
 
 export type HelperName = "zwh_target.py" | "dsse_verify.py" | "zwh_deploy.py";
@@ -54,25 +54,14 @@ export interface HelperResult {
   stderr: string;
 }
 
-/** One command of a batch: an argv, optionally with stdin redirected from a file (`argv < file`). */
-export type BatchCommand = string[] | { argv: string[]; stdinFile: string };
-
-function batchLine(c: BatchCommand): string {
-  return Array.isArray(c) ? shCommand(c) : `${shCommand(c.argv)} < ${shQuote(c.stdinFile)}`;
-}
-
-/** The result of one command of a batch. */
-export interface BatchResult {
-  code: number;
-  stdout: string;
-}
-
-const MARK = "@@ZWH-END-";
+export type { BatchCommand, BatchResult } from "../remote/transport";
+export { chtagCommands } from "../remote/tags";
+export { chunks } from "../core/chunks";
 
 export class TargetOps {
   readonly helpers: Record<HelperName, HelperFile>;
   constructor(
-    readonly session: RemoteSession,
+    readonly session: Transport,
     readonly layout: RootLayout,
     readonly python: string,
   ) {
@@ -80,7 +69,7 @@ export class TargetOps {
   }
 
   get host(): string {
-    return `${this.session.spec.host}:${this.session.spec.port}`;
+    return this.session.host;
   }
 
   /**
@@ -102,8 +91,8 @@ export class TargetOps {
 
   /** Run a helper subcommand; returns its JSON (never throws on exit 3). */
   async helper(name: HelperName, args: string[], opts: ExecOptions & { allow?: number[] } = {}): Promise<HelperResult> {
-    const r = await this.session.exec([this.python, this.helpers[name].remotePath, ...args], { label: `${name} ${args[0] ?? ""}`, ...opts });
-    const json = parseJsonLine(r.stdout);
+    const r = await this.session.runHelper(this.python, this.helpers[name].remotePath, args, { label: `${name} ${args[0] ?? ""}`, ...opts });
+    const json = r.json;
     if (!json) {
       throw new ZwhError("ZWH-DEPLOY-HELPER", `helper ${name} ${args[0] ?? ""} on ${this.host} printed no JSON (exit ${r.code})`, {
         subject: this.host,
@@ -137,26 +126,9 @@ export class TargetOps {
     return this.zwhTarget("lock", "release", "--root", this.layout.root, "--lock-id", lockId);
   }
 
-  /** Run several argv commands in ONE exec; each gets its own exit code and stdout. */
-  async batch(cmds: BatchCommand[], opts: ExecOptions = {}): Promise<BatchResult[]> {
-    const script = cmds.map((c, i) => `${batchLine(c)}; echo "${MARK}${i}-$?@@"`).join("\n");
-    const r = await this.session.exec({ script }, { label: opts.label ?? "batch", ...opts });
-    const out: BatchResult[] = [];
-    let rest = r.stdout;
-    for (let i = 0; i < cmds.length; i++) {
-      const re = new RegExp(`${MARK}${i}-(\\d+)@@\\n?`);
-      const m = re.exec(rest);
-      if (!m) {
-        const c = cmds[i];
-        throw new ZwhError("ZWH-DEPLOY-BATCH", `batched command ${i + 1}/${cmds.length} (${Array.isArray(c) ? c[0] : c.argv[0]}) on ${this.host} did not finish (exit ${r.code})`, {
-          subject: this.host,
-          details: { stdout: r.stdout.slice(-2000), stderr: r.stderr.slice(-2000) },
-        });
-      }
-      out.push({ code: Number(m[1]), stdout: rest.slice(0, m.index) });
-      rest = rest.slice(m.index + m[0].length);
-    }
-    return out;
+  /** Run several argv commands in ONE round trip; each gets its own exit code and stdout. */
+  batch(cmds: BatchCommand[], opts: ExecOptions = {}): Promise<BatchResult[]> {
+    return this.session.batch(cmds, opts);
   }
 
   /**
@@ -170,44 +142,41 @@ export class TargetOps {
     await this.checkTags(files);
   }
 
-  /** Create empty files and tag them in one exec. */
-  async precreate(files: Array<{ path: string; kind: "text" | "binary"; mode?: number }>): Promise<void> {
-    await Promise.all(files.map((f) => this.session.writeFile(f.path, Buffer.alloc(0), { mode: f.mode ?? 0o644 })));
-    const cmds = chtagCommands(files);
-    const res = await this.batch(cmds, { label: "chtag" });
-    const bad = res.findIndex((r) => r.code !== 0);
-    if (bad >= 0) throw this.chtagFailed(cmds[bad], res[bad].code);
+  /** Create empty files and tag them in one round trip. */
+  precreate(files: Array<{ path: string; kind: "text" | "binary"; mode?: number }>): Promise<void> {
+    return this.session.pretag(files);
   }
 
   /** ZWH-DEPLOY-TAG for a chtag command that failed (nothing is written into an untagged file). */
   chtagFailed(cmd: string[], code: number): ZwhError {
-    return new ZwhError("ZWH-DEPLOY-TAG", `chtag failed on ${this.host} (exit ${code}); files are not written into untagged files`, {
-      subject: this.host,
-      details: { command: cmd.slice(0, 4) },
-      hint: "Check that the install root is on a z/OS UNIX file system that supports file tags (zwh target probe shows 'Tagging').",
-    });
+    return chtagFailed(this.host, cmd, code);
   }
 
   /** ls -T every file and fail on any tag that is not the intended one. */
   async checkTags(files: Array<{ path: string; kind: "text" | "binary" }>): Promise<void> {
     if (files.length === 0) return;
-    const res = await this.batch(chunks(files.map((f) => f.path), 200).map((c) => lsTagArgv(c)), { label: "ls -T" });
-    this.checkTagListing(res.map((r) => r.stdout).join("\n"), files);
+    this.checkTagMap(await this.session.readTags(files.map((f) => f.path)), files);
   }
 
   /** Check `ls -T` output (`listing`) against the intended tag of every file; ZWH-DEPLOY-TAG if any differs or is missing. */
   checkTagListing(listing: string, files: Array<{ path: string; kind: "text" | "binary" }>): void {
-    const want = new Map(files.map((f) => [f.path, f.kind]));
-    const seen = new Set<string>();
+    const tags = new Map<string, FileTag | undefined>();
+    for (const line of parseTagOutput(listing)) tags.set(line.rest, line.tag);
+    this.checkTagMap(tags, files);
+  }
+
+  /** Check tags read back from the target against the intended tag of every file. */
+  checkTagMap(tags: Map<string, FileTag | undefined>, files: Array<{ path: string; kind: "text" | "binary" }>): void {
     const wrong: string[] = [];
-    for (const line of parseTagOutput(listing)) {
-      const kind = want.get(line.rest);
-      if (!kind) continue;
-      seen.add(line.rest);
-      const ok = kind === "binary" ? isBinaryTag(line.tag) : isTextTag(line.tag, "ISO8859-1");
-      if (!ok) wrong.push(`${line.rest}: ${line.tag ? formatTag(line.tag) : "no tag"} (want ${kind === "binary" ? "b binary T=off" : "t ISO8859-1 T=on"})`);
+    for (const f of files) {
+      if (!tags.has(f.path)) {
+        wrong.push(`${f.path}: not listed by ls -T`);
+        continue;
+      }
+      const tag = tags.get(f.path);
+      const ok = f.kind === "binary" ? isBinaryTag(tag) : isTextTag(tag, "ISO8859-1");
+      if (!ok) wrong.push(`${f.path}: ${tag ? formatTag(tag) : "no tag"} (want ${f.kind === "binary" ? "b binary T=off" : "t ISO8859-1 T=on"})`);
     }
-    for (const p of want.keys()) if (!seen.has(p)) wrong.push(`${p}: not listed by ls -T`);
     if (wrong.length > 0) {
       throw new ZwhError("ZWH-DEPLOY-TAG", `file tags on ${this.host} are not as intended: ${wrong.slice(0, 5).join("; ")}${wrong.length > 5 ? ` (+${wrong.length - 5} more)` : ""}`, {
         subject: this.host,
@@ -225,18 +194,6 @@ export class TargetOps {
       throw new ZwhError("ZWH-DEPLOY-REPORT", `${path} on ${this.host} is not JSON`, { subject: path, cause: e });
     }
   }
-}
-
-/** chtag commands (200 paths each) giving every file its intended tag: -b for wheels, -t -c ISO8859-1 for text. */
-export function chtagCommands(files: Array<{ path: string; kind: "text" | "binary" }>): string[][] {
-  const of = (kind: "text" | "binary") => chunks(files.filter((f) => f.kind === kind).map((f) => f.path), 200);
-  return [...of("binary").map((c) => chtagBinaryArgv(c)), ...of("text").map((c) => chtagTextArgv(c, "ISO8859-1"))];
-}
-
-export function chunks<T>(a: T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < a.length; i += n) out.push(a.slice(i, i + n));
-  return out;
 }
 
 /** A unique temporary sibling of `path` (same directory, so a rename onto `path` is atomic). */

@@ -18,8 +18,8 @@ import { ZwhError, refusal } from "../core/errors";
 import { formatAllowedSigner } from "../bundle/signing/sshsig";
 import { parseTrust, type Trust } from "../bundle/signing/trust";
 import { INPUT_LIMITS, readInputFile } from "../io/input-file";
-import type { Progress } from "../cli/framework/types";
-import { connectTarget } from "../remote/connection";
+import type { Progress } from "../core/progress";
+import { openTransport } from "./connect";
 import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
 import { checkRoot, layoutFor } from "./layout";
 import { TargetOps, localUser, tempName } from "./target-ops";
@@ -72,7 +72,7 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
   const trust = parseTrust(bytes, o.trustPath);
   const sha = createHash("sha256").update(bytes).digest("hex");
   const host = hostLabel(o.spec);
-  const session = await o.progress.step(`Connect to ${o.spec.user}@${host}`, () => connectTarget(o.spec, { env: o.env ?? process.env }));
+  const session = await o.progress.step(`Connect to ${o.spec.user}@${host}`, () => openTransport(o.spec, o.env));
   try {
     const ops = new TargetOps(session, layout, o.spec.pythonPath ?? DEFAULT_PYTHON);
     return await o.progress.step("Install the target trust anchors", async () => {

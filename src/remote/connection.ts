@@ -695,7 +695,4 @@ class Session implements RemoteSession {
   }
 }
 
-/** A unique, shell-safe temporary name suffix. */
-export function tempSuffix(): string {
-  return `${process.pid}-${randomBytes(6).toString("hex")}`;
-}
+export { tempSuffix } from "./temp-name";

@@ -8,6 +8,7 @@
  * the path is everything from column 20; a whitespace-collapsed variant (as shown on some web
  * pages) is accepted as a fallback.
  */
+import { chunks } from "../core/chunks";
 import { ZwhError } from "../core/errors";
 
 export type TagType = "t" | "b" | "m" | "-";
@@ -140,4 +141,19 @@ export function isTextTag(tag: FileTag | undefined, codeset = "ISO8859-1"): bool
 
 export function isBinaryTag(tag: FileTag | undefined): boolean {
   return !!tag && tag.type === "b" && !tag.txtflag;
+}
+
+/** chtag commands (200 paths each) giving every file its intended tag: -b for wheels, -t -c ISO8859-1 for text. */
+export function chtagCommands(files: ReadonlyArray<{ path: string; kind: "text" | "binary" }>): string[][] {
+  const of = (kind: "text" | "binary") => chunks(files.filter((f) => f.kind === kind).map((f) => f.path), 200);
+  return [...of("binary").map((c) => chtagBinaryArgv(c)), ...of("text").map((c) => chtagTextArgv(c, "ISO8859-1"))];
+}
+
+/** ZWH-DEPLOY-TAG for a chtag command that failed (nothing is written into an untagged file). */
+export function chtagFailed(host: string, cmd: string[], code: number): ZwhError {
+  return new ZwhError("ZWH-DEPLOY-TAG", `chtag failed on ${host} (exit ${code}); files are not written into untagged files`, {
+    subject: host,
+    details: { command: cmd.slice(0, 4) },
+    hint: "Check that the install root is on a z/OS UNIX file system that supports file tags (zwh target probe shows 'Tagging').",
+  });
 }

@@ -11,8 +11,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const calls = vi.hoisted(() => ({ deploy: [] as Array<Record<string, unknown>>, rollback: [] as Array<Record<string, unknown>> }));
 const STOP = "stop-after-capture";
 
-vi.mock("../../src/deploy/engine", async (importOriginal) => {
-  const orig = await importOriginal<typeof import("../../src/deploy/engine")>();
+vi.mock("../../src/deploy/deploy", async (importOriginal) => {
+  const orig = await importOriginal<typeof import("../../src/deploy/deploy")>();
   return {
     ...orig,
     deploy: vi.fn(async (o: Record<string, unknown>) => {
@@ -21,8 +21,8 @@ vi.mock("../../src/deploy/engine", async (importOriginal) => {
     }),
   };
 });
-vi.mock("../../src/deploy/ops", async (importOriginal) => {
-  const orig = await importOriginal<typeof import("../../src/deploy/ops")>();
+vi.mock("../../src/deploy/rollback", async (importOriginal) => {
+  const orig = await importOriginal<typeof import("../../src/deploy/rollback")>();
   return {
     ...orig,
     rollback: vi.fn(async (o: Record<string, unknown>) => {
@@ -38,7 +38,8 @@ import deployHandler from "../../src/cli/handlers/deploy";
 import rollbackHandler from "../../src/cli/handlers/rollback";
 import { parseArgv } from "../../src/cli/zwh/argv";
 import { ZwhError } from "../../src/core/errors";
-import { DEFAULT_LOCK_TTL_S, acquireLock, checkLockTtl } from "../../src/deploy/engine";
+import { acquireLock, checkLockTtl } from "../../src/deploy/lock";
+import { DEFAULT_LOCK_TTL_S } from "../../src/deploy/types";
 import type { TargetOps } from "../../src/deploy/target-ops";
 
 const TARGET = ["--host", "lpar1", "--user", "IBMUSER", "--identity", "/dev/null", "--root", "/u/apps/wh"];

@@ -1,6 +1,6 @@
 /** createVenv: venv --without-pip, then the interpreter's pip --python (>= 22.3) or an ensurepip fallback. */
 import { describe, expect, it } from "vitest";
-import { createVenv } from "../../src/deploy/engine";
+import { createVenv } from "../../src/deploy/release";
 import type { TargetOps } from "../../src/deploy/target-ops";
 
 function fakeOps(versionOut: { code: number; stdout: string }, venvCode = 0) {

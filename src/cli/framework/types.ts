@@ -85,15 +85,8 @@ export interface Output {
   progress: Progress;
 }
 
-export interface StepHandle {
-  /** Replace the step's status line, e.g. "12/40 wheels, 81 MB". */
-  update(message: string): void;
-}
-
-export interface Progress {
-  /** Run one titled step, reporting start, end and duration. */
-  step<T>(title: string, fn: (s: StepHandle) => Promise<T>): Promise<T>;
-}
+import type { Progress } from "../../core/progress";
+export type { Progress, StepHandle } from "../../core/progress";
 
 export interface CommandContext {
   /** Options (camelCase) and positionals by name. */

@@ -1,12 +1,12 @@
-/** `deploy BUNDLE`: observe → plan → apply → record (src/deploy/engine.ts). */
+/** `deploy BUNDLE`: observe → plan → apply → record (src/deploy: observe, plan, apply, record). */
 import { defaultTrustPath } from "../../bundle/signing/trust";
-import { commonOptions, openInventory } from "../../deploy/cli-common";
-import { deploy } from "../../deploy/engine";
-import { renderDeploy } from "../../deploy/render";
+import { commonOptions, openInventory } from "../framework/deploy-options";
+import { deploy } from "../../index";
+import { renderDeploy } from "../render";
 import type { CommandContext, CommandResult, Handler } from "../framework/types";
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
-  const store = openInventory(ctx);
+  const store = await openInventory(ctx);
   try {
     const o = commonOptions(ctx, store);
     const trust = typeof ctx.args.trust === "string" && ctx.args.trust !== "" ? ctx.args.trust : defaultTrustPath(ctx.env);
@@ -23,7 +23,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
     const blocked = r.dryRun && r.plan.blockers.length > 0;
     return { exitCode: blocked ? 3 : 0, data: r as unknown as Record<string, unknown>, text: renderDeploy(r) };
   } finally {
-    store.close();
+    await store.close();
   }
 };
 

@@ -1,7 +1,7 @@
 /** `lock status`: who holds the deployment lock of a root. */
-import { commonOptions } from "../../../deploy/cli-common";
-import { lockStatus } from "../../../deploy/ops";
-import { renderLock } from "../../../deploy/render";
+import { commonOptions } from "../../framework/deploy-options";
+import { lockStatus } from "../../../index";
+import { renderLock } from "../../render";
 import type { CommandContext, CommandResult, Handler } from "../../framework/types";
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {

@@ -1,5 +1,5 @@
 /** `target trust`: install the trust anchors the target checks bundle signatures against. */
-import { installTargetTrust } from "../../../deploy/trust";
+import { installTargetTrust } from "../../../index";
 import { targetSpec } from "../../framework/target-spec";
 import type { CommandContext, CommandResult, Handler } from "../../framework/types";
 

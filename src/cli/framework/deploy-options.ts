@@ -1,9 +1,7 @@
 /** Shared by the deploy/rollback/status/lock handlers: target spec, root, inventory. */
-import { openStore, defaultStorePath } from "../inventory";
-import type { InventoryStore } from "../inventory/types";
-import { targetSpec } from "../cli/framework/target-spec";
-import type { CommonOptions } from "./engine";
-import type { CommandContext } from "../cli/framework/types";
+import { openStore, type CommonOptions, type InventoryStore } from "../../index";
+import { targetSpec } from "./target-spec";
+import type { CommandContext } from "./types";
 
 export function commonOptions(ctx: CommandContext, store?: InventoryStore): CommonOptions {
   const spec = targetSpec(ctx);
@@ -19,7 +17,7 @@ export function commonOptions(ctx: CommandContext, store?: InventoryStore): Comm
 }
 
 /** The inventory store: --inventory (or the wheelhouse profile's `inventory`), else $ZWH_INVENTORY, else ~/.zwh/inventory.db. */
-export function openInventory(ctx: CommandContext): InventoryStore {
+export function openInventory(ctx: CommandContext): Promise<InventoryStore> {
   const given = typeof ctx.args.inventory === "string" && ctx.args.inventory.trim() !== "" ? ctx.args.inventory.trim() : undefined;
-  return openStore(given ?? defaultStorePath(ctx.env));
+  return openStore(given, ctx.env);
 }

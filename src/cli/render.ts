@@ -1,7 +1,6 @@
 /** Human renderings of deploy / rollback / status / lock results (the JSON is the result object itself). */
 import { fmtBytes, renderPlan } from "../core/plan";
-import type { DeployResult } from "./engine";
-import type { LockResult, RollbackResult, StatusResult } from "./ops";
+import type { DeployResult, LockResult, RollbackResult, StatusResult } from "../index";
 
 function fmtMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;

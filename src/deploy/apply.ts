@@ -1,0 +1,310 @@
+/**
+ * apply: run a deploy plan's actions, in the plan's order, over one open session. Nothing runs
+ * that the plan does not list (`--dry-run` prints the same list). The lock action takes the
+ * root's lock; every later action runs under it; prune releases it with the audit line.
+ * Failures carry the step they happened in; the caller (host.ts) releases a lock left held.
+ */
+import { createHash } from "crypto";
+import { existsSync, readFileSync } from "fs";
+import { hostname } from "os";
+import { join } from "path";
+import type { VerifiedBundle } from "../bundle/verify";
+import type { Trust } from "../bundle/signing/trust";
+import { ZwhError, refusal } from "../core/errors";
+import { fmtBytes, type DeployPlan, type PlanWheel } from "../core/plan";
+import type { Progress } from "../core/progress";
+import { parseJsonLine } from "../remote/json-line";
+import type { ProbeResult } from "../remote/probe";
+import type { TargetSpec } from "../remote/target";
+import { pipEnv, releaseDir, storePath } from "./layout";
+import { acquireLock, lockHeartbeat, lockOwner, type LockHandle } from "./lock";
+import type { Observation } from "./observe";
+import { cliVersion } from "./record";
+import { activateRelease, createVenv, inspectRelease } from "./release";
+import { prepareStaging, quarantineCorrupt, removeFromStore } from "./staging";
+import { verifySignatureOnTarget } from "./target-signature";
+import { localUser, type TargetOps } from "./target-ops";
+import { BOOTSTRAP_PACKAGES, type DeployHooks, type DeployResult, type DeployStepId, type StepTiming } from "./types";
+import { verifyInstalled, type InstalledCheck } from "./verify-install";
+
+/** Times each step (the result's `steps`) and reports it as a progress step. */
+export class StepTimer {
+  readonly steps: StepTiming[] = [];
+  constructor(private readonly progress: Progress) {}
+  async step<T>(id: DeployStepId, title: string, fn: (update: (m: string) => void) => Promise<T>, bytes?: () => number): Promise<T> {
+    const t0 = Date.now();
+    const r = await this.progress.step(title, (s) => fn((m) => s.update(m)));
+    const t: StepTiming = { step: id, ms: Date.now() - t0 };
+    if (bytes) t.bytes = bytes();
+    this.steps.push(t);
+    return r;
+  }
+}
+
+/** Everything the actions of one host's deploy share. `state` is what apply leaves for the caller. */
+export interface ApplyContext {
+  ops: TargetOps;
+  spec: TargetSpec;
+  runId: string;
+  plan: DeployPlan;
+  vb: VerifiedBundle;
+  wheels: PlanWheel[];
+  obs: Observation;
+  facts: { probe: ProbeResult; cached: boolean };
+  trust: Trust;
+  keep: number;
+  smoke?: string;
+  lockTtl: number;
+  heartbeatMs?: number;
+  hooks?: DeployHooks;
+  timer: StepTimer;
+  /** Filled in as actions complete. */
+  result: DeployResult;
+  /** The "record" action (host.ts: the inventory). */
+  record: () => Promise<void>;
+  state: { step: DeployStepId; lock?: LockHandle; staged: boolean };
+}
+
+type Action = (c: ApplyContext) => Promise<void>;
+
+/** Run-scoped paths of the staging area. */
+function staging(c: ApplyContext): { dir: string; uploadJson: string; releaseJson: string } {
+  const base = c.ops.layout.stagingBase;
+  return { dir: `${base}/${c.runId}`, uploadJson: `${base}/${c.runId}.upload.json`, releaseJson: `${base}/${c.runId}.release.json` };
+}
+
+async function enter(c: ApplyContext, step: DeployStepId): Promise<void> {
+  c.state.step = step;
+  await c.hooks?.beforeStep?.(step, { layout: c.ops.layout, releaseId: c.plan.releaseId });
+}
+
+function sha256(b: Buffer): string {
+  return createHash("sha256").update(b).digest("hex");
+}
+
+const lock: Action = async (c) => {
+  await enter(c, "lock");
+  const { vb, plan } = c;
+  c.state.lock = await c.timer.step("lock", "Acquire the deployment lock", () =>
+    acquireLock(c.ops, lockOwner("deploy", c.runId, c.spec.user, {
+      cli_version: cliVersion(), bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, release: plan.releaseId, message: `deploy ${plan.releaseId}`,
+    }), c.lockTtl),
+  );
+};
+
+const upload: Action = async (c) => {
+  await enter(c, "upload");
+  const { ops, plan: p, vb } = c;
+  const layout = ops.layout;
+  const st = staging(c);
+  let sent = 0;
+  await c.timer.step("upload", p.upload.length ? `Upload ${p.upload.length} wheel(s), ${fmtBytes(p.uploadBytes)}` : "Upload (nothing: the store has every wheel)", async (u) => {
+    const wheelFiles = p.upload.map((w) => ({ path: `${st.dir}/${w.filename}`, kind: "binary" as const }));
+    const texts = [
+      { path: st.uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+      { path: st.releaseJson, data: JSON.stringify(c.wheels.map((w) => ({ name: w.filename, path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+    ];
+    await prepareStaging(ops, st.dir, [...wheelFiles, ...texts]);
+    const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
+    await Promise.all([
+      ...texts.map((t) => ops.session.writeFile(t.path, t.data)),
+      ops.session.putFiles(p.upload.map((w) => ({ localPath: byName.get(w.filename)!.path, remotePath: `${st.dir}/${w.filename}` })), {
+        concurrency: 4,
+        onProgress: (pr) => {
+          sent = pr.bytesDone;
+          u(`${pr.filesDone}/${pr.filesTotal} wheels, ${fmtBytes(pr.bytesDone)} of ${fmtBytes(pr.bytesTotal)}`);
+        },
+      }),
+    ]);
+    sent = p.uploadBytes;
+    // One exec: check every tag we wrote, then re-hash on the target and move into the store.
+    const cmds: string[][] = [["ls", "-T", st.uploadJson, st.releaseJson, ...wheelFiles.map((f) => f.path)]];
+    if (p.upload.length) cmds.push(ops.zwhTarget("store-commit", "--staging", st.dir, "--store", layout.store, "--expect-file", st.uploadJson));
+    const res = await ops.batch(cmds, { label: "ls -T + store-commit" });
+    ops.checkTagListing(res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
+    if (p.upload.length) {
+      const sc = parseJsonLine(res[1].stdout) ?? {};
+      const rejected = (sc.rejected ?? []) as Array<Record<string, unknown>>;
+      if (res[1].code !== 0 || rejected.length) {
+        throw refusal("ZWH-DEPLOY-UPLOAD-CORRUPT", `${rejected.length} uploaded wheel(s) did not arrive intact on ${c.result.host} (re-hashed on the target): ${rejected.map((x) => `${String(x.name)} (${String(x.reason)})`).join(", ") || String((sc.error as Record<string, unknown> | undefined)?.message ?? "store-commit failed")}`, {
+          subject: c.result.host,
+          details: { rejected, unexpected: sc.unexpected },
+          hint: "Nothing was moved into the store under a final name. Re-run the deploy; if it repeats, check for SFTP conversion (AUTOCVT) on the target.",
+        });
+      }
+    }
+  }, () => sent);
+  c.result.upload.files = p.upload.length;
+  c.result.upload.bytes = p.uploadBytes;
+};
+
+const stage: Action = async (c) => {
+  await enter(c, "stage");
+  const { ops, vb } = c;
+  const rdir = releaseDir(ops.layout, c.plan.releaseId);
+  await c.timer.step("stage", `Stage release ${c.plan.releaseId}`, async () => {
+    await ops.helper("zwh_deploy.py", ["stage", "--release-dir", rdir, "--wheels-file", staging(c).releaseJson, "--store", ops.layout.store], { allow: [0], label: "stage" });
+    c.state.staged = true;
+    const files: Array<{ path: string; data: Buffer; kind: "text" }> = [
+      { path: `${rdir}/requirements.lock.txt`, data: vb.lockBytes, kind: "text" },
+      { path: `${rdir}/manifest.intoto.json`, data: vb.statementBytes, kind: "text" },
+    ];
+    const env = join(vb.dir, "manifest.dsse.json");
+    if (existsSync(env)) files.push({ path: `${rdir}/manifest.dsse.json`, data: readFileSync(env), kind: "text" });
+    const sig = join(vb.dir, "manifest.intoto.json.sig");
+    if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig), kind: "text" });
+    await ops.writeTagged(files);
+  });
+};
+
+const verifyTarget: Action = async (c) => {
+  await enter(c, "verify-target");
+  const { ops, vb } = c;
+  const layout = ops.layout;
+  const rdir = releaseDir(layout, c.plan.releaseId);
+  const host = c.result.host;
+  await c.timer.step("verify-target", "Verify the signature and the wheels on the target", async () => {
+    // DSSE and/or SSHSIG against the target's own anchors (target-signature.ts), plus the re-hash.
+    const sshsig = join(vb.dir, "manifest.intoto.json.sig");
+    const [hres] = await verifySignatureOnTarget(ops, {
+      rdir, channel: vb.predicate.channel, localTrust: c.trust, scratchPrefix: `${layout.stagingBase}/${c.runId}`,
+      hasEnvelope: existsSync(join(vb.dir, "manifest.dsse.json")), sshsigText: existsSync(sshsig) ? readFileSync(sshsig, "latin1") : undefined,
+      dsseKeyIds: new Set(vb.signers.filter((x) => x.kind === "dsse").map((x) => x.keyid)),
+    }, [
+      ops.zwhTarget("hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
+        "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", staging(c).releaseJson),
+    ]);
+    const hv = parseJsonLine(hres.stdout);
+    if (hres.code !== 0) {
+      const mism = ((hv?.mismatches ?? []) as Array<Record<string, unknown>>);
+      const bad = mism.map((m) => String(m.path));
+      // Quarantine corrupt store entries so a re-run uploads them again.
+      const storeBad = await removeFromStore(ops, bad);
+      throw refusal("ZWH-DEPLOY-STORE-CORRUPT", `${mism.length || "some"} file(s) on ${host} do not match the signed manifest: ${bad.slice(0, 5).join(", ")}`, {
+        subject: host,
+        details: { mismatches: mism, errors: hv?.errors, removedFromStore: storeBad },
+        hint: "Corrupt store entries were removed; re-run the deploy to upload them again.",
+      });
+    }
+  });
+};
+
+/** pip's argv prefix chosen by install, used again by verify-install. */
+const pipOf = new WeakMap<ApplyContext, string[]>();
+
+const install: Action = async (c) => {
+  await enter(c, "install");
+  const { ops } = c;
+  const layout = ops.layout;
+  const rdir = releaseDir(layout, c.plan.releaseId);
+  const lk = c.state.lock!;
+  await c.timer.step("install", "Create the venv and install offline (hardened pip)", async (u) => {
+    await ops.session.mkdirp(layout.home, 0o700);
+    u("python -m venv --without-pip");
+    const pipArgv = await createVenv(ops, `${rdir}/venv`);
+    pipOf.set(c, pipArgv);
+    u(`pip install --no-index --require-hashes (${pipArgv.includes("--python") ? "the interpreter's pip --python venv" : "the venv's pip"})`);
+    const stop = lockHeartbeat(ops, lk, c.lockTtl, c.heartbeatMs ?? Math.max(1000, (c.lockTtl * 1000) / 3));
+    try {
+      const r = await ops.session.exec([
+        ...pipArgv, "install", "--isolated", "--no-index", "--find-links", `${rdir}/wheels`,
+        "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check", "--no-cache-dir", "--no-input",
+        "--report", `${rdir}/install-report.json`, "-r", `${rdir}/requirements.lock.txt`,
+      ], { label: "pip install", env: pipEnv(layout) });
+      if (r.code !== 0) {
+        const hashErr = /DO NOT MATCH THE HASHES|Hashes are required/.test(r.stderr + r.stdout);
+        if (hashErr) await quarantineCorrupt(ops, staging(c).releaseJson);
+        const tail = (r.stderr || r.stdout).trim().split("\n").slice(-8).join("\n");
+        const mk = hashErr ? refusal : (code: string, m: string, x: object) => new ZwhError(code, m, x);
+        throw mk(hashErr ? "ZWH-DEPLOY-PIP-HASH" : "ZWH-DEPLOY-PIP-INSTALL", `pip install failed on ${c.result.host} (exit ${r.code})${hashErr ? ": a wheel does not match its hash in the signed lock" : ""}:\n${tail}`, {
+          subject: rdir,
+          details: { exitCode: r.code, stderr: r.stderr.slice(-4000) },
+          hint: hashErr ? "A wheel was changed on the target after upload. Nothing was activated; re-run the deploy." : "Nothing was activated. See pip's message above.",
+        });
+      }
+    } finally {
+      stop();
+    }
+  });
+};
+
+const verifyInstall: Action = async (c) => {
+  await enter(c, "verify-install");
+  const { ops, vb, plan: p } = c;
+  const rdir = releaseDir(ops.layout, p.releaseId);
+  const installed: InstalledCheck = await c.timer.step("verify-install", "Verify the installed set (pip check, pip inspect, RECORD" + (c.smoke ? ", smoke" : "") + ")", async () =>
+    verifyInstalled(ops, rdir, vb, { smoke: c.smoke, bootstrapAllowed: BOOTSTRAP_PACKAGES, pip: pipOf.get(c) }),
+  );
+  c.result.installed = installed.installed;
+  c.result.bootstrap = installed.bootstrap;
+
+  // The receipt is written last: its "complete" marks an intact release (re-activation, noop).
+  const receipt = {
+    formatVersion: 1, complete: true, releaseId: p.releaseId, bundleId: vb.predicate.bundleId, channel: vb.predicate.channel,
+    sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, signers: vb.signers, runId: c.runId, createdAt: new Date().toISOString(),
+    deployedBy: { user: localUser(), zosUser: c.spec.user, controllerHost: hostname(), cliVersion: cliVersion() },
+    python: { path: ops.python, version: c.facts.probe.python.version, fingerprint: c.obs.raw.python },
+    installed: installed.installed, bootstrap: installed.bootstrap, wheels: c.wheels.map((w) => ({ filename: w.filename, sha256: w.sha256, size: w.size })),
+    checks: installed.checks,
+  };
+  await ops.writeTagged([{ path: `${rdir}/receipt.json`, data: JSON.stringify(receipt, null, 2) + "\n", kind: "text" }]);
+};
+
+/** The activate path's re-check of an intact existing release (timed as verify-install). */
+const inspect: Action = async (c) => {
+  await enter(c, "verify-install");
+  const p = c.plan;
+  await c.timer.step("verify-install", `Re-check release ${p.releaseId}`, async () => {
+    await inspectRelease(c.ops, p.releaseId);
+  });
+  const rec = c.obs.raw.releases.find((x) => x.id === p.releaseId)?.receipt;
+  c.result.installed = rec?.installed ?? [];
+  c.result.bootstrap = rec?.bootstrap ?? [];
+};
+
+const activate: Action = async (c) => {
+  await enter(c, "activate");
+  const p = c.plan;
+  const act = await c.timer.step("activate", `Activate ${p.releaseId}`, () => activateRelease(c.ops, p.releaseId, c.obs.raw.current.target, "ZWH-DEPLOY-ACTIVATE"));
+  c.result.changed = true;
+  c.result.current = p.releaseId;
+  c.result.previous = (act.previous_release as string | null) ?? c.obs.state.current;
+};
+
+const prune: Action = async (c) => {
+  c.state.step = "prune";
+  const { ops, vb, plan: p, result } = c;
+  const lk = c.state.lock!;
+  result.pruned = await c.timer.step("prune", `Prune, keep ${c.keep}; record on the target`, async () => {
+    const res = await ops.batch([
+      ops.zwhTarget("prune", "--root", ops.layout.root, "--keep", String(c.keep)),
+      ops.auditArgv({ event: "deploy", ok: true, run_id: c.runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: c.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
+      ops.unlockArgv(lk.lockId),
+      ["rm", "-rf", ops.layout.stagingBase],
+    ], { label: "prune + audit + unlock" });
+    c.state.lock = undefined;
+    const pj = parseJsonLine(res[0].stdout) ?? {};
+    if (res[0].code !== 0) result.warnings.push(`prune reported errors: ${JSON.stringify(pj.errors ?? pj.error ?? res[0].stdout.slice(-300))}`);
+    if (res[2].code !== 0) result.warnings.push(`releasing the lock failed: ${res[2].stdout.slice(-300)}`);
+    return (pj.removed ?? []) as string[];
+  });
+};
+
+const record: Action = async (c) => {
+  c.state.step = "record";
+  await c.record();
+};
+
+/** The action behind every plan step id (core/plan.ts). */
+export const DEPLOY_ACTIONS: Record<string, Action> = {
+  lock, upload, stage, "verify-target": verifyTarget, install, "verify-install": verifyInstall, inspect, activate, prune, record,
+};
+
+/** Run the plan's steps in order. */
+export async function applyDeployPlan(c: ApplyContext): Promise<void> {
+  for (const s of c.plan.steps) {
+    const action = DEPLOY_ACTIONS[s.id];
+    if (!action) throw new ZwhError("ZWH-INTERNAL", `the deploy plan has a step apply does not know: ${s.id}`);
+    await action(c);
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * `deploy BUNDLE`: one run, one host, one session: start the run, connect, run the per-host
+ * pipeline (host.ts), finish the run. See docs/deploy.md for the result shape.
+ */
+import { loadTrust } from "../bundle/signing/trust";
+import { toZwhError } from "../core/errors";
+import { hostLabel } from "../remote/target";
+import type { Transport } from "../remote/transport";
+import { StepTimer } from "./apply";
+import { openTransport, reopenTransport } from "./connect";
+import { deployHost, inStep } from "./host";
+import { RunRecorder } from "./record";
+import type { DeployOptions, DeployResult } from "./types";
+
+export async function deploy(o: DeployOptions): Promise<DeployResult> {
+  const t0 = Date.now();
+  const timer = new StepTimer(o.progress);
+  const run = await RunRecorder.start(o.store, "deploy", o.argv);
+  let t: Transport | undefined;
+  let connected = false;
+  try {
+    const trust = loadTrust(o.trustPath);
+    t = await timer.step("connect", `Connect to ${o.spec.user}@${hostLabel(o.spec)}`, () => openTransport(o.spec, o.env));
+    connected = true;
+    const r = await deployHost(t, run, { ...o, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env) });
+    if (run.recording) {
+      await run.finish(r.dryRun
+        ? { status: "ok", exitCode: r.plan.blockers.length ? 3 : 0 }
+        : { status: r.changed ? "changed" : "ok", exitCode: 0 });
+    }
+    return r;
+  } catch (e) {
+    const err = inStep("connect", e);
+    // deployHost records its host's failure; a failed connect is recorded here.
+    if (!connected) await run.hostFailed(hostLabel(o.spec), o.spec, err, "connect").catch(() => undefined);
+    await run.finishFailed(err, String(err.details?.step ?? "connect"));
+    throw toZwhError(err);
+  } finally {
+    await t?.close().catch(() => undefined);
+  }
+}

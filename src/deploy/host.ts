@@ -1,0 +1,172 @@
+/**
+ * The per-host deploy pipeline: observe → verify the bundle against the target → plan → apply →
+ * record, over ONE open session, inside a run someone else started. `deploy` (deploy.ts) runs it
+ * for one host; a fleet runs it for many hosts inside one run.
+ */
+import { loadAndVerifyBundle, type VerifiedBundle } from "../bundle/verify";
+import { bundleStatementDigest, peekWheels } from "../bundle/peek";
+import { targetFromProbe } from "../bundle/target";
+import type { Trust } from "../bundle/signing/trust";
+import { describeOwner, planDeploy, type DeployPlan } from "../core/plan";
+import { ZwhError, refusal, toZwhError } from "../core/errors";
+import { DEFAULT_PYTHON, hostLabel } from "../remote/target";
+import type { Transport } from "../remote/transport";
+import { StepTimer, applyDeployPlan, type ApplyContext } from "./apply";
+import { checkRoot, layoutFor, releaseDir, releaseIdFor } from "./layout";
+import { checkLockTtl, releaseAfterFailure } from "./lock";
+import { observeTarget, targetFacts, type Observation } from "./observe";
+import { wheelsOf, type RunRecorder } from "./record";
+import { TargetOps, localUser } from "./target-ops";
+import { DEFAULT_KEEP, DEPLOY_FORMAT_VERSION, type DeployOptions, type DeployResult, type DeployStepId } from "./types";
+
+export interface DeployHostOptions extends Omit<DeployOptions, "store" | "argv" | "trustPath" | "warn"> {
+  /** The trust anchors the bundle is verified against (loaded once per run). */
+  trust: Trust;
+  /** A fresh session when this one is lost and a lock must still be released. */
+  reopen?: () => Promise<Transport>;
+  /** Step timings (shared with the caller's connect step). */
+  timer?: StepTimer;
+  /** When the caller started (durationMs counts from here). */
+  startedAt?: number;
+}
+
+/** Wrap an error with the step it happened in (kept in details.step). */
+export function inStep(step: string, e: unknown): ZwhError {
+  const z = toZwhError(e);
+  if (z.details?.step) return z;
+  return new ZwhError(z.code, z.message, {
+    subject: z.subject, hint: z.hint, exitCode: z.exitCode, transient: z.transient, cause: z,
+    details: { ...(z.details ?? {}), step },
+  });
+}
+
+/** Check --keep: an integer >= 1. */
+export function checkKeep(v: number | undefined): number {
+  const keep = v ?? DEFAULT_KEEP;
+  if (!Number.isInteger(keep) || keep < 1) throw new ZwhError("ZWH-ARGS-INVALID", `--keep must be an integer >= 1 (got ${String(v)})`, { subject: "keep" });
+  return keep;
+}
+
+/**
+ * Deploy to one host over the open session `t`, inside `run`. Records the host's outcome in the
+ * run (not the run's end). Throws the step's error (details.step), after releasing a lock it took.
+ */
+export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOptions): Promise<DeployResult> {
+  const t0 = o.startedAt ?? Date.now();
+  const root = checkRoot(o.root);
+  const layout = layoutFor(root);
+  const python = o.spec.pythonPath ?? DEFAULT_PYTHON;
+  const keep = checkKeep(o.keep);
+  const lockTtl = checkLockTtl(o.lockTtlSeconds);
+  const host = hostLabel(o.spec);
+  const runId = run.runId;
+  const warnings: string[] = [];
+  const timer = o.timer ?? new StepTimer(o.progress);
+  const ops = new TargetOps(t, layout, python);
+  const state: ApplyContext["state"] = { step: "observe", staged: false };
+  let verified: VerifiedBundle | undefined;
+  let releaseId: string | undefined;
+  try {
+    const peek = peekWheels(o.bundleDir);
+    const obs: Observation = await timer.step("observe", "Observe the target", async (u) => {
+      const ob = await observeTarget(ops, peek);
+      u(`current ${ob.state.current ?? "none"}, ${ob.raw.store.present.length}/${peek.length} wheels in the store, lock ${ob.state.lock.held ? "HELD" : "free"}`);
+      return ob;
+    });
+    const facts = await targetFacts(ops, obs);
+    state.step = "verify-bundle";
+    verified = await timer.step("verify-bundle", "Verify the bundle locally against the target", async (u) => {
+      // Unchanged re-deploy: the current release was built and verified from this exact signed
+      // statement, so only the statement is re-checked (signatures, expiry, sequence).
+      const digest = bundleStatementDigest(o.bundleDir);
+      const cur = obs.state.releases.find((r) => r.id === obs.state.current);
+      const statementOnly = !!digest && !!cur && cur.complete && cur.statementDigest === digest;
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: run.store, now: o.now, statementOnly });
+      u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
+        (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
+      return v;
+    });
+    for (const f of verified.findings) warnings.push(`${f.code}: ${f.message}`);
+    const vb = verified;
+    releaseId = releaseIdFor(vb.predicate.bundleId, vb.statementDigest);
+    state.step = "plan";
+    const wheels = wheelsOf(vb);
+    // The early store query used the unverified list; re-ask only if the verified list differs.
+    let observed = obs;
+    const peekSet = new Set(peek.map((w) => `${w.sha256}:${w.size}:${w.filename}`));
+    if (wheels.some((w) => !peekSet.has(`${w.sha256}:${w.size}:${w.filename}`))) observed = { ...obs, state: (await observeTarget(ops, wheels)).state };
+    const st = observed.state;
+    const plan: DeployPlan = planDeploy(
+      { bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, releaseId, wheels },
+      st,
+      { keep, smoke: o.smoke },
+    );
+    const result: DeployResult = {
+      formatVersion: DEPLOY_FORMAT_VERSION, runId, host, root,
+      bundle: { id: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, wheels: vb.wheels.length, signers: vb.signers.map((s) => ({ keyid: s.keyid, name: s.name })), verification: vb.scope },
+      releaseId: plan.releaseId, action: plan.action, changed: false, dryRun: !!o.dryRun, plan,
+      current: st.current, previous: st.previous,
+      upload: { files: 0, bytes: 0, helperFiles: obs.helpersUploaded, skipped: plan.reuse.length },
+      installed: [], bootstrap: [], pruned: [], steps: timer.steps, durationMs: 0, warnings, targetFactsCached: facts.cached,
+    };
+
+    if (o.dryRun) {
+      result.durationMs = Date.now() - t0;
+      return result;
+    }
+    const blocker = plan.blockers.find((b) => b.code !== "ZWH-LOCK-HELD");
+    if (blocker && plan.action !== "noop") throw refusal(blocker.code, `${host}: ${blocker.message}`, { subject: root, hint: blocker.hint });
+
+    if (plan.action === "noop") {
+      if (st.lock.held) warnings.push(`the root is locked by ${describeOwner(st.lock.owner ?? {})}; nothing was changed`);
+      const rec = obs.raw.releases.find((x) => x.id === plan.releaseId)?.receipt;
+      result.installed = rec?.installed ?? [];
+      result.bootstrap = rec?.bootstrap ?? [];
+      if (run.recording) {
+        await run.hostFacts(host, o.spec, facts.probe);
+        run.acceptSequence(vb);
+        await run.hostResult(host, o.spec, { status: "ok", releaseId: plan.releaseId });
+      }
+      result.durationMs = Date.now() - t0;
+      return result;
+    }
+
+    await applyDeployPlan({
+      ops, spec: o.spec, runId, plan, vb, wheels, obs: observed, facts, trust: o.trust, keep, smoke: o.smoke, lockTtl,
+      heartbeatMs: o.heartbeatMs, hooks: o.hooks, timer, result, state,
+      record: async () => {
+        if (!run.recording) return;
+        await timer.step("record", "Record in the inventory", async () => {
+          await run.hostFacts(host, o.spec, facts.probe);
+          await run.deployed(host, root, vb, { releaseId: plan.releaseId, path: releaseDir(layout, plan.releaseId), installed: result.installed, pruned: result.pruned });
+          run.acceptSequence(vb);
+          await run.hostResult(host, o.spec, { status: "changed", releaseId: plan.releaseId });
+        });
+      },
+    });
+    result.durationMs = Date.now() - t0;
+    return result;
+  } catch (e) {
+    const step: DeployStepId = state.step;
+    const err = inStep(step, e);
+    const lock = state.lock;
+    let lockReleased = !lock;
+    if (lock) {
+      lockReleased = await releaseAfterFailure(ops, o.reopen, lock, {
+        event: "deploy", ok: false, run_id: runId, release: releaseId ?? null, step, error: err.code, message: err.message.slice(0, 500), user: localUser(),
+      });
+    }
+    if (!lockReleased && lock) {
+      (err.details as Record<string, unknown>).lockLeft = { lockId: lock.lockId, owner: lock.owner };
+    }
+    if (state.staged && releaseId) await run.failedRelease(host, root, releaseId, releaseDir(layout, releaseId), verified);
+    await run.hostFailed(host, o.spec, err, step, releaseId).catch(() => undefined);
+    if (!lockReleased && lock) {
+      throw new ZwhError(err.code, err.message, {
+        subject: err.subject, exitCode: err.exitCode, transient: err.transient, details: err.details, cause: err,
+        hint: `${err.hint ? err.hint + " " : ""}The deployment lock ${lock.lockId} could not be released (connection lost). Once you know this run is gone: zwh lock break --lock-id ${lock.lockId} (same target options and --root).`,
+      });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,102 @@
+/** `rollback`: back to the previous release (or --release) after checking it is intact; a plan like deploy's. */
+import { hostname } from "os";
+import { planRollback, type RollbackPlan } from "../core/plan-rollback";
+import type { Progress } from "../core/progress";
+import { ZwhError, refusal, toZwhError } from "../core/errors";
+import { hostLabel } from "../remote/target";
+import { withTarget } from "./connect";
+import { checkReleaseId, checkRoot, layoutFor, releaseDir } from "./layout";
+import { acquireLock, checkLockTtl, lockOwner, type LockHandle } from "./lock";
+import { observeTarget } from "./observe";
+import { RunRecorder } from "./record";
+import { activateRelease, inspectRelease } from "./release";
+import { localUser, type TargetOps } from "./target-ops";
+import type { CommonOptions } from "./types";
+
+export interface RollbackResult {
+  formatVersion: 1;
+  runId: string;
+  host: string;
+  root: string;
+  from: string | null;
+  to: string;
+  changed: boolean;
+  durationMs: number;
+}
+
+interface RollbackApply {
+  ops: TargetOps;
+  plan: RollbackPlan;
+  /** `current`'s link target when observed: activation is refused if it moved since. */
+  expectCurrent: string | null;
+  runId: string;
+  zosUser: string;
+  lockTtl: number;
+  progress: Progress;
+  /** The step running (for the audit line and the failed run). */
+  at: { step: string };
+}
+
+/** Run a rollback plan's steps over one open session, under the lock; audit + unlock always. */
+async function applyRollbackPlan(a: RollbackApply): Promise<void> {
+  const { ops, plan } = a;
+  const to = plan.to!;
+  let lock: LockHandle | undefined;
+  try {
+    for (const s of plan.steps) {
+      if (s.id === "record") continue; // the inventory is written by the caller, after the session
+      a.at.step = s.id;
+      if (s.id === "lock") lock = await a.progress.step(s.title, () => acquireLock(ops, lockOwner("rollback", a.runId, a.zosUser, { release: to, message: `rollback to ${to}` }), a.lockTtl));
+      else if (s.id === "inspect") await a.progress.step(s.title, () => inspectRelease(ops, to));
+      else if (s.id === "activate") await a.progress.step(s.title, () => activateRelease(ops, to, a.expectCurrent, "ZWH-ROLLBACK-ACTIVATE"));
+      else throw new ZwhError("ZWH-INTERNAL", `the rollback plan has a step apply does not know: ${s.id}`);
+    }
+  } finally {
+    if (lock) {
+      await ops.batch([
+        ops.auditArgv({ event: "rollback", run_id: a.runId, from: plan.from, to, step: a.at.step, user: localUser(), zos_user: a.zosUser, controller_host: hostname() }),
+        ops.unlockArgv(lock.lockId),
+      ], { label: "audit + unlock" }).catch(() => undefined);
+    }
+  }
+}
+
+export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
+  const t0 = Date.now();
+  const host = hostLabel(o.spec);
+  const lockTtl = checkLockTtl(o.lockTtlSeconds);
+  const run = await RunRecorder.start(o.store, "rollback", o.argv);
+  const at = { step: "connect" };
+  try {
+    // The normalised root (no trailing slash...), as deploy records it in the inventory.
+    const root = checkRoot(o.root);
+    const res = await withTarget(o, async (ops) => {
+      at.step = "observe";
+      const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
+      const raw = obs.raw;
+      const plan = planRollback(
+        { current: raw.current.release, previous: raw.previous.release, releases: raw.releases.map((r) => r.id) },
+        { host, root: ops.layout.root },
+        o.to !== undefined ? checkReleaseId(o.to) : undefined,
+      );
+      const b = plan.blockers[0];
+      if (b) throw refusal(b.code, b.message, { subject: b.code === "ZWH-ROLLBACK-NO-PREVIOUS" ? ops.layout.root : plan.to ?? ops.layout.root, hint: b.hint });
+      if (plan.action === "noop") return { from: plan.from, to: plan.to!, changed: false };
+      await applyRollbackPlan({ ops, plan, expectCurrent: raw.current.target, runId: run.runId, zosUser: o.spec.user, lockTtl, progress: o.progress, at });
+      return { from: plan.from, to: plan.to!, changed: true };
+    });
+    if (run.recording) {
+      await o.progress.step("Record in the inventory", async () => {
+        await run.ensureHost(host, o.spec);
+        if (res.changed) await run.activated(host, root, res.to, releaseDir(layoutFor(root), res.to));
+        await run.hostResult(host, o.spec, { status: res.changed ? "changed" : "ok", releaseId: res.to });
+        await run.finish({ status: res.changed ? "changed" : "ok", exitCode: 0 });
+      });
+    }
+    return { formatVersion: 1, runId: run.runId, host, root, ...res, durationMs: Date.now() - t0 };
+  } catch (e) {
+    const err = toZwhError(e);
+    await run.finishFailed(err, at.step);
+    throw err;
+  }
+}
