@@ -5,17 +5,18 @@
  * and reports through the response API only:
  *
  *   result.data / error object -> response.data.setObj   (so `--rfj` .data === `zwh --json`)
- *   exit code                  -> response.data.setExitCode (the process exit code; the --rfj
- *                                 envelope's "success" stays true, as for `zowe zos-uss issue ssh`
- *                                 with a failing remote command: imperative sets it after process()
- *                                 returns, and throwing would print the error a second time.
- *                                 Scripts read "exitCode" or "data.ok".)
- *   result.text                -> response.console.log
- *   ZwhError                   -> response.console.error(e.format())
+ *   exit code                  -> response.data.setExitCode (the process exit code)
+ *   exit 0: result.text        -> response.console.log
+ *   exit != 0                  -> an ImperativeError is thrown after setObj/setExitCode, as Zowe
+ *                                 core's own commands fail: the --rfj envelope then has
+ *                                 success: false, "message" and a top-level "error"
+ *                                 ({msg, errorCode: ZWH-..., additionalDetails: the hint}); imperative
+ *                                 prints the message once on stderr and keeps our exit code (3 for
+ *                                 a refusal). Scripts can read "success", "exitCode" or "data.ok".
  */
 import type { ICommandHandler, IHandlerParameters } from "@zowe/imperative";
 import { EXIT_ERROR, toZwhError } from "../../core/errors";
-import { FORMAT_VERSION, invoke } from "../framework/invoke";
+import { FORMAT_VERSION, invoke, type InvokeOutcome } from "../framework/invoke";
 import { commandTree } from "../defs/tree";
 import { findCommand, type ZwhCustomize } from "./convert";
 import { handlerArgsFromImperative } from "./zowe-args";
@@ -27,24 +28,42 @@ export default class SharedHandler implements ICommandHandler {
     const iargs = params.arguments as Record<string, unknown>;
     const json = iargs["response-format-json"] === true || iargs.responseFormatJson === true || iargs.rfj === true;
     const custom = (params.definition.customize as ZwhCustomize | undefined)?.zwh;
+    let outcome: InvokeOutcome;
     try {
       const cmd = custom ? findCommand(commandTree(), custom.path) : undefined;
       if (!custom || !cmd) {
         throw new Error(`command '${params.definition.name}' is not in the Wheelhouse command tree`);
       }
       const args = handlerArgsFromImperative(cmd, iargs, json);
-      const outcome = await invoke(cmd, custom.path, { args, out: zoweOutput(response), json, host: "zowe", env: process.env });
-      response.data.setObj(outcome.data);
-      response.data.setExitCode(outcome.exitCode);
-      if (outcome.error) response.console.error("%s", outcome.error.format());
-      else if (outcome.text) response.console.log("%s", outcome.text.replace(/\n$/, ""));
+      outcome = await invoke(cmd, custom.path, { args, out: zoweOutput(response), json, host: "zowe", env: process.env });
     } catch (e) {
       // Failures before the handler runs (profile refused, unknown command): the same object zwh
       // prints for a failure outside a command handler.
       const err = toZwhError(e);
-      response.data.setObj({ formatVersion: FORMAT_VERSION, ok: false, error: err.toJSON() });
-      response.data.setExitCode(err.exitCode || EXIT_ERROR);
-      response.console.error("%s", err.format());
+      outcome = { exitCode: err.exitCode || EXIT_ERROR, data: { formatVersion: FORMAT_VERSION, ok: false, error: err.toJSON() }, error: err };
     }
+    response.data.setObj(outcome.data);
+    response.data.setExitCode(outcome.exitCode);
+    if (outcome.exitCode === 0) {
+      if (outcome.text) response.console.log("%s", outcome.text.replace(/\n$/, ""));
+      return;
+    }
+    throw failure(outcome);
   }
+}
+
+/** The ImperativeError for a non-zero exit (see the module comment). */
+export function failure(outcome: InvokeOutcome): Error {
+  const err = outcome.error;
+  const first = (outcome.data.error ?? undefined) as { code?: string; message?: string; hint?: string } | undefined;
+  // A refusal without a thrown error (bundle verify's findings) carries its report as text.
+  const msg = err ? `${err.code}: ${err.message}` : outcome.text?.replace(/\n$/, "") ?? (first?.code ? `${first.code}: ${first.message}` : `failed with exit code ${outcome.exitCode}`);
+  const hint = err?.hint ?? first?.hint;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ImperativeError } = require("@zowe/imperative") as typeof import("@zowe/imperative");
+  return new ImperativeError({
+    msg,
+    errorCode: err?.code ?? first?.code,
+    ...(hint ? { additionalDetails: `What to do: ${hint}` } : {}),
+  });
 }
