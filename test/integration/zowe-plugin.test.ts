@@ -18,6 +18,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandTree } from "../../src/cli/defs/tree";
 import { zoweExampleArgs } from "../../src/cli/zowe/convert";
+import { dataInCliWords } from "../../src/cli/framework/cli-words";
 import type { CommandDef, NodeDef } from "../../src/cli/framework/types";
 import { startUssHosts, type SimCluster, type SimHost } from "../sim";
 import { buildWheel, type WheelSpec } from "../support/wheels";
@@ -169,11 +170,18 @@ describe("--rfj equals zwh --json", () => {
     const a = zwh(["trust", "show", "--trust", missing, "--json"]);
     const b = zowe(["wh", "trust", "show", "--trust", missing, "--rfj"]);
     const env = JSON.parse(b.stdout);
-    expect(env.data).toEqual(JSON.parse(a.stdout));
+    // The same object, its prose in Zowe's words ('zowe wh trust init', not 'zwh trust init').
+    expect(env.data).toEqual(dataInCliWords(JSON.parse(a.stdout), "zowe"));
+    expect(env.data.error.hint).toContain("'zowe wh trust init");
+    expect(JSON.stringify(env)).not.toContain("'zwh ");
     expect(env.data.ok).toBe(false);
     expect(env.exitCode).toBe(a.status);
     expect(b.status).toBe(a.status);
     expect(env.stderr).toContain(env.data.error.code);
+    // Failed like Zowe core's commands fail (issue 8 §6): success false, message, top-level error.
+    expect(env.success).toBe(false);
+    expect(env.message).toContain(env.data.error.code);
+    expect(env.error).toMatchObject({ errorCode: env.data.error.code, msg: expect.stringContaining(env.data.error.message) });
   });
 });
 
@@ -223,6 +231,40 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     expect(JSON.parse(s.stdout).data.error.code).toBe("ZWH-PROFILE-INSECURE");
     const t = zowe(["wh", "target", "probe", "--ssh-profile", "insecure", "--wheelhouse-profile", "prod.lpar1", "--insecure", "false"]);
     expect(t.status, t.stderr).toBe(0);
+  });
+
+  it("a wrong --ssh-profile or --wheelhouse-profile name is refused by name in both CLIs (imperative alone ignores it)", () => {
+    for (const [args, zwhArgs, type] of [
+      [["--ssh-profile", "lpar9", "--wheelhouse-profile", "prod.lpar1"], ["--profile", "lpar9", "--wheelhouse-profile", "prod.lpar1"], "ssh"],
+      [["--ssh-profile", "lpar1", "--wheelhouse-profile", "prdo"], ["--profile", "lpar1", "--wheelhouse-profile", "prdo"], "wheelhouse"],
+    ] as const) {
+      const z = zowe(["wh", "status", ...args, "--rfj"]);
+      expect(z.status, z.stdout + z.stderr).toBe(1);
+      const env = JSON.parse(z.stdout);
+      expect(env.success).toBe(false);
+      expect(env.data.error.code).toBe("ZWH-PROFILE-NOT-FOUND");
+      expect(env.data.error.message).toBe(`no ${type} profile named '${args[type === "ssh" ? 1 : 3]}' in the Zowe team config`);
+      expect(env.data.error.hint).toContain(type === "ssh" ? "lpar1" : "prod.lpar1");
+      const w = zwh(["status", ...zwhArgs, "--json"]);
+      expect(w.status).toBe(1);
+      expect(JSON.parse(w.stdout).error).toMatchObject({ code: "ZWH-PROFILE-NOT-FOUND", message: env.data.error.message });
+    }
+  });
+
+  it("hints name the options of the CLI in use: the ssh profile's privateKey in Zowe, --identity in zwh", () => {
+    const cfgFile = path.join(home, "zowe.config.json");
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+    cfg.profiles.nokey = { type: "ssh", properties: { ...cfg.profiles.lpar1.properties, privateKey: path.join(tmp, "no-such-key") } };
+    fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 4));
+    const z = zowe(["wh", "target", "probe", "--ssh-profile", "nokey", "--wheelhouse-profile", "prod.lpar1"]);
+    expect(z.status).toBe(1);
+    expect(z.stderr).toContain("ZWH-SSH-KEY");
+    expect(z.stderr).toContain("privateKey");
+    expect(z.stderr).not.toMatch(/--identity|--password-env|'zwh /);
+    const h = sim!.hosts[0];
+    const w = zwh(["target", "probe", "--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", path.join(tmp, "no-such-key"), "--host-key", h.hostKeyFingerprint]);
+    expect(w.status).toBe(1);
+    expect(w.stderr).toContain("--identity");
   });
 
   describe("deploy end to end through the installed plugin", () => {
@@ -290,6 +332,25 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
       // Redeploying the current bundle is a no-op.
       const again = rfj(zowe(["wh", "deploy", bundleDir, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--trust", trustFile(), "--rfj"])).data;
       expect(again).toMatchObject({ ok: true, action: "noop", changed: false });
+    });
+
+    it("a tampered bundle's refusal is success:false with exit 3 and the first finding as the error (verify and deploy)", () => {
+      const bad = path.join(work, "bundle-tampered");
+      fs.cpSync(bundleDir, bad, { recursive: true });
+      const wheelDir = path.join(bad, "wheels");
+      const whl = path.join(wheelDir, fs.readdirSync(wheelDir).find((f) => f.endsWith(".whl"))!);
+      const bytes = fs.readFileSync(whl);
+      bytes[bytes.length - 30] ^= 0xff;
+      fs.writeFileSync(whl, bytes);
+      for (const args of [["wh", "bundle", "verify", bad, "--trust", trustFile(), "--rfj"],
+        ["wh", "deploy", bad, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--trust", trustFile(), "--rfj"]]) {
+        const r = zowe(args);
+        expect(r.status, r.stdout + r.stderr).toBe(3);
+        const env = rfj(r);
+        expect({ success: env.success, exitCode: env.exitCode, ok: env.data.ok }).toEqual({ success: false, exitCode: 3, ok: false });
+        expect((env as any).error.errorCode).toBe(env.data.error.code);
+        expect((env as any).message).toContain(env.data.error.code);
+      }
     });
 
     it("lpar2: trustFile, inventory and environment come from the wheelhouse profile (prod.lpar2)", () => {

@@ -114,7 +114,7 @@ export function parseTrust(input: unknown, source = "trust document", opts: Pars
   const o = obj as Record<string, unknown>;
   if (o.formatVersion !== TRUST_FORMAT_VERSION) {
     throw err(TRUST.FORMAT, `unknown trust file formatVersion ${JSON.stringify(o.formatVersion)} (this zwh reads ${TRUST_FORMAT_VERSION})`, source,
-      "Use a zwh version that understands this trust file, or recreate it with 'zwh trust init'.");
+      "Use a Wheelhouse version that understands this trust file, or recreate it with 'zwh trust init'.");
   }
   for (const k of Object.keys(o)) if (!TOP_FIELDS.has(k)) throw invalid(`unknown field '${k}'`);
   const version = o.version ?? 1;

@@ -5,6 +5,7 @@
 import * as path from "path";
 import { EXIT_ERROR, ZwhError, toZwhError } from "../../core/errors";
 import type { CommandContext, CommandDef, HandlerModule } from "./types";
+import { dataInCliWords, errorInCliWords, inCliWords } from "./cli-words";
 
 export const FORMAT_VERSION = 1;
 
@@ -36,11 +37,11 @@ export async function invoke(cmd: CommandDef, commandPath: string[], ctx: Comman
     const result = await handler.run(ctx);
     return {
       exitCode: result.exitCode,
-      data: { formatVersion: FORMAT_VERSION, command, ok: result.exitCode === 0, ...result.data },
-      text: result.text,
+      data: dataInCliWords({ formatVersion: FORMAT_VERSION, command, ok: result.exitCode === 0, ...result.data }, ctx.host),
+      text: result.text === undefined ? undefined : inCliWords(result.text, ctx.host),
     };
   } catch (e) {
-    const err = toZwhError(e);
+    const err = errorInCliWords(toZwhError(e), ctx.host);
     return {
       exitCode: err.exitCode || EXIT_ERROR,
       data: { formatVersion: FORMAT_VERSION, command, ok: false, error: err.toJSON() },

@@ -21,6 +21,8 @@ import { commandTree } from "../defs/tree";
 import { findCommand, type ZwhCustomize } from "./convert";
 import { handlerArgsFromImperative } from "./zowe-args";
 import { zoweOutput } from "./zowe-output";
+import { errorInCliWords } from "../framework/cli-words";
+import { checkNamedProfiles, loadedProfiles } from "./named-profiles";
 
 export default class SharedHandler implements ICommandHandler {
   public async process(params: IHandlerParameters): Promise<void> {
@@ -34,12 +36,13 @@ export default class SharedHandler implements ICommandHandler {
       if (!custom || !cmd) {
         throw new Error(`command '${params.definition.name}' is not in the Wheelhouse command tree`);
       }
+      checkNamedProfiles(iargs, params.definition.profile?.optional ?? [], loadedProfiles());
       const args = handlerArgsFromImperative(cmd, iargs, json);
       outcome = await invoke(cmd, custom.path, { args, out: zoweOutput(response), json, host: "zowe", env: process.env });
     } catch (e) {
       // Failures before the handler runs (profile refused, unknown command): the same object zwh
       // prints for a failure outside a command handler.
-      const err = toZwhError(e);
+      const err = errorInCliWords(toZwhError(e), "zowe");
       outcome = { exitCode: err.exitCode || EXIT_ERROR, data: { formatVersion: FORMAT_VERSION, ok: false, error: err.toJSON() }, error: err };
     }
     response.data.setObj(outcome.data);

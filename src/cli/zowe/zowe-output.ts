@@ -11,6 +11,7 @@
  */
 import type { IHandlerResponseApi, ITaskWithStatus } from "@zowe/imperative";
 import type { Output, Progress, StepHandle } from "../framework/types";
+import { inCliWords } from "../framework/cli-words";
 
 // TaskStage values of @zowe/imperative (an enum; not imported so this module needs no runtime require).
 const IN_PROGRESS = 0;
@@ -84,8 +85,8 @@ class ZoweProgress implements Progress {
 
 export function zoweOutput(response: IHandlerResponseApi): Output {
   return {
-    info: (m) => { response.console.log("%s", m.endsWith("\n") ? m.slice(0, -1) : m); },
-    warn: (m) => { response.console.error("%s", m.endsWith("\n") ? m.slice(0, -1) : m); },
+    info: (m) => { response.console.log("%s", inCliWords(m.endsWith("\n") ? m.slice(0, -1) : m, "zowe")); },
+    warn: (m) => { response.console.error("%s", inCliWords(m.endsWith("\n") ? m.slice(0, -1) : m, "zowe")); },
     progress: new ZoweProgress(response),
   };
 }
