@@ -44,7 +44,10 @@ function where(spec: TargetSpec): string {
   return `${spec.host}:${spec.port}`;
 }
 
-function unknownError(spec: TargetSpec, fp: string, keyType: string | undefined, knownHosts: string): ZwhError {
+function unknownError(spec: TargetSpec, fp: string, keyType: string | undefined, knownHosts: string, key: Buffer): ZwhError {
+  // The base64 key itself is what core Zowe stores in an ssh profile's hostKey and compares with
+  // the presented key (`zowe uss issue ssh`); a SHA256 fingerprint there works for Wheelhouse only.
+  const blob = key.toString("base64");
   const keyscan = spec.port === 22 ? `ssh-keyscan ${spec.host}` : `ssh-keyscan -p ${spec.port} ${spec.host}`;
   return refusal(
     "ZWH-SSH-HOSTKEY-UNKNOWN",
@@ -53,8 +56,9 @@ function unknownError(spec: TargetSpec, fp: string, keyType: string | undefined,
       subject: where(spec),
       hint:
         `Verify ${fp} with the z/OS system programmer (on the host: ssh-keygen -lf /etc/ssh/<key>.pub), then pin it with ` +
-        `--host-key ${fp}, or add it to known_hosts: ${keyscan} >> ${knownHosts} (and check 'ssh-keygen -lf ${knownHosts}').`,
-      details: { host: spec.host, port: spec.port, presentedFingerprint: fp, keyType, knownHostsFile: knownHosts },
+        `--host-key ${fp}, or add it to known_hosts: ${keyscan} >> ${knownHosts} (and check 'ssh-keygen -lf ${knownHosts}'). ` +
+        `In a Zowe ssh profile pin the key itself, as core Zowe stores it: hostKey ${blob}`,
+      details: { host: spec.host, port: spec.port, presentedFingerprint: fp, presentedKey: blob, keyType, knownHostsFile: knownHosts },
     },
   );
 }
@@ -122,7 +126,7 @@ export function makeHostKeyCheck(spec: TargetSpec): HostKeyCheck {
       if (sameType.length > 0) {
         refused = mismatchError(spec, sameType.map((e) => e.fingerprint), presented, `${file} entry ${knownHostsLookupName(spec.host, spec.port)}`);
       } else {
-        refused = unknownError(spec, presented, keyType, file);
+        refused = unknownError(spec, presented, keyType, file, key);
         if (trusted.length > 0) {
           refused.details!.knownKeyTypes = [...new Set(trusted.map((e) => e.keyType))];
         }

@@ -267,6 +267,34 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     expect(w.stderr).toContain("--identity");
   });
 
+  it("the hostKey pin works for core 'zowe uss issue ssh' and Wheelhouse alike; an unknown key's refusal gives that pin; a fingerprint pin is warned about", () => {
+    const core = zowe(["uss", "issue", "ssh", "echo zwh-core-ok", "--ssh-profile", "lpar1", "--exec"]);
+    expect(core.status, core.stdout + core.stderr).toBe(0);
+    expect(core.stdout).toContain("zwh-core-ok");
+    const wh = zowe(["wh", "target", "probe", "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1"]);
+    expect(wh.status, wh.stderr).toBe(0);
+    expect(wh.stderr).not.toContain("SHA256 fingerprint");
+
+    const cfgFile = path.join(home, "zowe.config.json");
+    const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+    const { hostKey, ...unpinned } = cfg.profiles.lpar1.properties;
+    cfg.profiles.nopin = { type: "ssh", properties: unpinned };
+    cfg.profiles.fppin = { type: "ssh", properties: { ...unpinned, hostKey: sim!.hosts[0].hostKeyFingerprint } };
+    fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 4));
+    const unknown = zowe(["wh", "target", "probe", "--ssh-profile", "nopin", "--wheelhouse-profile", "prod.lpar1", "--rfj"]);
+    expect(unknown.status).toBe(3);
+    const err = JSON.parse(unknown.stdout).data.error;
+    expect(err.code).toBe("ZWH-SSH-HOSTKEY-UNKNOWN");
+    // The key the refusal offers is exactly what core Zowe pinned and accepts.
+    expect(err.details.presentedKey).toBe(hostKey);
+    expect(err.hint).toContain(`hostKey ${hostKey}`);
+
+    const fp = zowe(["wh", "target", "probe", "--ssh-profile", "fppin", "--wheelhouse-profile", "prod.lpar1"]);
+    expect(fp.status, fp.stderr).toBe(0);
+    expect(fp.stderr).toContain("zowe config set profiles.fppin.properties.hostKey");
+    expect(zowe(["uss", "issue", "ssh", "echo x", "--ssh-profile", "fppin", "--exec"]).status).not.toBe(0);
+  });
+
   describe("deploy end to end through the installed plugin", () => {
     const trustFile = () => path.join(tmp, "keys", "trust.json");
     let bundleDir: string;

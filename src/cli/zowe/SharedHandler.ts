@@ -38,7 +38,10 @@ export default class SharedHandler implements ICommandHandler {
       }
       checkNamedProfiles(iargs, params.definition.profile?.optional ?? [], loadedProfiles());
       const args = handlerArgsFromImperative(cmd, iargs, json);
-      outcome = await invoke(cmd, custom.path, { args, out: zoweOutput(response), json, host: "zowe", env: process.env });
+      const out = zoweOutput(response);
+      const pinWarning = fingerprintPinWarning(args.hostKey, iargs);
+      if (pinWarning) out.warn(pinWarning);
+      outcome = await invoke(cmd, custom.path, { args, out, json, host: "zowe", env: process.env });
     } catch (e) {
       // Failures before the handler runs (profile refused, unknown command): the same object zwh
       // prints for a failure outside a command handler.
@@ -53,6 +56,19 @@ export default class SharedHandler implements ICommandHandler {
     }
     throw failure(outcome);
   }
+}
+
+/**
+ * Wheelhouse accepts a `SHA256:` fingerprint as hostKey, but core Zowe (`zowe uss issue ssh`)
+ * compares the presented key with hostKey itself and would refuse the host: say so, and how to
+ * store the form both understand.
+ */
+export function fingerprintPinWarning(hostKey: unknown, iargs: Record<string, unknown>): string | undefined {
+  if (typeof hostKey !== "string" || !/^SHA256:/i.test(hostKey.trim())) return undefined;
+  const profile = typeof iargs["ssh-profile"] === "string" ? iargs["ssh-profile"] : "NAME";
+  return `warning: hostKey ${hostKey.trim()} is a SHA256 fingerprint. Wheelhouse checks it, but core Zowe ('zowe uss issue ssh') ` +
+    `compares the key itself and will refuse this host. Store the base64 key instead (the second field of the host's ` +
+    `/etc/ssh/ssh_host_*_key.pub line): zowe config set profiles.${profile}.properties.hostKey <base64-key>`;
 }
 
 /** The ImperativeError for a non-zero exit (see the module comment). */

@@ -53,8 +53,8 @@ export function sshTargetArgs(v: SshProfileValues, source = "the ssh profile"): 
     throw refusal("ZWH-PROFILE-INSECURE", `${source} sets insecure: true, but Wheelhouse always verifies the host key`, {
       subject: source,
       hint:
-        "Pin the server's key instead: set hostKey in the ssh profile (the base64 blob that 'zowe ssh' stores, or a " +
-        "'SHA256:...' fingerprint), or add the host to ~/.ssh/known_hosts, and remove insecure from the profile. " +
+        "Pin the server's key instead: set hostKey in the ssh profile to the base64 key (what core Zowe stores and " +
+        "checks; a 'SHA256:...' fingerprint works for Wheelhouse only), or add the host to ~/.ssh/known_hosts, and remove insecure from the profile. " +
         "For one command, '--insecure false' overrides the profile.",
     });
   }
