@@ -6,7 +6,7 @@
  * /dev/zero would grow the process to gigabytes. So the file is opened without blocking
  * (O_NONBLOCK: opening a FIFO returns at once), checked with fstat on the open descriptor (no race
  * with a rename between check and read) to be a regular file, and read with a size cap before any
- * parser sees a byte.
+ * parser sees a byte. /dev/null is accepted as an empty file.
  */
 import * as fs from "node:fs";
 import { ZwhError } from "../core/errors";
@@ -55,6 +55,16 @@ function defaultIoError(file: string, what: string): (e: NodeJS.ErrnoException) 
     });
 }
 
+function isDevNull(st: fs.Stats): boolean {
+  if (!st.isCharacterDevice()) return false;
+  try {
+    const nul = fs.statSync("/dev/null");
+    return nul.isCharacterDevice() && nul.rdev === st.rdev;
+  } catch {
+    return false;
+  }
+}
+
 function kindOf(st: fs.Stats): string {
   if (st.isDirectory()) return "a directory";
   if (st.isFIFO()) return "a FIFO";
@@ -80,6 +90,9 @@ export function openInputFile(file: string, opts: ReadInputOptions): { fd: numbe
   }
   try {
     const st = fs.fstatSync(fd);
+    // /dev/null is the usual way to say "an empty file" (e.g. --known-hosts /dev/null): it reads
+    // as end of file at once, so it is the one device accepted.
+    if (isDevNull(st)) return { fd, size: 0 };
     if (!st.isFile()) {
       throw new ZwhError(INPUT.NOT_REGULAR, `${opts.what} ${file} is ${kindOf(st)}, not a regular file`, {
         subject: file,
