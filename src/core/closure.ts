@@ -194,12 +194,22 @@ export function resolveClosure(wheels: ClosureWheel[], requirements: string[] | 
       selected.set(project, st);
       if (chosen.requiresPython && pythonFull) {
         let ok = false;
+        let malformed = false;
         try {
           ok = satisfies(pythonFull, chosen.requiresPython, { prereleases: true });
         } catch {
-          ok = false;
+          malformed = true;
         }
-        if (!ok) {
+        if (malformed) {
+          // Not "the target has X": the wheel's metadata is at fault (ZWH-WHEEL-METADATA).
+          findings.push(
+            refusal("ZWH-WHEEL-METADATA", `${chosen.filename}: Requires-Python ${JSON.stringify(chosen.requiresPython)} is not a valid PEP 440 version specifier`, {
+              subject: chosen.filename,
+              details: { requiresPython: chosen.requiresPython },
+              hint: "pip cannot evaluate this wheel's Python requirement. Use a release of the project with valid metadata.",
+            }),
+          );
+        } else if (!ok) {
           findings.push(
             refusal("ZWH-WHEEL-REQUIRES-PYTHON", `${chosen.filename} requires Python ${chosen.requiresPython}; the target has ${pythonFull}`, {
               subject: chosen.filename,

@@ -39,6 +39,10 @@ import { parseRecord, RecordRow, STRONG_RECORD_ALGORITHMS } from "./record";
 import { versionsEqual } from "./pep440";
 import { normalizeName } from "./names";
 import { checkEntryName, decodeEntryName, S_IFDIR, S_IFLNK, S_IFREG, unixFileType } from "./zip-names";
+import { checkZipLayout, ZIP_AMBIGUOUS } from "./zip-layout";
+import { memberListDigest, MemberListDigest, MemberLine } from "./member-list";
+import { checkInstallPaths, startupHooksOf } from "./wheel-paths";
+import { isValidSpecifierSet } from "./pep440";
 
 export interface VerifyLimits {
   /** Most entries a wheel may have. */
@@ -96,6 +100,10 @@ export interface WheelFacts {
   entries: number;
   /** Sum of the members' uncompressed sizes. */
   uncompressedSize: number;
+  /** Digest of the member list (names, sizes, sha256) as verified here: see member-list.ts. */
+  members: MemberListDigest;
+  /** Start-up hooks: `.pth` files pip would install into site-packages (see wheel-paths.ts). */
+  startupHooks: string[];
   files?: Array<{ path: string; size: number }>;
 }
 
@@ -221,6 +229,19 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       const err = e as NodeJS.ErrnoException;
       f.fatal(new ZwhError("ZWH-WHEEL-READ", `${filename}: cannot open ${path}: ${err.code ?? err.message}`, { subject: path, cause: e }));
     }
+    // Every reader must see the same archive (zip-layout.ts) before any reader is trusted.
+    const layout = checkLayout(fh.fd, (await fh.stat()).size, limits);
+    for (const p of layout.problems) {
+      const e = mk(p.code, p.why, {
+        details: p.entry !== undefined ? { entry: p.entry } : undefined,
+        hint: p.code === ZIP_AMBIGUOUS
+          ? "Zip readers would disagree about this wheel's contents (pip's reader could install members this check never saw). Rebuild the wheel with a standard tool (pip wheel, python -m build) or obtain it again from its source."
+          : "Different zip readers pick different copies of a duplicated entry; the wheel is ambiguous.",
+      });
+      if (p.code !== "ZWH-WHEEL-DUPLICATE-ENTRY") f.fatal(e);
+      f.add(e);
+    }
+    const layoutDuplicates = layout.problems.length > 0; // only duplicates get here
     try {
       zip = await yauzl.fromFdPromise(fh.fd, { lazyEntries: true, autoClose: false, decodeStrings: false, validateEntrySizes: true, strictFileNames: true });
     } catch (e) {
@@ -233,6 +254,12 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       f.fatal(mk("ZWH-WHEEL-BOMB", `${zip.entryCount} entries exceed the limit of ${limits.maxEntries}`, { details: { entries: zip.entryCount, limit: limits.maxEntries } }));
     }
     const members = await readCentralDirectory(zip, f, mk);
+    if (layout.layout) {
+      const le = layout.layout.entries;
+      if (le.length !== members.length || members.some((m, i) => m.offset !== le[i].localOffset || !m.rawName.equals(le[i].rawName))) {
+        f.fatal(mk(ZIP_AMBIGUOUS, `the zip library reads ${members.length} entries, the layout check ${le.length} (or at other offsets)`));
+      }
+    }
     let declaredTotal = 0;
     const byName = new Map<string, Member>();
     const distInfoDirs = new Set<string>();
@@ -247,7 +274,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       }
       const key = m.isDir ? m.name.slice(0, -1) : m.name;
       if (byName.has(key)) {
-        f.add(mk("ZWH-WHEEL-DUPLICATE-ENTRY", `entry ${m.name} appears more than once`, { details: { entry: m.name }, hint: "Different zip readers pick different copies of a duplicated entry; the wheel is ambiguous." }));
+        if (!layoutDuplicates) f.add(mk("ZWH-WHEEL-DUPLICATE-ENTRY", `entry ${m.name} appears more than once`, { details: { entry: m.name }, hint: "Different zip readers pick different copies of a duplicated entry; the wheel is ambiguous." }));
       } else byName.set(key, m);
       if (m.flags & 0x1) f.add(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name} is encrypted`));
       if (m.method !== 0 && m.method !== 8) f.add(mk("ZWH-WHEEL-CORRUPT", `entry ${m.name} uses compression method ${m.method} (only stored and deflate are supported)`));
@@ -277,6 +304,11 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       );
     }
     const distInfo = [...distInfoDirs][0];
+    const fileNames = members.filter((m) => !m.isDir && m.name !== undefined).map((m) => m.name);
+    for (const p of checkInstallPaths(members.map((m) => m.name), distInfo)) {
+      f.add(mk(p.code, p.why, { details: { entry: p.entry }, hint: p.hint }));
+    }
+    const startupHooks = startupHooksOf(fileNames, distInfo);
     const special = {
       metadata: byName.get(`${distInfo}/METADATA`),
       wheel: byName.get(`${distInfo}/WHEEL`),
@@ -305,6 +337,12 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       } catch (e) {
         f.add(asRefusal(e));
       }
+    }
+    if (metadata?.requiresPython !== undefined && !isValidSpecifierSet(metadata.requiresPython)) {
+      f.add(mk("ZWH-WHEEL-METADATA", `METADATA Requires-Python ${JSON.stringify(metadata.requiresPython)} is not a valid PEP 440 version specifier`, {
+        details: { requiresPython: metadata.requiresPython },
+        hint: "pip cannot evaluate this wheel's Python requirement. Use a release of the project with valid metadata.",
+      }));
     }
     if (metadata && fn) {
       if (metadata.normalizedName !== fn.normalizedName) {
@@ -349,6 +387,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
     let recordSha256 = "";
     const digestsOfSpecial = new Map<Member, string>();
     const files: Array<{ path: string; size: number }> = [];
+    const memberLines: MemberLine[] = [];
     for (const m of sorted) {
       if (m.offset < prevEnd) {
         f.fatal(mk("ZWH-WHEEL-BOMB", `entry ${m.name} overlaps the previous entry's data (overlapping entries are a zip-bomb technique)`, { details: { entry: m.name } }));
@@ -375,7 +414,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       // Hash with RECORD's algorithm when it is a strong one; sha256 otherwise (needed for RECORD itself).
       const algo = row?.hash?.nodeAlgorithm ?? "sha256";
       const hashes: Hash[] = [createHash(algo)];
-      if (isSpecial && algo !== "sha256") hashes.push(createHash("sha256"));
+      if (algo !== "sha256") hashes.push(createHash("sha256")); // the member list carries sha256
       let produced: number;
       try {
         produced = await streamMember(reader, fh, m, dataStart, dataEnd, hashes, limits, blocking);
@@ -391,7 +430,8 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       actualTotal += produced;
       if (actualTotal > limits.maxTotalUncompressed) f.fatal(mk("ZWH-WHEEL-BOMB", `members decompress to more than ${limits.maxTotalUncompressed} bytes`));
       const digest = hashes[0].digest();
-      const sha256hex = algo === "sha256" ? digest.toString("hex") : hashes[1]?.digest("hex");
+      const sha256hex = algo === "sha256" ? digest.toString("hex") : hashes[1].digest("hex");
+      memberLines.push({ name: m.name, size: produced, sha256: sha256hex });
       if (isSpecial && sha256hex) digestsOfSpecial.set(m, sha256hex);
       if (m === special.record && sha256hex) recordSha256 = sha256hex;
 
@@ -461,6 +501,8 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
         distInfo,
         entries: seenFiles.size,
         uncompressedSize: actualTotal,
+        members: memberListDigest(memberLines),
+        startupHooks,
         ...(opts.listFiles ? { files } : {}),
       };
     }
@@ -475,6 +517,24 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
   }
   const ok = f.list.length === 0;
   return { path, ok, facts: facts, findings: f.list };
+}
+
+/** Largest central directory read (100,000 entries with long names stay far below it). */
+const CD_CAP = 64 * 1024 * 1024;
+
+/** The layout check over synchronous positional reads (a few small reads per member). */
+function checkLayout(fd: number, size: number, limits: VerifyLimits) {
+  const read = (pos: number, len: number): Buffer => {
+    const b = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = readSync(fd, b, got, len - got, pos + got);
+      if (n === 0) throw new Error("unexpected end of file");
+      got += n;
+    }
+    return b;
+  };
+  return checkZipLayout(read, size, { maxCentralDirectory: Math.max(CD_CAP, limits.maxMetadataFileSize) });
 }
 
 function safeExpand(t: string): string[] {

@@ -173,12 +173,13 @@ describe("verifyWheel: one refusal per hostile wheel", () => {
     await expectRefused(await wheel({ mutate: { metadataFormat: "3.0" } }), "ZWH-METADATA-VERSION");
     await expectRefused(await wheel({ mutate: { metadataVersion: "not-a-version" } }), "ZWH-METADATA-INVALID");
   });
-  it("ZWH-WHEEL-CORRUPT: truncated, not a zip, local header name differs, damaged data", async () => {
+  it("ZWH-WHEEL-CORRUPT: truncated, not a zip, damaged data (a differing local header name is ambiguous)", async () => {
     await expectRefused(await wheel({ mutate: { truncate: 60 } }), "ZWH-WHEEL-CORRUPT");
     const notZip = join(dir, "junk-1.0-py3-none-any.whl");
     writeFileSync(notZip, "this is not a zip file at all");
     await expectRefused(notZip, "ZWH-WHEEL-CORRUPT");
-    await expectRefused(await wheel({ mutate: { localHeaderNameMismatch: true } }), "ZWH-WHEEL-CORRUPT");
+    // A local header that names another file than the central directory: readers disagree.
+    await expectRefused(await wheel({ mutate: { localHeaderNameMismatch: true } }), "ZWH-WHEEL-ZIP-AMBIGUOUS");
     // Flip bytes inside a deflated member: either inflate fails or the content no longer matches.
     const text = Array.from({ length: 4000 }, (_, i) => `line ${i} ${i * 7919}\n`).join("");
     const p = await wheel({ files: { "demo/data.txt": text } });
