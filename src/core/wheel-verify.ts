@@ -522,7 +522,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
 /** Largest central directory read (100,000 entries with long names stay far below it). */
 const CD_CAP = 64 * 1024 * 1024;
 
-/** The layout check over synchronous positional reads (a few small reads per member). */
+/** The layout check over synchronous positional reads (it batches nearby local headers itself). */
 function checkLayout(fd: number, size: number, limits: VerifyLimits) {
   const read = (pos: number, len: number): Buffer => {
     const b = Buffer.allocUnsafe(len);

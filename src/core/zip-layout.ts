@@ -78,6 +78,8 @@ const U16_MAX = 0xffff;
 const U32_MAX = 0xffffffff;
 const FLAG_DESCRIPTOR = 0x8;
 const FLAG_UTF8 = 0x800;
+/** Most bytes one read of local headers spans. */
+const HEADER_SPAN = 64 * 1024;
 const EOCD_SIG_BYTES = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 
 class LayoutError extends Error {
@@ -107,8 +109,8 @@ function displayName(raw: Buffer, flags: number): string {
 
 /** Name key for duplicate detection: NFC, `\`→`/`, no `.`/empty segments, no trailing `/`. */
 export function normalizedEntryKey(name: string): string {
-  return name
-    .normalize("NFC")
+  // eslint-disable-next-line no-control-regex
+  return (/^[\x00-\x7f]*$/.test(name) ? name : name.normalize("NFC")) // ASCII is already NFC
     .replace(/\\/g, "/")
     .split("/")
     .filter((s) => s !== "" && s !== ".")
@@ -262,6 +264,24 @@ function parseLayout(read: ReadAt, fileSize: number, maxCd: number): ZipLayout {
 
   // --- members: contiguous from offset 0 to the central directory; local = central ---
   const order = [...entries].sort((a, b) => a.localOffset - b.localOffset || a.index - b.index);
+  // Local headers of small members lie close together: one read covers the next few of them
+  // (up to HEADER_SPAN bytes); a header far from the previous one gets a read of its own.
+  let win: Buffer = Buffer.alloc(0);
+  let winStart = 0;
+  const readHeader = (i: number, len: number): Buffer => {
+    const at = order[i].localOffset;
+    if (at < winStart || at + len > winStart + win.length) {
+      let end = Math.min(at + len, cdOffset);
+      for (let j = i + 1; j < order.length; j++) {
+        const want = order[j].localOffset + 30 + order[j].rawName.length + 64;
+        if (want - at > HEADER_SPAN || want > cdOffset) break;
+        end = Math.max(end, want);
+      }
+      win = read(at, end - at);
+      winStart = at;
+    }
+    return win.subarray(at - winStart, at - winStart + len);
+  };
   let pos = 0;
   for (let i = 0; i < order.length; i++) {
     const m = order[i];
@@ -276,8 +296,8 @@ function parseLayout(read: ReadAt, fileSize: number, maxCd: number): ZipLayout {
     }
     const next = i + 1 < order.length ? order[i + 1].localOffset : cdOffset;
     if (m.localOffset + 30 > cdOffset) fail(`entry ${name}: local header runs into the central directory`, name);
-    const headLen = Math.min(30 + m.rawName.length + 256, cdOffset - m.localOffset);
-    let h = read(m.localOffset, headLen);
+    const headLen = Math.min(30 + m.rawName.length + 64, cdOffset - m.localOffset);
+    let h = readHeader(i, headLen);
     if (h.readUInt32LE(0) !== SIG_LOCAL) fail(`entry ${name}: bad local header signature`, name);
     const lNameLen = h.readUInt16LE(26);
     const lExtraLen = h.readUInt16LE(28);
