@@ -19,9 +19,15 @@ import { bundleIoError } from "./files";
 import { checkClosure, checkDenyLists, checkPlatform, firstWithAll, sha256File, wheelEntryFromFacts } from "./checks";
 import {
   BundlePredicate, BundleStatement, BundleTarget, BundleWheel, DEFAULT_PIP_FLAGS, DSSE_FILE, LOCK_FILE, PREDICATE_TYPE,
-  STATEMENT_FILE, STATEMENT_TYPE, Subject, WHEELS_DIR, isValidBundleId, serializeStatement, sortWheels, wheelSubjectName,
+  SBOM_FILE, STATEMENT_FILE, STATEMENT_TYPE, Subject, WHEELS_DIR, isValidBundleId, serializeStatement, sortWheels, wheelSubjectName,
 } from "./statement";
 import { verifyWheelSet, PoolOptions } from "./wheel-pool";
+import { applicablePins, matchWheelsToPins, parseHashedRequirements } from "../core/requirements-file";
+import { loadVulnGate, runVulnGate, VulnGateOptions, vulnPolicyRecord } from "./vuln-gate";
+import { checkTestCode } from "./test-code";
+import { cycloneDxJson, sbomInputFromPredicate } from "./sbom";
+import type { GateMatch } from "../core/osv-match";
+import type { TestCodePolicy } from "./statement";
 
 export interface CreateBundleOptions {
   wheelDir: string;
@@ -41,6 +47,16 @@ export interface CreateBundleOptions {
   signKeys?: crypto.KeyObject[];
   pipFlags?: string[];
   pool?: PoolOptions;
+  /**
+   * The publisher's hashed requirements file (Toolkit format): every wheel must be pinned with
+   * its sha256, every applicable pin must have a wheel; its pins become the requirements. The
+   * file's name and sha256 go into predicate.source.requirements.
+   */
+  fromRequirements?: { bytes: Buffer; source: string };
+  /** Offline vulnerability gate (OSV snapshot, settings, signed waivers). */
+  vulnGate?: Omit<VulnGateOptions, "packages" | "now">;
+  /** Test-code rule recorded in the signed policy and enforced here and at verify. */
+  testCode?: TestCodePolicy;
 }
 
 export interface CreatedBundle {
@@ -51,6 +67,10 @@ export interface CreatedBundle {
   /** Key ids that signed (DSSE). */
   signedBy: string[];
   warnings: string[];
+  /** Vulnerability matches (all decisions) when a gate ran. */
+  vulnerabilities?: GateMatch[];
+  /** Wheels with test code (test-code policy "list" or excepted). */
+  testCode?: Array<{ filename: string; paths: number; excepted: boolean }>;
 }
 
 export function resolveExpiry(expires: string | undefined, now: Date): string {
@@ -97,11 +117,13 @@ export function parseRequirementsText(text: string, source: string): string[] {
   return out;
 }
 
-/** Subjects for a bundle directory: the lock and each wheel, with their sha256. */
+/** Subjects for a bundle directory: the lock, the SBOM (when present) and each wheel, with their sha256. */
 export async function computeSubjects(dir: string, wheels: Array<Pick<BundleWheel, "filename" | "sha256">>): Promise<Subject[]> {
   const lock = await sha256File(path.join(dir, LOCK_FILE));
+  const sbom = fs.existsSync(path.join(dir, SBOM_FILE)) ? await sha256File(path.join(dir, SBOM_FILE)) : undefined;
   return [
     { name: LOCK_FILE, digest: { sha256: lock.sha256 } },
+    ...(sbom ? [{ name: SBOM_FILE, digest: { sha256: sbom.sha256 } }] : []),
     ...wheels.map((w) => ({ name: wheelSubjectName(w.filename), digest: { sha256: w.sha256 } })),
   ];
 }
@@ -128,7 +150,12 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
   }
   if (!Number.isSafeInteger(o.sequence) || o.sequence < 0) throw new ZwhError(BUNDLE.USAGE, `--sequence must be a non-negative integer`);
   const expires = resolveExpiry(o.expires, now);
-  const requirements = o.requirements ?? [];
+  let requirements = o.requirements ?? [];
+  const pinned = o.fromRequirements ? parseHashedRequirements(o.fromRequirements.bytes.toString("utf8"), o.fromRequirements.source) : undefined;
+  if (pinned) {
+    if (requirements.length) throw new ZwhError(BUNDLE.USAGE, "use either --requirements or --from-requirements, not both", { hint: "With --from-requirements every pinned package is a top-level requirement." });
+    requirements = applicablePins(pinned, o.target.markerEnv).map((p) => `${p.name}==${p.version}`);
+  }
   let deny: DenyList | undefined;
   let denySha: string | null = null;
   if (o.denyList) {
@@ -175,8 +202,14 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
     for (let i = 0; i < wheelFiles.length; i++) {
       fs.copyFileSync(path.join(o.wheelDir, wheelFiles[i]), copies[i], fs.constants.COPYFILE_EXCL);
     }
-    // Verify the copies: the bytes that are checked are the bytes that are shipped.
+    // Verify the copies: the bytes that are checked are the bytes that are shipped. The OSV
+    // snapshot is read meanwhile (only the records of these projects are kept).
+    const gateP = o.vulnGate
+      ? loadVulnGate({ ...o.vulnGate, now, packages: wheelFiles.map((f) => parseWheelFilename(f).name) })
+      : undefined;
+    gateP?.catch(() => undefined); // awaited below; do not let an early rejection go unhandled
     const results = await verifyWheelSet(copies, o.pool);
+    const gate = gateP ? await gateP : undefined;
     const wheels: BundleWheel[] = [];
     const providesExtra = new Map<string, string[]>();
     for (const r of results) {
@@ -190,8 +223,18 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
     const duplicates = checkOneVersionPerProject(wheels);
     findings.push(...duplicates);
     const closure = checkClosure(wheels, requirements, o.target, providesExtra);
-    if (!duplicates.length) findings.push(...closure.findings);
+    // A wheel set that does not match the pins is reported by the pins (one code per package);
+    // the closure would only repeat it from the requirements' side.
+    const pinFindings = pinned
+      ? matchWheelsToPins(results.filter((r) => r.facts).map((r) => ({ filename: r.facts!.filename, name: r.facts!.normalizedName, version: r.facts!.version, sha256: r.facts!.sha256 })), pinned, o.target.markerEnv)
+      : [];
+    findings.push(...pinFindings);
+    if (!duplicates.length && !pinFindings.length) findings.push(...closure.findings);
     findings.push(...checkDenyLists(wheels, deny ? [deny] : []));
+    const outcome = gate ? runVulnGate(wheels.map((w) => ({ name: w.name, version: w.version, where: w.filename })), gate) : undefined;
+    if (outcome) findings.push(...outcome.refusals);
+    const testHits = o.testCode ? await checkTestCode(wheels.map((w) => ({ filename: w.filename, name: w.name, path: path.join(tmp, WHEELS_DIR, w.filename) })), o.testCode) : undefined;
+    if (testHits) findings.push(...testHits.findings);
     if (findings.length) throw firstWithAll(findings);
 
     const sorted = sortWheels(wheels);
@@ -205,9 +248,31 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
       target: o.target,
       requirements,
       wheels: sorted,
-      policy: { onlyBinary: true, denyList: { sha256: denySha, rules: deny ? deny.rules.map((r) => r.text) : [] }, onePerProject: true },
+      policy: {
+        onlyBinary: true,
+        denyList: { sha256: denySha, rules: deny ? deny.rules.map((r) => r.text) : [] },
+        onePerProject: true,
+        ...(gate && outcome ? { vulnerability: vulnPolicyRecord(gate, outcome.matches) } : {}),
+        ...(o.testCode ? { testCode: { mode: o.testCode.mode, exceptions: [...o.testCode.exceptions].sort() } } : {}),
+      },
       pip: { flags: [...(o.pipFlags ?? DEFAULT_PIP_FLAGS)] },
+      ...(pinned && o.fromRequirements
+        ? {
+          source: {
+            requirements: {
+              name: path.basename(o.fromRequirements.source),
+              sha256: crypto.createHash("sha256").update(o.fromRequirements.bytes).digest("hex"),
+              indexUrl: pinned.indexUrl,
+              trustedHosts: pinned.trustedHosts,
+              pins: pinned.pins.length,
+            },
+          },
+        }
+        : {}),
     };
+    // The SBOM is a subject: written before the statement that hashes it.
+    const signers = (o.signKeys ?? []).map((k) => ({ keyid: keyIdOf(k) }));
+    fs.writeFileSync(path.join(tmp, SBOM_FILE), cycloneDxJson(sbomInputFromPredicate(predicate, { signers })), { flag: "wx" });
     const statement: BundleStatement = { _type: STATEMENT_TYPE, subject: await computeSubjects(tmp, sorted), predicateType: PREDICATE_TYPE, predicate };
     const statementBytes = serializeStatement(statement);
     fs.writeFileSync(path.join(tmp, STATEMENT_FILE), statementBytes, { flag: "wx" });
@@ -221,7 +286,12 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
       statementBytes,
       statementDigest: statementDigest(statementBytes),
       signedBy: (o.signKeys ?? []).map(keyIdOf),
-      warnings: closure.warnings,
+      warnings: [
+        ...closure.warnings,
+        ...(testHits?.hits ?? []).filter((h) => o.testCode?.mode === "list" || h.excepted).map((h) => `${h.filename} ships test code (${h.paths.length} file(s))${h.excepted ? " (excepted)" : ""}`),
+      ],
+      ...(outcome ? { vulnerabilities: outcome.matches } : {}),
+      ...(testHits ? { testCode: testHits.hits.map((h) => ({ filename: h.filename, paths: h.paths.length, excepted: h.excepted })) } : {}),
     };
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });

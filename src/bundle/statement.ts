@@ -20,6 +20,8 @@ export const STATEMENT_FILE = "manifest.intoto.json";
 export const DSSE_FILE = "manifest.dsse.json";
 export const SSHSIG_FILE = "manifest.intoto.json.sig";
 export const LOCK_FILE = "requirements.lock.txt";
+/** CycloneDX 1.6 SBOM of the bundle (a subject: covered by the statement's hashes). */
+export const SBOM_FILE = "sbom.cdx.json";
 export const WHEELS_DIR = "wheels";
 /** Files that are not subjects: the statement and its signatures. */
 export const UNSIGNED_FILES: readonly string[] = [STATEMENT_FILE, DSSE_FILE, SSHSIG_FILE];
@@ -74,10 +76,39 @@ export interface DenyListPolicy {
   rules: string[];
 }
 
+/** The offline vulnerability gate the bundle passed at creation (docs/vulnerability-gate.md). */
+export interface VulnPolicy {
+  osvSnapshot: { ecosystem: "PyPI"; file: string; sha256: string; date: string | null; records: number };
+  maxCvss: number;
+  /** "ge": scores >= maxCvss were refused; "gt": scores > maxCvss. */
+  refuseAt: "ge" | "gt";
+  allowUnscored: boolean;
+  /** Waivers that applied at creation (signed waiver lists / VEX). */
+  waivers: Array<{ id: string; package: string; version: string; reason: string; expires: string }>;
+}
+
+/** Test-code rule: wheels shipping tests/ or test_*.py are refused or listed, except these. */
+export interface TestCodePolicy {
+  mode: "refuse" | "list";
+  /** Wheel filenames or project names exempted. */
+  exceptions: string[];
+}
+
 export interface BundlePolicy {
   onlyBinary: true;
   denyList: DenyListPolicy;
   onePerProject: true;
+  vulnerability?: VulnPolicy;
+  testCode?: TestCodePolicy;
+}
+
+/** The publisher's hashed requirements file the wheels were checked against (two-channel check). */
+export interface RequirementsSource {
+  name: string;
+  sha256: string;
+  indexUrl: string | null;
+  trustedHosts: string[];
+  pins: number;
 }
 
 export interface BundlePredicate {
@@ -92,6 +123,8 @@ export interface BundlePredicate {
   wheels: BundleWheel[];
   policy: BundlePolicy;
   pip: { flags: string[] };
+  /** Present when the bundle was created --from-requirements. */
+  source?: { requirements: RequirementsSource };
 }
 
 export interface BundleStatement {
@@ -148,11 +181,29 @@ export function serializeStatement(s: BundleStatement): Buffer {
         onlyBinary: p.policy.onlyBinary,
         denyList: { sha256: p.policy.denyList.sha256, rules: [...p.policy.denyList.rules] },
         onePerProject: p.policy.onePerProject,
+        ...(p.policy.vulnerability ? { vulnerability: serializeVulnPolicy(p.policy.vulnerability) } : {}),
+        ...(p.policy.testCode ? { testCode: { mode: p.policy.testCode.mode, exceptions: [...p.policy.testCode.exceptions] } } : {}),
       },
       pip: { flags: [...p.pip.flags] },
+      ...(p.source ? { source: { requirements: serializeRequirementsSource(p.source.requirements) } } : {}),
     },
   };
   return Buffer.from(JSON.stringify(ordered, null, 2) + "\n", "utf8");
+}
+
+function serializeVulnPolicy(v: VulnPolicy): VulnPolicy {
+  const o = v.osvSnapshot;
+  return {
+    osvSnapshot: { ecosystem: o.ecosystem, file: o.file, sha256: o.sha256, date: o.date, records: o.records },
+    maxCvss: v.maxCvss,
+    refuseAt: v.refuseAt,
+    allowUnscored: v.allowUnscored,
+    waivers: v.waivers.map((w) => ({ id: w.id, package: w.package, version: w.version, reason: w.reason, expires: w.expires })),
+  };
+}
+
+function serializeRequirementsSource(r: RequirementsSource): RequirementsSource {
+  return { name: r.name, sha256: r.sha256, indexUrl: r.indexUrl, trustedHosts: [...r.trustedHosts], pins: r.pins };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +291,7 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
     seen.add(name);
     return { name, digest: { sha256 } };
   });
-  const p = v.obj(top.predicate, "predicate", ["bundleId", "channel", "sequence", "createdAt", "expires", "target", "requirements", "wheels", "policy", "pip"]);
+  const p = v.obj(top.predicate, "predicate", ["bundleId", "channel", "sequence", "createdAt", "expires", "target", "requirements", "wheels", "policy", "pip"], ["source"]);
   const t = v.obj(p.target, "predicate.target", ["pythonVersion", "implementation", "platform", "compatibleTags", "markerEnv"]);
   const envRaw = v.obj(t.markerEnv, "predicate.target.markerEnv", [], MARKER_VARIABLES.filter((x) => x !== "extra"));
   const markerEnv: MarkerEnvironment = {};
@@ -271,7 +322,7 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
       requiresDist: v.strList(o.requiresDist, `${where}.requiresDist`),
     };
   });
-  const pol = v.obj(p.policy, "predicate.policy", ["onlyBinary", "denyList", "onePerProject"]);
+  const pol = v.obj(p.policy, "predicate.policy", ["onlyBinary", "denyList", "onePerProject"], ["vulnerability", "testCode"]);
   const dl = v.obj(pol.denyList, "predicate.policy.denyList", ["sha256", "rules"]);
   const pip = v.obj(p.pip, "predicate.pip", ["flags"]);
   const predicate: BundlePredicate = {
@@ -290,7 +341,57 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
     },
     pip: { flags: v.strList(pip.flags, "predicate.pip.flags") },
   };
+  if (pol.vulnerability !== undefined) predicate.policy.vulnerability = validateVulnPolicy(v, pol.vulnerability);
+  if (pol.testCode !== undefined) {
+    const t = v.obj(pol.testCode, "predicate.policy.testCode", ["mode", "exceptions"]);
+    predicate.policy.testCode = { mode: v.str(t.mode, "predicate.policy.testCode.mode", /^(refuse|list)$/) as TestCodePolicy["mode"], exceptions: v.strList(t.exceptions, "predicate.policy.testCode.exceptions") };
+  }
+  if (p.source !== undefined) {
+    const src = v.obj(p.source, "predicate.source", ["requirements"]);
+    const r = v.obj(src.requirements, "predicate.source.requirements", ["name", "sha256", "indexUrl", "trustedHosts", "pins"]);
+    predicate.source = {
+      requirements: {
+        name: v.str(r.name, "predicate.source.requirements.name", /^[^/\\]+$/),
+        sha256: v.str(r.sha256, "predicate.source.requirements.sha256", HEX64),
+        indexUrl: v.strOrNull(r.indexUrl, "predicate.source.requirements.indexUrl"),
+        trustedHosts: v.strList(r.trustedHosts, "predicate.source.requirements.trustedHosts"),
+        pins: v.int(r.pins, "predicate.source.requirements.pins"),
+      },
+    };
+  }
   return { _type: STATEMENT_TYPE, subject: subjects, predicateType: PREDICATE_TYPE, predicate };
+}
+
+function validateVulnPolicy(v: V, raw: unknown): VulnPolicy {
+  const w = "predicate.policy.vulnerability";
+  const o = v.obj(raw, w, ["osvSnapshot", "maxCvss", "refuseAt", "allowUnscored", "waivers"]);
+  const s = v.obj(o.osvSnapshot, `${w}.osvSnapshot`, ["ecosystem", "file", "sha256", "date", "records"]);
+  if (s.ecosystem !== "PyPI") throw malformed(`${w}.osvSnapshot.ecosystem`, "must be PyPI", v.subject);
+  if (typeof o.maxCvss !== "number" || !(o.maxCvss >= 0 && o.maxCvss <= 10)) throw malformed(`${w}.maxCvss`, "must be a number from 0 to 10", v.subject);
+  if (typeof o.allowUnscored !== "boolean") throw malformed(`${w}.allowUnscored`, "must be true or false", v.subject);
+  if (!Array.isArray(o.waivers)) throw malformed(`${w}.waivers`, "must be an array", v.subject);
+  return {
+    osvSnapshot: {
+      ecosystem: "PyPI",
+      file: v.str(s.file, `${w}.osvSnapshot.file`),
+      sha256: v.str(s.sha256, `${w}.osvSnapshot.sha256`, HEX64),
+      date: v.strOrNull(s.date, `${w}.osvSnapshot.date`),
+      records: v.int(s.records, `${w}.osvSnapshot.records`),
+    },
+    maxCvss: o.maxCvss,
+    refuseAt: v.str(o.refuseAt, `${w}.refuseAt`, /^(ge|gt)$/) as VulnPolicy["refuseAt"],
+    allowUnscored: o.allowUnscored,
+    waivers: o.waivers.map((x, i) => {
+      const e = v.obj(x, `${w}.waivers[${i}]`, ["id", "package", "version", "reason", "expires"]);
+      return {
+        id: v.str(e.id, `${w}.waivers[${i}].id`),
+        package: v.str(e.package, `${w}.waivers[${i}].package`),
+        version: v.str(e.version, `${w}.waivers[${i}].version`),
+        reason: v.str(e.reason, `${w}.waivers[${i}].reason`),
+        expires: v.str(e.expires, `${w}.waivers[${i}].expires`, RFC3339),
+      };
+    }),
+  };
 }
 
 /** `wheels/<filename>`: the subject name of a wheel. */

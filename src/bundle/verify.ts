@@ -13,6 +13,11 @@
  *   6 closure     closed set under the target marker environment
  *   7 policy      deny list (manifest's, plus an optional local one), one version per project
  *   8 lock        requirements.lock.txt byte-identical to the regenerated lock
+ *   9 vulnerabilities  with a vulnGate: the offline OSV gate over the signed wheel list
+ *                 (src/bundle/vuln-gate.ts; also in a statement-only verification). The
+ *                 snapshot is read while the wheels are verified.
+ * The signed policy's test-code rule (if any) is checked in step 7; sbom.cdx.json, when it is a
+ * subject, is hashed in step 3 like the lock.
  * Steps 0 and 1 stop verification (nothing in an unauthenticated or unreadable manifest can be
  * trusted to drive further checks). From step 2 on, every finding is collected, so --json lists
  * all of them; loadAndVerifyBundle() throws the first (in step order) with all in details.findings.
@@ -33,15 +38,18 @@ import { BUNDLE, WHEEL_RECORD_DIGEST } from "./codes";
 import { checkClosure, checkDenyLists, checkLock, checkPlatform, denyListFromRules, firstWithAll, sha256File } from "./checks";
 import { checkOneVersionPerProject } from "../core/policy";
 import {
-  BundlePredicate, BundleStatement, BundleTarget, DSSE_FILE, LOCK_FILE, SSHSIG_FILE, STATEMENT_FILE, UNSIGNED_FILES, WHEELS_DIR,
+  BundlePredicate, BundleStatement, BundleTarget, DSSE_FILE, LOCK_FILE, SBOM_FILE, SSHSIG_FILE, STATEMENT_FILE, UNSIGNED_FILES, WHEELS_DIR,
   parseJsonFile, validateStatement, wheelSubjectName,
 } from "./statement";
 import { compareTargets } from "./target";
 import { PoolOptions, verifyWheelSet } from "./wheel-pool";
 import { bundleIoError, readOptional, TreeEntry, walkTree } from "./files";
 import { readInputFile } from "../io/input-file";
+import { loadVulnGate, runVulnGate, VulnGate, VulnGateOptions } from "./vuln-gate";
+import { checkTestCode } from "./test-code";
+import type { GateMatch, GateSettings } from "../core/osv-match";
 
-export const VERIFY_STEPS = ["manifest", "signatures", "freshness", "subjects", "wheels", "platform", "closure", "policy", "lock"] as const;
+export const VERIFY_STEPS = ["manifest", "signatures", "freshness", "subjects", "wheels", "platform", "closure", "policy", "lock", "vulnerabilities"] as const;
 export type VerifyStep = (typeof VERIFY_STEPS)[number];
 
 export interface BundleFinding {
@@ -66,6 +74,11 @@ export interface VerifyBundleOptions {
    * while an expired, replayed or no-longer-trusted bundle is still refused.
    */
   statementOnly?: boolean;
+  /**
+   * Run the offline vulnerability gate (step 9) with this OSV snapshot and waivers. Settings not
+   * given here come from the bundle's signed policy.vulnerability, else the defaults.
+   */
+  vulnGate?: Omit<VulnGateOptions, "packages" | "now">;
 }
 
 export interface VerifiedWheel {
@@ -102,6 +115,8 @@ export interface VerifiedBundle {
   closure?: ClosureResult;
   /** "full", or "statement" when only the signed statement was checked (see statementOnly). */
   scope: "full" | "statement";
+  /** Vulnerability matches (every decision) when a gate ran. */
+  vulnerabilities?: GateMatch[];
 }
 
 export interface BundleVerification {
@@ -117,6 +132,10 @@ export interface BundleVerification {
   target?: BundleTarget;
   /** Present when ok. */
   verified?: VerifiedBundle;
+  /** Vulnerability matches (every decision) when a gate ran. */
+  vulnerabilities?: GateMatch[];
+  /** The gate that ran (snapshot identity, settings, waiver sources). */
+  vulnGate?: VulnGate;
 }
 
 /** Split a .sig file into its armoured SSHSIG blocks (one or more). */
@@ -199,6 +218,18 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   res.statement = statement;
   const p = statement.predicate;
 
+  // The OSV snapshot is read while the files are checked (only records of the bundle's projects are kept).
+  const gateP = opts.vulnGate ? loadGateFor(opts.vulnGate, p, now) : undefined;
+  gateP?.catch(() => undefined); // awaited in step 9
+  const runGate = async (): Promise<void> => {
+    if (!gateP) return;
+    const gate = await gateP;
+    res.vulnGate = gate;
+    const outcome = runVulnGate(p.wheels.map((w) => ({ name: w.name, version: w.version, where: w.filename })), gate);
+    res.vulnerabilities = outcome.matches;
+    add("vulnerabilities", ...outcome.refusals);
+  };
+
   // --- 2. freshness ---
   let sequenceStatus: VerifiedBundle["sequenceStatus"] = "unchecked";
   try {
@@ -231,11 +262,12 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   });
 
   if (opts.statementOnly) {
+    await runGate();
     done();
     if (res.ok && res.signatures) {
       // The lock is a pure function of the signed wheel list.
       const lockBytes = Buffer.from(generateLockfile(p.wheels), "utf8");
-      res.verified = verifiedFrom(res.signatures, { lockBytes, findings: [], target: opts.targetEnv ?? p.target, scope: "statement" });
+      res.verified = verifiedFrom(res.signatures, { lockBytes, findings: [], target: opts.targetEnv ?? p.target, scope: "statement", ...(res.vulnerabilities ? { vulnerabilities: res.vulnerabilities } : {}) });
     }
     return res;
   }
@@ -243,7 +275,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   // --- 3. subjects (layout, presence, sizes; digests after the wheel pass) ---
   const subjects = new Map(statement.subject.map((s) => [s.name, s.digest.sha256]));
   const wheelByFile = new Map(p.wheels.map((w) => [w.filename, w]));
-  const expectedNames = new Set([LOCK_FILE, ...p.wheels.map((w) => wheelSubjectName(w.filename))]);
+  const expectedNames = new Set([LOCK_FILE, ...(subjects.has(SBOM_FILE) ? [SBOM_FILE] : []), ...p.wheels.map((w) => wheelSubjectName(w.filename))]);
   for (const name of subjects.keys()) {
     if (!expectedNames.has(name)) {
       add("subjects", refusal(BUNDLE.MALFORMED, `subject ${name} is neither ${LOCK_FILE} nor a wheel listed in predicate.wheels`, {
@@ -284,9 +316,11 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
       details: { what, expected, actual },
       hint: "The file was changed after the bundle was signed. Do not deploy it; obtain the bundle again from its publisher.",
     });
-  if (present(LOCK_FILE) && subjects.has(LOCK_FILE)) {
-    const h = await sha256File(path.join(dir, LOCK_FILE));
-    if (h.sha256 !== subjects.get(LOCK_FILE)) add("subjects", mismatch(LOCK_FILE, "sha256", subjects.get(LOCK_FILE)!, h.sha256));
+  for (const small of [LOCK_FILE, SBOM_FILE]) {
+    if (present(small) && subjects.has(small)) {
+      const h = await sha256File(path.join(dir, small));
+      if (h.sha256 !== subjects.get(small)) add("subjects", mismatch(small, "sha256", subjects.get(small)!, h.sha256));
+    }
   }
 
   // --- 4. wheels (one streaming pass per wheel: whole-file sha256 + RECORD) ---
@@ -370,6 +404,12 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   }
   if (opts.extraDenyList) lists.push(opts.extraDenyList);
   add("policy", ...checkDenyLists(p.wheels, lists));
+  if (p.policy.testCode) {
+    const readable = p.wheels.filter((w) => present(wheelSubjectName(w.filename)));
+    const tc = await checkTestCode(readable.map((w) => ({ filename: w.filename, name: w.name, path: path.join(dir, WHEELS_DIR, w.filename) })), p.policy.testCode);
+    add("policy", ...tc.findings);
+    for (const h of tc.hits) if (p.policy.testCode.mode === "list" || h.excepted) warnings.push(`${h.filename} ships test code (${h.paths.length} file(s))${h.excepted ? " (excepted)" : ""}`);
+  }
 
   // --- 8. lock ---
   let lockBytes: Buffer | undefined;
@@ -378,12 +418,23 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     add("lock", ...checkLock(lockBytes, p.wheels));
   }
 
+  // --- 9. vulnerabilities ---
+  await runGate();
+
   done();
   if (res.ok && res.signatures && lockBytes) {
     const findings = closure.unneeded.map((u) => ({ code: "ZWH-CLOSURE-UNNEEDED", message: `${u} is not needed by any requirement on this target`, subject: u }));
-    res.verified = verifiedFrom(res.signatures, { lockBytes, findings, target, closure, scope: "full" });
+    res.verified = verifiedFrom(res.signatures, { lockBytes, findings, target, closure, scope: "full", ...(res.vulnerabilities ? { vulnerabilities: res.vulnerabilities } : {}) });
   }
   return res;
+}
+
+/** Gate settings: the caller's, else the bundle's signed policy, else the defaults. */
+function loadGateFor(o: Omit<VulnGateOptions, "packages" | "now">, p: BundlePredicate, now: Date): Promise<VulnGate> {
+  const signed = p.policy.vulnerability;
+  const fromBundle: Partial<GateSettings> = signed ? { maxCvss: signed.maxCvss, refuseAt: signed.refuseAt, allowUnscored: signed.allowUnscored } : {};
+  const given = Object.fromEntries(Object.entries(o.settings ?? {}).filter(([, v]) => v !== undefined)) as Partial<GateSettings>;
+  return loadVulnGate({ ...o, settings: { ...fromBundle, ...given }, now, packages: p.wheels.map((w) => w.name) });
 }
 
 /**

@@ -81,7 +81,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       const digest = bundleStatementDigest(o.bundleDir);
       const cur = obs.state.releases.find((r) => r.id === obs.state.current);
       const statementOnly = !!digest && !!cur && cur.complete && cur.statementDigest === digest;
-      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: run.store, now: o.now, statementOnly });
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: run.store, now: o.now, statementOnly, vulnGate: o.vulnGate });
       u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
         (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
       return v;

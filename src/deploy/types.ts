@@ -1,4 +1,5 @@
 /** Options and results of the deploy pipeline's commands (deploy, rollback, status, lock). */
+import type { VerifyBundleOptions } from "../bundle/verify";
 import type { DeployPlan } from "../core/plan";
 import type { Progress } from "../core/progress";
 import type { TargetSpec } from "../remote/target";
@@ -44,6 +45,8 @@ export interface DeployOptions extends CommonOptions {
   heartbeatMs?: number;
   hooks?: DeployHooks;
   now?: Date;
+  /** Offline vulnerability gate run in the local verification (bundle verify step 9). */
+  vulnGate?: VerifyBundleOptions["vulnGate"];
 }
 
 export interface StepTiming {

@@ -20,7 +20,7 @@ import { createBundle, CreateBundleOptions, signAll, envelopeBytes } from "../..
 import { wheelEntryFromFacts } from "../../src/bundle/checks";
 import { zosTarget } from "../../src/bundle/target";
 import {
-  BundlePredicate, BundleStatement, BundleWheel, DEFAULT_PIP_FLAGS, DSSE_FILE, LOCK_FILE, PREDICATE_TYPE, STATEMENT_FILE, STATEMENT_TYPE,
+  BundlePredicate, BundleStatement, BundleWheel, DEFAULT_PIP_FLAGS, DSSE_FILE, LOCK_FILE, PREDICATE_TYPE, SBOM_FILE, STATEMENT_FILE, STATEMENT_TYPE,
   WHEELS_DIR, parseStatement, serializeStatement, sortWheels, wheelSubjectName,
 } from "../../src/bundle/statement";
 import { addTrustKey, createTrust, generateSigningKeyPair, parseTrust, publicKeyPem, Trust } from "../../src/bundle/signing";
@@ -149,7 +149,8 @@ export function writeStatement(dir: string, predicate: BundlePredicate, keys: Te
   const statement: BundleStatement = {
     _type: STATEMENT_TYPE,
     predicateType: PREDICATE_TYPE,
-    subject: [LOCK_FILE, ...predicate.wheels.map((w) => wheelSubjectName(w.filename))].map((name) => ({ name, digest: { sha256: hash(name) } })),
+    subject: [LOCK_FILE, ...(fs.existsSync(path.join(dir, SBOM_FILE)) ? [SBOM_FILE] : []), ...predicate.wheels.map((w) => wheelSubjectName(w.filename))]
+      .map((name) => ({ name, digest: { sha256: hash(name) } })),
     predicate,
   };
   const bytes = serializeStatement(statement);

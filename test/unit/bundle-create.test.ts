@@ -9,7 +9,7 @@ import { createBundle, parseRequirementsText, resolveExpiry } from "../../src/bu
 import { signBundle } from "../../src/bundle/sign";
 import { inspectBundle } from "../../src/bundle/inspect";
 import { loadAndVerifyBundle } from "../../src/bundle/verify";
-import { parseStatement, serializeStatement, STATEMENT_FILE, LOCK_FILE, DSSE_FILE } from "../../src/bundle/statement";
+import { parseStatement, serializeStatement, STATEMENT_FILE, LOCK_FILE, DSSE_FILE, SBOM_FILE } from "../../src/bundle/statement";
 import { targetFromProbe, zosTarget } from "../../src/bundle/target";
 import { parseEnvelope } from "../../src/bundle/signing";
 import type { Trust } from "../../src/bundle/signing";
@@ -37,13 +37,13 @@ const base = (wd: string, out: string) => ({
 describe("bundle create", () => {
   it("writes the layout, a deterministic statement and a lock of name==version --hash lines", async () => {
     const dir = await goodBundle(root, { keys: [keys[0]] });
-    expect(fs.readdirSync(dir).sort()).toEqual([DSSE_FILE, STATEMENT_FILE, LOCK_FILE, "wheels"].sort());
+    expect(fs.readdirSync(dir).sort()).toEqual([DSSE_FILE, STATEMENT_FILE, LOCK_FILE, SBOM_FILE, "wheels"].sort());
     const bytes = fs.readFileSync(path.join(dir, STATEMENT_FILE));
     const st = parseStatement(bytes);
     expect(serializeStatement(st).equals(bytes)).toBe(true);
     expect(bytes.toString().endsWith("}\n")).toBe(true);
     expect(st._type).toBe("https://in-toto.io/Statement/v1");
-    expect(st.subject.map((s) => s.name)).toEqual([LOCK_FILE, "wheels/app-1.0-py3-none-any.whl", "wheels/lib-1.0-py3-none-any.whl"]);
+    expect(st.subject.map((s) => s.name)).toEqual([LOCK_FILE, SBOM_FILE, "wheels/app-1.0-py3-none-any.whl", "wheels/lib-1.0-py3-none-any.whl"]);
     expect(st.predicate.wheels.map((w) => w.name)).toEqual(["app", "lib"]);
     expect(st.predicate.target.markerEnv.sys_platform).toBe("zos");
     expect(st.predicate.expires).toBe("2026-07-01T00:00:00.000Z");

@@ -1,6 +1,7 @@
 /** `bundle` group: create, sign, verify, inspect, pack and unpack wheel bundles. */
 import type { GroupDef, OptionDef, PositionalDef } from "../framework/types";
 import { jsonOption, outOption, passphraseEnvOption } from "./options";
+import { vulnGateOptions } from "./vuln-options";
 
 const TRUST_DESC = "Trust file listing the keys allowed to sign bundles, the threshold and the channels (default ~/.zwh/trust.json, or $ZWH_TRUST).";
 const TARGET_ENV_DESC =
@@ -27,8 +28,10 @@ export const bundleGroup: GroupDef = {
         "marker environment (every Requires-Dist satisfied by exactly one wheel in the set); the deny list and one version per " +
         "project are enforced. Only .whl files are accepted (sdists are refused with ZWH-WHEEL-NOT-WHEEL). Then the generated " +
         "requirements.lock.txt (name==version --hash=sha256:... only) and the in-toto statement manifest.intoto.json are " +
-        "written and, with --sign-key, signed (manifest.dsse.json). On any refusal nothing is written (exit 3). The output " +
-        "directory must not exist.",
+        "written and, with --sign-key, signed (manifest.dsse.json). A CycloneDX 1.6 SBOM of the wheels (sbom.cdx.json) is " +
+        "written too and covered by the statement's hashes. With --from-requirements every wheel is checked against the " +
+        "publisher's pinned hashes; with --vuln-db every wheel passes the offline OSV gate, and the snapshot's sha256 and date " +
+        "are recorded. On any refusal nothing is written (exit 3). The output directory must not exist.",
       positionals: [{ name: "wheel-dir", description: "Directory holding exactly the wheels of the bundle.", required: true }],
       options: [
         outOption("New bundle directory to create."),
@@ -41,6 +44,16 @@ export const bundleGroup: GroupDef = {
         { name: "platform", type: "string", description: "Without --target-env: target sysconfig platform, os390-<release>-<machine> (e.g. os390-29.00-8561) or zos (3.14+)." },
         { name: "requirements", aliases: ["r"], type: "string", description: "Top-level requirements file (PEP 508 lines, no pip options). Without it every wheel is a root." },
         { name: "deny", type: "string", description: "Deny-list file (name, name==1.2, name<2, sha256:<hex> per line); recorded in the manifest and enforced at verify." },
+        { name: "from-requirements", type: "string",
+          description: "The publisher's hashed requirements file (IBM Python AI Toolkit format: --index-url/--trusted-host/--require-hashes/--only-binary :all: " +
+            "header, name==version --hash=sha256:... pins). Every wheel must be pinned with its sha256 (ZWH-REQ-HASH-MISMATCH, ZWH-REQ-VERSION-MISMATCH), " +
+            "no wheel may be unpinned (ZWH-REQ-EXTRA-WHEEL), every pin applicable on the target needs its wheel (ZWH-REQ-MISSING-WHEEL). The pins become " +
+            "the top-level requirements; the file's name and sha256 go into the signed statement. Not with --requirements." },
+        ...vulnGateOptions(true),
+        { name: "trust", type: "string", description: "Trust file whose keys must have signed the --waivers documents (default ~/.zwh/trust.json, or $ZWH_TRUST); only read with --waivers." },
+        { name: "test-code", type: "string", allowableValues: ["refuse", "list"],
+          description: "Signed test-code rule: refuse (ZWH-POLICY-TEST-CODE) or list wheels that ship test packages (tests/ or test/ directories, test_*.py, conftest.py). Recorded in the statement and enforced again at verify." },
+        { name: "test-code-allow", type: "array", description: "Wheel filenames or project names exempted from --test-code." },
         { name: "sign-key", type: "array", description: "Private key(s) to sign the statement with (DSSE); several keys give several signatures." },
         passphraseEnvOption("Name of an environment variable holding the passphrase of encrypted --sign-key files."),
         jsonOption,
@@ -50,6 +63,8 @@ export const bundleGroup: GroupDef = {
           args: "./wheels --out bundles/analytics-7 --id analytics-7 --channel stable --sequence 7 --target-env probe.json --requirements top.txt --sign-key ~/.zwh/release.key" },
         { description: "Bundle for CPython 3.12 on z/OS 3.1 (z15) without a probe, with a deny list, unsigned",
           args: "./wheels --out bundles/b1 --id b1 --channel test --sequence 1 --python 3.12 --platform os390-29.00-8561 --deny deny.txt" },
+        { description: "Bundle the IBM Python AI Toolkit wheels checked against the Toolkit's requirements file and the offline OSV gate",
+          args: "./wheels --from-requirements pyaitoolkit_1.14.0.post0.txt --vuln-db all.zip --waivers waivers.dsse.json --out bundles/ai-14 --id ai-14 --channel stable --sequence 14 --target-env probe.json --sign-key ~/.zwh/release.key" },
       ],
       handler: "bundle/create",
     },
@@ -87,7 +102,8 @@ export const bundleGroup: GroupDef = {
         "special files; (4) every wheel stream-verified against its RECORD and the manifest's facts (recordSha256, name, " +
         "version, tags, dependencies); (5) wheel tags fit the target; (6) the set is closed under the target's marker " +
         "environment; (7) deny list and one version per project; (8) requirements.lock.txt byte-identical to the one " +
-        "regenerated from the manifest. A malformed manifest or a signature failure stops verification; otherwise every " +
+        "regenerated from the manifest; (9) with --vuln-db, the offline vulnerability gate over the signed wheel list " +
+        "(ZWH-VULN-MALICIOUS, ZWH-VULN-HIGH, ZWH-VULN-UNSCORED). A malformed manifest or a signature failure stops verification; otherwise every " +
         "finding is reported (--json: findings[]). Exit 0 = verified, 3 = refused. Verify only checks the sequence; a " +
         "successful deploy records it.",
       positionals: [{ name: "dir", description: "Bundle directory (unpack an archive first).", required: true }],
@@ -96,13 +112,62 @@ export const bundleGroup: GroupDef = {
         targetEnvOption(TARGET_ENV_DESC + " When given, it must match the bundle's target and its tags and marker environment are used."),
         { name: "state", type: "string", description: "Rollback state file with the last accepted sequence per channel (default ~/.zwh/trust-state.json, or $ZWH_TRUST_STATE)." },
         { name: "deny", type: "string", description: "A local deny-list file applied in addition to the bundle's own." },
+        ...vulnGateOptions(false),
         jsonOption,
       ],
       examples: [
         { description: "Verify a bundle against the default trust file", args: "bundles/analytics-7" },
+        { description: "Verify a bundle against today's OSV snapshot (step 9)", args: "bundles/analytics-7 --vuln-db all.zip --waivers waivers.dsse.json" },
         { description: "Verify for a specific probed target and print every finding as JSON", args: "bundles/analytics-7 --trust trust.json --target-env probe.json --json" },
       ],
       handler: "bundle/verify",
+    },
+    {
+      type: "command",
+      name: "diff",
+      summary: "Compare two bundles, or a bundle and a requirements file",
+      description:
+        "List what changes between A and B: packages added, removed, upgraded and downgraded (PEP 440 order), and packages " +
+        "whose version is the same but whose wheel hash changed (a rebuilt or substituted wheel). A and B are bundle " +
+        "directories (their signed statements are read; verify them separately) or hashed requirements files (Toolkit " +
+        "format). With --vuln-db, also the vulnerability delta: matches B fixes, matches B introduces, and matches both " +
+        "have. Output as a table, JSON or Markdown (--format). Exit 0.",
+      positionals: [
+        { name: "a", description: "The current bundle directory or requirements file.", required: true },
+        { name: "b", description: "The candidate bundle directory or requirements file.", required: true },
+      ],
+      options: [
+        { name: "format", type: "string", allowableValues: ["table", "json", "markdown"], defaultValue: "table", description: "Output format." },
+        ...vulnGateOptions(true).filter((o) => o.name !== "waivers"),
+        jsonOption,
+      ],
+      examples: [
+        { description: "What changes if I take the Toolkit's 1.14.0.post1", args: "bundles/ai-14 pyaitoolkit_1.14.0.post1.txt --vuln-db all.zip" },
+        { description: "Markdown for a change ticket", args: "bundles/ai-13 bundles/ai-14 --format markdown" },
+      ],
+      handler: "bundle/diff",
+    },
+    {
+      type: "command",
+      name: "sbom",
+      summary: "Write a bundle's CycloneDX 1.6 SBOM",
+      description:
+        "Write the CycloneDX 1.6 JSON SBOM of a bundle: one library component per wheel (purl pkg:pypi/<name>@<version>?file_name=<wheel>, " +
+        "SHA-256), the dependency graph from Requires-Dist under the target's marker environment, the bundle (id, channel, " +
+        "sequence, statement digest) and its signers as metadata, wheelhouse: properties. The statement is read, not " +
+        "verified: run 'bundle verify' first. With --trust, signer names come from the trust file and only verified signers " +
+        "are listed.",
+      positionals: [bundleDirArg],
+      options: [
+        outOption("File to write (must not exist); without it the SBOM is printed.", false),
+        { name: "trust", type: "string", description: "Trust file to name and check the signers with." },
+        jsonOption,
+      ],
+      examples: [
+        { description: "Write the SBOM of a bundle", args: "bundles/analytics-7 --out analytics-7.cdx.json" },
+        { description: "Print it, with signer names from the trust file", args: "bundles/analytics-7 --trust trust.json" },
+      ],
+      handler: "bundle/sbom",
     },
     {
       type: "command",

@@ -1,6 +1,7 @@
 /** Deployment commands: deploy, rollback, status and the lock group. */
 import type { CommandDef, GroupDef, OptionDef } from "../framework/types";
 import { jsonOption, rootOption, targetOptions } from "./options";
+import { vulnGateOptions } from "./vuln-options";
 
 const root: OptionDef = { ...rootOption, required: true };
 /** Seconds a deployment lock stays valid without a heartbeat (deploy heartbeats during pip). */
@@ -37,6 +38,7 @@ export const deployCommand: CommandDef = {
     { name: "dry-run", type: "boolean", defaultValue: false, description: "Print the plan (steps and why) and change nothing (only Wheelhouse's helper scripts may be installed under DIR/.wheelhouse)." },
     lockTtl,
     inventory,
+    ...vulnGateOptions(false),
     jsonOption,
   ],
   examples: [

@@ -8,11 +8,12 @@ import { deployCommands, lockGroup } from "./deploy";
 import { keysGroup } from "./keys";
 import { targetGroup } from "./target";
 import { trustGroup } from "./trust";
+import { vulnGroup } from "./vuln";
 
 export const ROOT_NAME = "wheelhouse";
 
 export function commandTree(): GroupDef {
-  const children: NodeDef[] = [targetGroup, keysGroup, trustGroup, bundleGroup, ...deployCommands, lockGroup];
+  const children: NodeDef[] = [targetGroup, keysGroup, trustGroup, bundleGroup, vulnGroup, ...deployCommands, lockGroup];
   return {
     type: "group",
     name: ROOT_NAME,

@@ -3,6 +3,8 @@ import { defaultTrustPath } from "../../bundle/signing/trust";
 import { commonOptions, openInventory } from "../framework/deploy-options";
 import { deploy } from "../../index";
 import { renderDeploy } from "../render";
+import { loadTrust } from "../../bundle/signing/trust";
+import { vulnGateFrom } from "./vuln/common";
 import type { CommandContext, CommandResult, Handler } from "../framework/types";
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
@@ -18,6 +20,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       smoke: typeof ctx.args.smoke === "string" && ctx.args.smoke !== "" ? ctx.args.smoke : undefined,
       dryRun: ctx.args.dryRun === true,
       lockTtlSeconds: ctx.args.lockTtl === undefined ? undefined : Number(ctx.args.lockTtl),
+      vulnGate: vulnGateFrom(ctx, () => loadTrust(trust)),
     });
     if (ctx.json) for (const w of r.warnings) ctx.out.warn(w);
     const blocked = r.dryRun && r.plan.blockers.length > 0;

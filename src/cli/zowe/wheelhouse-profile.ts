@@ -38,6 +38,8 @@ export const WHEELHOUSE_PROFILE_PROPERTIES: WheelhouseProfileProperty[] = [
     description: "How many releases to keep on the target for rollback; older ones are pruned after a deploy." },
   { property: "inventory", option: "inventory", type: "string",
     description: "Local inventory store that records what was deployed where (SQLite file path)." },
+  { property: "vulnDb", option: "vuln-db", type: "string",
+    description: "OSV snapshot (PyPI all.zip) for the offline vulnerability gate of bundle create/verify, deploy and vuln scan." },
   { property: "commandTimeout", option: "command-timeout", type: "number",
     description: "Timeout for one remote command in milliseconds." },
   { property: "environment", option: "env", type: "object",

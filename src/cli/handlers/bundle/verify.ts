@@ -5,6 +5,8 @@ import { loadTargetEnv } from "../../../bundle/target";
 import { EXIT_REFUSED } from "../../../core/errors";
 import type { CommandContext, CommandResult, HandlerModule } from "../../framework/types";
 import { denyFrom, strArg, trustFrom } from "./common";
+import { vulnGateFrom } from "../vuln/common";
+import { matchJson } from "../../../bundle/vuln-gate";
 
 export async function run(ctx: CommandContext): Promise<CommandResult> {
   const dir = strArg(ctx, "dir", "DIR", true)!;
@@ -18,6 +20,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
       targetEnv: targetFile ? loadTargetEnv(targetFile) : undefined,
       sequenceStore: new FileSequenceStore(stateFile),
       extraDenyList: deny?.list,
+      vulnGate: vulnGateFrom(ctx, () => trust),
     }),
   );
   const p = r.statement?.predicate;
@@ -34,6 +37,16 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     wheels: p ? p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size })) : [],
     sequenceStatus: r.verified?.sequenceStatus ?? null,
     findings,
+    vulnerability: r.vulnGate
+      ? {
+        osvSnapshot: r.vulnGate.snapshot.info,
+        maxCvss: r.vulnGate.settings.maxCvss,
+        refuseAt: r.vulnGate.settings.refuseAt,
+        allowUnscored: r.vulnGate.settings.allowUnscored,
+        waiverSources: r.vulnGate.waiverSources,
+        matches: (r.vulnerabilities ?? []).map(matchJson),
+      }
+      : null,
     warnings: r.warnings,
   };
   if (!r.ok) {
@@ -51,6 +64,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     `  statement ${v.statementDigest}`,
     `  signed by ${v.signers.map((s) => `${s.name} (${s.keyid}, ${s.kind})`).join(", ")}`,
     `  ${v.wheels.length} wheel(s) verified against RECORD; closed for CPython ${v.target.pythonVersion} on ${v.target.platform}; lock matches`,
+    ...(r.vulnGate ? [`  vulnerability gate passed: OSV ${r.vulnGate.snapshot.info.file} of ${r.vulnGate.snapshot.info.date ?? "unknown date"}, ` +
+      `${(r.vulnerabilities ?? []).filter((m) => m.decision === "waived").length} waived, ${(r.vulnerabilities ?? []).filter((m) => m.decision === "below").length} below the threshold`] : []),
     ...r.warnings.map((w) => `  warning: ${w}`),
   ].join("\n");
   return { exitCode: 0, data, text };
