@@ -10,7 +10,7 @@ import { checkDenied, checkOneVersionPerProject, DenyList, parseDenyList } from 
 import { checkWheelTags } from "../core/tags";
 import { parseWheelFilename } from "../core/wheel-filename";
 import { generateLockfile } from "../core/lockfile";
-import type { WheelFacts } from "../core/wheel-verify";
+import type { WheelFacts } from "./wheel-verify";
 import { BUNDLE } from "./codes";
 import { BundleTarget, BundleWheel, LOCK_FILE } from "./statement";
 import { tagTarget } from "./target";

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ZwhError } from "../core/errors";
-import { errnoText } from "../core/atomic-write";
+import { errnoText } from "../io/atomic-write";
 import { BUNDLE } from "./codes";
 import { STATEMENT_FILE } from "./statement";
 import { INPUT_LIMITS, readInputFile, readOptionalInput } from "../io/input-file";

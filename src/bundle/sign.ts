@@ -8,7 +8,7 @@ import * as crypto from "node:crypto";
 import * as path from "node:path";
 import { refusal } from "../core/errors";
 import { addStatementSignature, keyIdOf, parseEnvelope, signStatement, signStatementSsh, SIG, BUNDLE_SSH_NAMESPACE, INTOTO_PAYLOAD_TYPE, decodeBase64Any } from "./signing";
-import { writeFileAtomic } from "../core/atomic-write";
+import { writeFileAtomic } from "../io/atomic-write";
 import { BUNDLE } from "./codes";
 import { bundleIoError, readOptional, readStatementFile } from "./files";
 import { envelopeBytes } from "./create";

@@ -30,7 +30,7 @@ import { parseWheelFilename } from "../core/wheel-filename";
 import { DenyList } from "../core/policy";
 import { ClosureResult } from "../core/closure";
 import { generateLockfile } from "../core/lockfile";
-import type { WheelFacts } from "../core/wheel-verify";
+import type { WheelFacts } from "./wheel-verify";
 import {
   checkExpiry, checkSequence, statementDigest, verifyStatementSignatures, SequenceStore, Trust, VerifiedSigner, StatementVerification,
 } from "./signing";

@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Worker } from "node:worker_threads";
 import { ZwhError } from "../core/errors";
-import { inspectWheel, VerifyLimits, WheelFacts, WheelVerifyResult, verifyWheels } from "../core/wheel-verify";
+import { inspectWheel, VerifyLimits, WheelFacts, WheelVerifyResult, verifyWheels } from "./wheel-verify";
 
 export interface PoolOptions {
   /** Worker threads to use (default: min(2, CPUs)); 0 = in-process. */

@@ -5,7 +5,7 @@
  * blocking data pass (synchronous reads and inflate on this thread, see inspectWheelBlocking).
  */
 import { parentPort } from "node:worker_threads";
-import { inspectWheelBlocking } from "../core/wheel-verify";
+import { inspectWheelBlocking } from "./wheel-verify";
 import { serializeResult, WorkerRequest } from "./wheel-pool";
 
 if (parentPort) {

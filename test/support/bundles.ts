@@ -12,7 +12,7 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildWheel, WheelSpec } from "./wheels";
-import { inspectWheel } from "../../src/core/wheel-verify";
+import { inspectWheel } from "../../src/bundle/wheel-verify";
 import { parseWheelFilename } from "../../src/core/wheel-filename";
 import { normalizeName } from "../../src/core/names";
 import { generateLockfile } from "../../src/core/lockfile";

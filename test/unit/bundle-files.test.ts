@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readOptional, readStatementFile, walkTree } from "../../src/bundle/files";
-import { writeFileAtomic } from "../../src/core/atomic-write";
+import { writeFileAtomic } from "../../src/io/atomic-write";
 
 describe("bundle file helpers", () => {
   it("walkTree lists depth first, sorted, with links as special", () => {

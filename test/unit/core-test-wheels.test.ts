@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWheel, escapeDistName, wheelFilenameFor } from "../support/wheels";
-import { verifyWheels } from "../../src/core/wheel-verify";
+import { verifyWheels } from "../../src/bundle/wheel-verify";
 import { generateLockfile } from "../../src/core/lockfile";
 import { resolveClosure } from "../../src/core/closure";
 import { ZOS_EXAMPLE_ENV } from "../../src/core/pep508";

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspectWheel } from "../../src/core/wheel-verify";
+import { inspectWheel } from "../../src/bundle/wheel-verify";
 import { resolveClosure } from "../../src/core/closure";
 import { checkInstallPaths, startupHooksOf } from "../../src/core/wheel-paths";
 import { buildWheel, WheelSpec } from "../support/wheels";

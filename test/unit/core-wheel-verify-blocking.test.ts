@@ -7,7 +7,7 @@ import { mkdtempSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { describe, expect, it } from "vitest";
-import { inspectWheel, inspectWheelBlocking } from "../../src/core/wheel-verify";
+import { inspectWheel, inspectWheelBlocking } from "../../src/bundle/wheel-verify";
 import { buildWheel, type WheelMutations } from "../support/wheels";
 
 const variants: Array<[string, WheelMutations]> = [

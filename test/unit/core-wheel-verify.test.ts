@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildWheel, WheelSpec } from "../support/wheels";
-import { inspectWheel, verifyWheel, verifyWheels, WheelVerifyResult } from "../../src/core/wheel-verify";
+import { inspectWheel, verifyWheel, verifyWheels, WheelVerifyResult } from "../../src/bundle/wheel-verify";
 
 let dir: string;
 let n = 0;

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yauzl from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inspectWheel } from "../../src/core/wheel-verify";
+import { inspectWheel } from "../../src/bundle/wheel-verify";
 import { checkZipLayout, normalizedEntryKey } from "../../src/core/zip-layout";
 import { createBundle } from "../../src/bundle/create";
 import { verifyBundle } from "../../src/bundle/verify";

@@ -367,7 +367,7 @@ describe("concurrency", () => {
     // Transpile the store to plain JS so child processes can load the real code.
     const out = path.join(dir, "js");
     const srcRoot = path.resolve(__dirname, "../../src");
-    for (const rel of ["core/errors.ts", "core/names.ts", "core/atomic-write.ts", "bundle/signing/sequence-state.ts", "bundle/signing/codes.ts", ...fs.readdirSync(path.join(srcRoot, "inventory")).filter((f) => f.endsWith(".ts")).map((f) => `inventory/${f}`)]) {
+    for (const rel of ["core/errors.ts", "core/names.ts", "io/atomic-write.ts", "io/input-file.ts", "bundle/signing/sequence-state.ts", "bundle/signing/codes.ts", ...fs.readdirSync(path.join(srcRoot, "inventory")).filter((f) => f.endsWith(".ts")).map((f) => `inventory/${f}`)]) {
       const js = ts.transpileModule(fs.readFileSync(path.join(srcRoot, rel), "utf8"), {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
       }).outputText;

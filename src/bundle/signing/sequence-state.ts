@@ -14,7 +14,7 @@ import * as crypto from "node:crypto";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ZwhError, refusal } from "../../core/errors";
-import { errnoText, writeFileAtomic } from "../../core/atomic-write";
+import { errnoText, writeFileAtomic } from "../../io/atomic-write";
 import { SIG, TRUST } from "./codes";
 import { readOptionalInput } from "../../io/input-file";
 

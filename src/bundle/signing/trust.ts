@@ -26,7 +26,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ZwhError } from "../../core/errors";
-import { errnoText, writeFileAtomic } from "../../core/atomic-write";
+import { errnoText, writeFileAtomic } from "../../io/atomic-write";
 import { TRUST } from "./codes";
 import { KeyType, isOpenSshPublicKeyLine, keyIdOf, keyTypeOf, parsePublicKey, publicKeyPem, toOpenSshPublicKey } from "./keys";
 import { BUNDLE_SSH_NAMESPACE } from "./sshsig";

@@ -32,17 +32,17 @@ import { once } from "node:events";
 import * as zlib from "node:zlib";
 import { promisify } from "node:util";
 import * as yauzl from "yauzl";
-import { refusal, ZwhError, ZwhErrorOptions } from "./errors";
-import { parseWheelFilename, expandTags, WheelFilename } from "./wheel-filename";
-import { CoreMetadata, parseMetadata, parseWheelInfo, WheelInfo } from "./metadata";
-import { parseRecord, RecordRow, STRONG_RECORD_ALGORITHMS } from "./record";
-import { versionsEqual } from "./pep440";
-import { normalizeName } from "./names";
-import { checkEntryName, decodeEntryName, S_IFDIR, S_IFLNK, S_IFREG, unixFileType } from "./zip-names";
-import { checkZipLayout, ZIP_AMBIGUOUS } from "./zip-layout";
-import { memberListDigest, MemberListDigest, MemberLine } from "./member-list";
-import { checkInstallPaths, startupHooksOf } from "./wheel-paths";
-import { isValidSpecifierSet } from "./pep440";
+import { refusal, ZwhError, ZwhErrorOptions } from "../core/errors";
+import { parseWheelFilename, expandTags, WheelFilename } from "../core/wheel-filename";
+import { CoreMetadata, parseMetadata, parseWheelInfo, WheelInfo } from "../core/metadata";
+import { parseRecord, RecordRow, STRONG_RECORD_ALGORITHMS } from "../core/record";
+import { versionsEqual } from "../core/pep440";
+import { normalizeName } from "../core/names";
+import { checkEntryName, decodeEntryName, S_IFDIR, S_IFLNK, S_IFREG, unixFileType } from "../core/zip-names";
+import { checkZipLayout, ZIP_AMBIGUOUS } from "../core/zip-layout";
+import { memberListDigest, MemberListDigest, MemberLine } from "../core/member-list";
+import { checkInstallPaths, startupHooksOf } from "../core/wheel-paths";
+import { isValidSpecifierSet } from "../core/pep440";
 
 export interface VerifyLimits {
   /** Most entries a wheel may have. */
