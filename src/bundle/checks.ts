@@ -12,7 +12,9 @@ import { parseWheelFilename } from "../core/wheel-filename";
 import { generateLockfile } from "../core/lockfile";
 import type { WheelFacts } from "./wheel-verify";
 import { BUNDLE } from "./codes";
-import { BundleTarget, BundleWheel, LOCK_FILE } from "./statement";
+import { BundleTarget, BundleWheel, LOCK_FILE, STARTUP_HOOK_RE } from "./statement";
+import { startupHookFileName } from "../core/wheel-paths";
+import { normalizeName } from "../core/names";
 import { tagTarget } from "./target";
 
 /** The manifest entry of a verified wheel. */
@@ -27,7 +29,44 @@ export function wheelEntryFromFacts(f: WheelFacts): BundleWheel {
     recordSha256: f.recordSha256,
     requiresPython: f.requiresPython ?? null,
     requiresDist: [...f.requiresDist],
+    members: { ...f.members },
   };
+}
+
+/**
+ * ZWH-WHEEL-STARTUP-HOOK for every `.pth` start-up hook a wheel would install that the signed
+ * policy does not allow (`<project>:<file>`): code in it would run at every interpreter start,
+ * including pip's own checks on the target.
+ */
+export function checkStartupHooks(facts: Array<Pick<WheelFacts, "filename" | "normalizedName" | "startupHooks">>, allowed: string[]): ZwhError[] {
+  const allow = new Set(allowed);
+  const out: ZwhError[] = [];
+  for (const f of facts) {
+    for (const member of f.startupHooks) {
+      const file = startupHookFileName(member);
+      if (allow.has(`${f.normalizedName}:${file}`)) continue;
+      out.push(refusal("ZWH-WHEEL-STARTUP-HOOK", `${f.filename}: ${member} is a start-up hook (a .pth file in site-packages runs its import lines at every interpreter start)`, {
+        subject: f.filename,
+        details: { wheel: f.filename, file: member, allow: `${f.normalizedName}:${file}` },
+        hint: `If this hook is expected, allow it in the signed policy: bundle create --allow-startup-hook ${f.normalizedName}:${file}`,
+      }));
+    }
+  }
+  return out;
+}
+
+/** Parse --allow-startup-hook values (`project:file.pth`); the project name is normalized. */
+export function parseStartupHookAllows(values: string[]): string[] {
+  const out = new Set<string>();
+  for (const v of values) {
+    const m = /^([^:]+):(.+)$/.exec(v.trim());
+    const norm = m ? `${normalizeName(m[1])}:${m[2]}` : v;
+    if (!m || !STARTUP_HOOK_RE.test(norm)) {
+      throw new ZwhError(BUNDLE.USAGE, `--allow-startup-hook "${v}" is not PROJECT:FILE.pth`, { hint: "Example: --allow-startup-hook setuptools:distutils-precedence.pth" });
+    }
+    out.add(norm);
+  }
+  return [...out].sort();
 }
 
 /** ZWH-WHEEL-PLATFORM / ZWH-WHEEL-INCOMPATIBLE-TAG for wheels the target cannot install. */

@@ -16,7 +16,7 @@ import { signStatement, addStatementSignature, keyIdOf, statementDigest, CHANNEL
 import type { DsseEnvelope } from "./signing";
 import { BUNDLE } from "./codes";
 import { bundleIoError } from "./files";
-import { checkClosure, checkDenyLists, checkPlatform, firstWithAll, sha256File, wheelEntryFromFacts } from "./checks";
+import { checkClosure, checkDenyLists, checkPlatform, checkStartupHooks, firstWithAll, parseStartupHookAllows, sha256File, wheelEntryFromFacts } from "./checks";
 import {
   BundlePredicate, BundleStatement, BundleTarget, BundleWheel, DEFAULT_PIP_FLAGS, DSSE_FILE, LOCK_FILE, PREDICATE_TYPE,
   SBOM_FILE, STATEMENT_FILE, STATEMENT_TYPE, Subject, WHEELS_DIR, isValidBundleId, serializeStatement, sortWheels, wheelSubjectName,
@@ -57,6 +57,8 @@ export interface CreateBundleOptions {
   vulnGate?: Omit<VulnGateOptions, "packages" | "now">;
   /** Test-code rule recorded in the signed policy and enforced here and at verify. */
   testCode?: TestCodePolicy;
+  /** Start-up hooks the signed policy allows, `<project>:<file>.pth` (see parseStartupHookAllows). */
+  allowStartupHooks?: string[];
 }
 
 export interface CreatedBundle {
@@ -212,11 +214,13 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
     const gate = gateP ? await gateP : undefined;
     const wheels: BundleWheel[] = [];
     const providesExtra = new Map<string, string[]>();
+    const startupHooks = parseStartupHookAllows(o.allowStartupHooks ?? []);
     for (const r of results) {
       findings.push(...r.findings);
       if (r.facts && r.ok) {
         wheels.push(wheelEntryFromFacts(r.facts));
         providesExtra.set(r.facts.filename, r.facts.providesExtra);
+        findings.push(...checkStartupHooks([r.facts], startupHooks));
       }
     }
     findings.push(...checkPlatform(wheels, o.target));
@@ -252,6 +256,7 @@ export async function createBundle(o: CreateBundleOptions): Promise<CreatedBundl
         onlyBinary: true,
         denyList: { sha256: denySha, rules: deny ? deny.rules.map((r) => r.text) : [] },
         onePerProject: true,
+        startupHooks,
         ...(gate && outcome ? { vulnerability: vulnPolicyRecord(gate, outcome.matches) } : {}),
         ...(o.testCode ? { testCode: { mode: o.testCode.mode, exceptions: [...o.testCode.exceptions].sort() } } : {}),
       },

@@ -67,6 +67,12 @@ export interface BundleWheel {
   recordSha256: string;
   requiresPython: string | null;
   requiresDist: string[];
+  /**
+   * The member list the workstation verified (names, sizes, sha256 of every entry, directories
+   * too), as a count and the digest of its canonical form (src/core/member-list.ts). The target
+   * recomputes it with Python's zipfile, pip's reader, before pip runs.
+   */
+  members: { count: number; sha256: string };
 }
 
 export interface DenyListPolicy {
@@ -98,6 +104,12 @@ export interface BundlePolicy {
   onlyBinary: true;
   denyList: DenyListPolicy;
   onePerProject: true;
+  /**
+   * Start-up hooks (`.pth` files that land in site-packages) allowed in this bundle, as
+   * `<project>:<file name>` (normalized project name), e.g. `setuptools:distutils-precedence.pth`.
+   * Any other hook is refused (ZWH-WHEEL-STARTUP-HOOK).
+   */
+  startupHooks: string[];
   vulnerability?: VulnPolicy;
   testCode?: TestCodePolicy;
 }
@@ -176,11 +188,13 @@ export function serializeStatement(s: BundleStatement): Buffer {
         recordSha256: w.recordSha256,
         requiresPython: w.requiresPython,
         requiresDist: [...w.requiresDist],
+        members: { count: w.members.count, sha256: w.members.sha256 },
       })),
       policy: {
         onlyBinary: p.policy.onlyBinary,
         denyList: { sha256: p.policy.denyList.sha256, rules: [...p.policy.denyList.rules] },
         onePerProject: p.policy.onePerProject,
+        startupHooks: [...p.policy.startupHooks].sort(),
         ...(p.policy.vulnerability ? { vulnerability: serializeVulnPolicy(p.policy.vulnerability) } : {}),
         ...(p.policy.testCode ? { testCode: { mode: p.policy.testCode.mode, exceptions: [...p.policy.testCode.exceptions] } } : {}),
       },
@@ -266,6 +280,20 @@ class V {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/** `<normalized project>:<file>.pth` (an allowed start-up hook). */
+export const STARTUP_HOOK_RE = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?:[^/\\:\s]+\.pth$/;
+
+/**
+ * A statement from before member lists and start-up hook policy (issue 8): refused, because the
+ * target could not check what pip reads against what was verified.
+ */
+function olderFormat(field: string, subject: string): ZwhError {
+  return refusal(BUNDLE.MALFORMED, `${subject}: ${field} is missing: the bundle was made by an older Wheelhouse, whose statement does not carry the verified member lists`, {
+    subject,
+    details: { field, olderFormat: true },
+    hint: "Re-create the bundle from its wheels with this version ('zwh bundle create'), then sign it again; older bundles are not deployed.",
+  });
+}
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
@@ -309,7 +337,9 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
   if (!Array.isArray(p.wheels)) throw malformed("predicate.wheels", "must be an array", subject);
   const wheels: BundleWheel[] = p.wheels.map((w, i) => {
     const where = `predicate.wheels[${i}]`;
-    const o = v.obj(w, where, ["filename", "name", "version", "sha256", "size", "tags", "recordSha256", "requiresPython", "requiresDist"]);
+    if (isObj(w) && !("members" in w)) throw olderFormat(`${where}.members`, subject);
+    const o = v.obj(w, where, ["filename", "name", "version", "sha256", "size", "tags", "recordSha256", "requiresPython", "requiresDist", "members"]);
+    const mem = v.obj(o.members, `${where}.members`, ["count", "sha256"]);
     return {
       filename: v.str(o.filename, `${where}.filename`, /^[^/\\]+$/),
       name: v.str(o.name, `${where}.name`),
@@ -320,9 +350,13 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
       recordSha256: v.str(o.recordSha256, `${where}.recordSha256`, HEX64),
       requiresPython: v.strOrNull(o.requiresPython, `${where}.requiresPython`),
       requiresDist: v.strList(o.requiresDist, `${where}.requiresDist`),
+      members: { count: v.int(mem.count, `${where}.members.count`), sha256: v.str(mem.sha256, `${where}.members.sha256`, HEX64) },
     };
   });
-  const pol = v.obj(p.policy, "predicate.policy", ["onlyBinary", "denyList", "onePerProject"], ["vulnerability", "testCode"]);
+  if (isObj(p.policy) && !("startupHooks" in p.policy)) throw olderFormat("predicate.policy.startupHooks", subject);
+  const pol = v.obj(p.policy, "predicate.policy", ["onlyBinary", "denyList", "onePerProject", "startupHooks"], ["vulnerability", "testCode"]);
+  const hooks = v.strList(pol.startupHooks, "predicate.policy.startupHooks");
+  hooks.forEach((h, i) => v.str(h, `predicate.policy.startupHooks[${i}]`, STARTUP_HOOK_RE));
   const dl = v.obj(pol.denyList, "predicate.policy.denyList", ["sha256", "rules"]);
   const pip = v.obj(p.pip, "predicate.pip", ["flags"]);
   const predicate: BundlePredicate = {
@@ -338,6 +372,7 @@ export function validateStatement(raw: unknown, subject = STATEMENT_FILE): Bundl
       onlyBinary: v.isTrue(pol.onlyBinary, "predicate.policy.onlyBinary"),
       denyList: { sha256: v.strOrNull(dl.sha256, "predicate.policy.denyList.sha256", HEX64), rules: v.strList(dl.rules, "predicate.policy.denyList.rules") },
       onePerProject: v.isTrue(pol.onePerProject, "predicate.policy.onePerProject"),
+      startupHooks: hooks,
     },
     pip: { flags: v.strList(pip.flags, "predicate.pip.flags") },
   };

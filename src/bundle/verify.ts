@@ -35,7 +35,7 @@ import {
   checkExpiry, checkSequence, statementDigest, verifyStatementSignatures, SequenceStore, Trust, VerifiedSigner, StatementVerification,
 } from "./signing";
 import { BUNDLE, WHEEL_RECORD_DIGEST } from "./codes";
-import { checkClosure, checkDenyLists, checkLock, checkPlatform, denyListFromRules, firstWithAll, sha256File } from "./checks";
+import { checkClosure, checkDenyLists, checkLock, checkPlatform, checkStartupHooks, denyListFromRules, firstWithAll, sha256File } from "./checks";
 import { checkOneVersionPerProject } from "../core/policy";
 import {
   BundlePredicate, BundleStatement, BundleTarget, DSSE_FILE, LOCK_FILE, SBOM_FILE, SSHSIG_FILE, STATEMENT_FILE, UNSIGNED_FILES, WHEELS_DIR,
@@ -376,6 +376,8 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     if (!sameList(f.tags, w.tags)) factDiff("tags", w.tags, f.tags);
     if ((f.requiresPython ?? null) !== w.requiresPython) factDiff("requiresPython", w.requiresPython, f.requiresPython ?? null);
     if (!sameList(f.requiresDist, w.requiresDist)) factDiff("requiresDist", w.requiresDist, f.requiresDist);
+    if (f.members.count !== w.members.count || f.members.sha256 !== w.members.sha256) factDiff("members", w.members, f.members);
+    add("wheels", ...checkStartupHooks([f], p.policy.startupHooks));
   }
 
   // --- 5. platform ---

@@ -49,10 +49,14 @@ describe("real third-party wheels", () => {
     fs.mkdirSync(wd);
     for (const w of wheels) fs.copyFileSync(w, path.join(wd, path.basename(w)));
     const python = execFileSync("python3", ["-c", "import sys;print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" }).trim();
-    const r = await createBundle({
+    const opts = {
       wheelDir: wd, outDir: path.join(root, `${path.basename(wd)}-bundle`), bundleId: "real", channel: "stable", sequence: 1,
       target: zosTarget(python, "os390-29.00-8561"), signKeys: [keys[0].privateKey],
-    });
+    };
+    // setuptools ships a start-up hook (distutils-precedence.pth): refused unless the policy allows it.
+    const hooks = wheels.filter((w) => path.basename(w).startsWith("setuptools-")).length ? ["setuptools:distutils-precedence.pth"] : [];
+    if (hooks.length) await expect(createBundle(opts)).rejects.toMatchObject({ code: "ZWH-WHEEL-STARTUP-HOOK", message: expect.stringMatching(/distutils-precedence\.pth/) });
+    const r = await createBundle({ ...opts, allowStartupHooks: hooks });
     const v = await loadAndVerifyBundle(r.dir, { trust });
     expect(v.wheels.map((w) => w.filename).sort()).toEqual(wheels.map((w) => path.basename(w)).sort());
     for (const w of v.wheels) expect(w.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -91,6 +91,7 @@ export interface AssembleOptions {
   requirements?: string[];
   denyRules?: string[];
   target?: typeof TARGET;
+  startupHooks?: string[];
 }
 
 /** Facts for any file, hostile or not: from the verifier when it got that far, else from the name. */
@@ -102,10 +103,10 @@ async function entryFor(file: string): Promise<BundleWheel> {
     const r = await inspectWheel(file);
     if (r.facts) return wheelEntryFromFacts(r.facts);
     const fn = parseWheelFilename(filename);
-    return { filename, name: fn.normalizedName, version: fn.version, sha256, size: bytes.length, tags: fn.tags, recordSha256: "0".repeat(64), requiresPython: null, requiresDist: [] };
+    return { filename, name: fn.normalizedName, version: fn.version, sha256, size: bytes.length, tags: fn.tags, recordSha256: "0".repeat(64), requiresPython: null, requiresDist: [], members: { count: 0, sha256: "0".repeat(64) } };
   }
   const m = /^(.+?)-(\d[^-]*?)(\.tar\.gz|\.zip|\.tgz)$/.exec(filename);
-  return { filename, name: normalizeName(m ? m[1] : filename), version: m ? m[2] : "0", sha256, size: bytes.length, tags: ["py3-none-any"], recordSha256: "0".repeat(64), requiresPython: null, requiresDist: [] };
+  return { filename, name: normalizeName(m ? m[1] : filename), version: m ? m[2] : "0", sha256, size: bytes.length, tags: ["py3-none-any"], recordSha256: "0".repeat(64), requiresPython: null, requiresDist: [], members: { count: 0, sha256: "0".repeat(64) } };
 }
 
 /** Lock text even for sets create would refuse (duplicates: one line per wheel). */
@@ -135,7 +136,7 @@ export async function assembleBundle(root: string, label: string, files: string[
     target: o.target ?? TARGET,
     requirements: o.requirements ?? [],
     wheels: sortWheels(wheels),
-    policy: { onlyBinary: true, denyList: { sha256: null, rules: o.denyRules ?? [] }, onePerProject: true },
+    policy: { onlyBinary: true, denyList: { sha256: null, rules: o.denyRules ?? [] }, onePerProject: true, startupHooks: o.startupHooks ?? [] },
     pip: { flags: [...DEFAULT_PIP_FLAGS] },
   };
   fs.writeFileSync(path.join(dir, LOCK_FILE), lockFor(predicate.wheels));

@@ -54,6 +54,7 @@ export const bundleGroup: GroupDef = {
         { name: "test-code", type: "string", allowableValues: ["refuse", "list"],
           description: "Signed test-code rule: refuse (ZWH-POLICY-TEST-CODE) or list wheels that ship test packages (tests/ or test/ directories, test_*.py, conftest.py). Recorded in the statement and enforced again at verify." },
         { name: "test-code-allow", type: "array", description: "Wheel filenames or project names exempted from --test-code." },
+        { name: "allow-startup-hook", type: "array", description: "Allow a start-up hook (a .pth file a wheel installs into site-packages) by project and file, e.g. setuptools:distutils-precedence.pth; recorded in the signed policy. Any other .pth hook is refused (ZWH-WHEEL-STARTUP-HOOK)." },
         { name: "sign-key", type: "array", description: "Private key(s) to sign the statement with (DSSE); several keys give several signatures." },
         passphraseEnvOption("Name of an environment variable holding the passphrase of encrypted --sign-key files."),
         jsonOption,

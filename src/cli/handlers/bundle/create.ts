@@ -2,6 +2,7 @@
 import * as path from "node:path";
 import { ZwhError } from "../../../core/errors";
 import { createBundle, parseRequirementsText } from "../../../bundle/create";
+import { parseStartupHookAllows } from "../../../bundle/checks";
 import { loadTargetEnv, zosTarget } from "../../../bundle/target";
 import { BUNDLE } from "../../../bundle/codes";
 import type { CommandContext, CommandResult, HandlerModule } from "../../framework/types";
@@ -52,8 +53,9 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const allow = listArg(ctx.args.testCodeAllow);
   if (allow.length && !tcMode) throw new ZwhError(BUNDLE.USAGE, "--test-code-allow needs --test-code refuse|list");
   const testCode: TestCodePolicy | undefined = tcMode ? { mode: tcMode as TestCodePolicy["mode"], exceptions: allow } : undefined;
+  const allowStartupHooks = parseStartupHookAllows(listArg(ctx.args.allowStartupHook));
   const r = await ctx.out.progress.step(`Verify ${wheelDir} and write bundle ${out}`, () =>
-    createBundle({ wheelDir, outDir: out, bundleId: id, channel, sequence, expires, target, requirements, denyList, signKeys: keys, fromRequirements, vulnGate, testCode }),
+    createBundle({ wheelDir, outDir: out, bundleId: id, channel, sequence, expires, target, requirements, denyList, signKeys: keys, fromRequirements, vulnGate, testCode, allowStartupHooks }),
   );
   const p = r.statement.predicate;
   for (const w of r.warnings) ctx.out.warn(`warning: ${w}`);
