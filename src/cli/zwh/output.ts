@@ -1,7 +1,10 @@
 /**
  * zwh's Output: human text on stdout, notices on stderr, progress on stderr.
- * Progress uses listr2's live renderer only when stdout and stderr are both TTYs and CI is not
- * set; otherwise plain timestamped lines (listr2 redraws break in CI logs and pipes).
+ * Progress uses listr2's live renderer only when stdout and stderr are both TTYs, CI is not set,
+ * TERM is not "dumb" and the terminal has columns; otherwise plain timestamped lines (listr2
+ * redraws break in CI logs, pipes and dumb terminals). Plain status updates are throttled to one
+ * line per step every PLAIN_UPDATE_INTERVAL_MS (an 80 MiB upload once printed ~1,280 lines);
+ * the start, done and fail lines are always printed.
  */
 import type { Output, Progress, StepHandle } from "../framework/types";
 
@@ -22,13 +25,27 @@ function stamp(): string {
   return new Date().toISOString().replace("T", " ").replace(/\..*$/, "");
 }
 
-class PlainProgress implements Progress {
-  constructor(private readonly err: NodeJS.WritableStream) {}
+/** At most one plain status line per step in this many milliseconds. */
+export const PLAIN_UPDATE_INTERVAL_MS = 5000;
+
+export class PlainProgress implements Progress {
+  constructor(
+    private readonly err: NodeJS.WritableStream,
+    private readonly now: () => number = Date.now,
+    private readonly interval = PLAIN_UPDATE_INTERVAL_MS,
+  ) {}
   async step<T>(title: string, fn: (s: StepHandle) => Promise<T>): Promise<T> {
     const t0 = Date.now();
     this.err.write(`${stamp()} [start] ${title}\n`);
+    let last = this.now();
+    const update = (m: string) => {
+      const t = this.now();
+      if (t - last < this.interval) return;
+      last = t;
+      this.err.write(`${stamp()}         ${title}: ${m}\n`);
+    };
     try {
-      const r = await fn({ update: (m) => this.err.write(`${stamp()}         ${title}: ${m}\n`) });
+      const r = await fn({ update });
       this.err.write(`${stamp()} [done ] ${title} (${fmtDuration(Date.now() - t0)})\n`);
       return r;
     } catch (e) {
@@ -71,7 +88,9 @@ class SilentProgress implements Progress {
 export function zwhOutput(opts: ZwhOutputOptions): Output {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
-  const interactive = !!stdout.isTTY && !!stderr.isTTY && !opts.env.CI && !opts.plain;
+  const columns = (stderr as { columns?: number }).columns;
+  const interactive = !!stdout.isTTY && !!stderr.isTTY && !opts.env.CI && !opts.plain &&
+    opts.env.TERM !== "dumb" && !(columns !== undefined && columns <= 0);
   let progress: Progress;
   if (opts.json && !interactive) progress = new SilentProgress();
   else if (interactive) progress = new ListrProgress();
