@@ -68,7 +68,7 @@ export async function lockBreak(o: CommonOptions & { lockId?: string }): Promise
 }
 
 /** Install the trust anchors the target itself checks bundle signatures against. */
-export async function installTargetTrust(o: { spec: TargetSpec; root: string; trustPath: string; progress: Progress; env?: NodeJS.ProcessEnv; force?: boolean }): Promise<TrustInstallResult> {
+export async function installTargetTrust(o: { spec: TargetSpec; root: string; trustPath: string; progress: Progress; env?: NodeJS.ProcessEnv; force?: boolean; replace?: boolean }): Promise<TrustInstallResult> {
   return (await import("./deploy/trust")).installTargetTrust(o);
 }
 

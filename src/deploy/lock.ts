@@ -11,6 +11,7 @@ import { withTarget } from "./connect";
 import { RunRecorder } from "./record";
 import { TargetOps, localUser } from "./target-ops";
 import { DEFAULT_LOCK_TTL_S, type CommonOptions } from "./types";
+import { prepareReadOnly } from "./read-only";
 
 export interface LockHandle {
   lockId: string;
@@ -96,8 +97,14 @@ export interface LockResult {
 export async function lockStatus(o: CommonOptions): Promise<LockResult> {
   const host = hostLabel(o.spec);
   return withTarget(o, async (ops) => {
-    await ops.ensureHelpers();
-    const r = await ops.helper("zwh_target.py", ["lock", "status", "--root", ops.layout.root], { allow: [0] });
+    // Read-only: no helper or directory is created under the root (read-only.ts).
+    const done = await prepareReadOnly(ops);
+    let r;
+    try {
+      r = await ops.helper("zwh_target.py", ["lock", "status", "--root", ops.layout.root], { allow: [0] });
+    } finally {
+      await done();
+    }
     const owner = (r.json.owner ?? null) as Record<string, unknown> | null;
     return { formatVersion: 1, host, root: ops.layout.root, held: r.json.held === true, stale: r.json.stale === true, owner, description: r.json.held ? describeOwner(owner ?? {}) : null };
   });

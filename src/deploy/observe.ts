@@ -45,8 +45,9 @@ export interface Observation {
   helpersUploaded: number;
 }
 
-export async function observeTarget(ops: TargetOps, wanted: PlanWheel[] = []): Promise<Observation> {
-  const helpersUploaded = await ops.ensureHelpers();
+/** readOnly: the caller placed the helpers itself (read-only.ts); nothing is uploaded here. */
+export async function observeTarget(ops: TargetOps, wanted: PlanWheel[] = [], opts: { readOnly?: boolean } = {}): Promise<Observation> {
+  const helpersUploaded = opts.readOnly ? 0 : await ops.ensureHelpers();
   const args = ["observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", ops.layout.root];
   for (const w of wanted) args.push("--wheel", `${w.sha256}:${w.size}:${w.filename}`);
   const r = await ops.helper("zwh_deploy.py", args, { allow: [0], label: "observe" });

@@ -3,6 +3,7 @@ import { describeOwner } from "../core/plan";
 import { hostLabel } from "../remote/target";
 import { withTarget } from "./connect";
 import { observeTarget, type RawObservation } from "./observe";
+import { prepareReadOnly } from "./read-only";
 import { recordedHostStatus } from "./record";
 import type { CommonOptions } from "./types";
 
@@ -49,8 +50,14 @@ export function statusFrom(host: string, root: string, raw: RawObservation): Sta
 export async function status(o: CommonOptions): Promise<StatusResult> {
   const host = hostLabel(o.spec);
   const r = await withTarget(o, async (ops) => {
-    const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
-    return statusFrom(host, ops.layout.root, obs.raw);
+    // Read-only: no helper or directory is created under the root (read-only.ts).
+    const done = await prepareReadOnly(ops);
+    try {
+      const obs = await o.progress.step("Observe the target", () => observeTarget(ops, [], { readOnly: true }));
+      return statusFrom(host, ops.layout.root, obs.raw);
+    } finally {
+      await done();
+    }
   });
   if (o.store) r.inventory = await recordedHostStatus(o.store, host, r.root);
   return r;

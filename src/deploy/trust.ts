@@ -37,6 +37,22 @@ export interface TrustInstallResult {
   allowedSigners: { path: string; principals: string[] };
   changed: boolean;
   previous: { sha256: string; version: number | null } | null;
+  /**
+   * When a different trust file of the same version was replaced (--replace): the keys it had
+   * that the new one lacks, and the new keys. null otherwise.
+   */
+  replaced: { removedKeys: TrustKeySummary[]; addedKeys: TrustKeySummary[] } | null;
+}
+
+export interface TrustKeySummary { keyid: string; name: string; type: string }
+
+/** Keys of an installed trust file, or null when it cannot be parsed (then nothing is compared). */
+function installedKeys(old: Buffer, where: string): TrustKeySummary[] | null {
+  try {
+    return parseTrust(old, where).doc.keys.map((k) => ({ keyid: k.keyid, name: k.name, type: k.type }));
+  } catch {
+    return null;
+  }
 }
 
 /** Principals that are plain tokens: no allowed_signers pattern characters (* ? ! ,), quotes or blanks. */
@@ -60,7 +76,11 @@ export function allowedSignersText(trust: Trust, trustSha256: string): string {
   return lines.join("\n") + "\n";
 }
 
-export async function installTargetTrust(o: { spec: TargetSpec; root: string; trustPath: string; progress: Progress; env?: NodeJS.ProcessEnv; force?: boolean }): Promise<TrustInstallResult> {
+export async function installTargetTrust(o: {
+  spec: TargetSpec; root: string; trustPath: string; progress: Progress; env?: NodeJS.ProcessEnv; force?: boolean;
+  /** Allow replacing a DIFFERENT trust file of the SAME version (otherwise ZWH-TRUST-REPLACE). */
+  replace?: boolean;
+}): Promise<TrustInstallResult> {
   const root = checkRoot(o.root);
   const layout = layoutFor(root);
   // Read once (regular file, size-capped), then validated: the bytes installed are the bytes checked.
@@ -78,6 +98,7 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
     return await o.progress.step("Install the target trust anchors", async () => {
       await session.mkdirp(layout.wh, 0o755);
       let previous: TrustInstallResult["previous"] = null;
+      let replaced: TrustInstallResult["replaced"] = null;
       if (await session.exists(layout.trust)) {
         const old = await session.readFile(layout.trust);
         let ver: number | null = null;
@@ -92,12 +113,31 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
             subject: layout.trust, hint: "Install the current trust file (versions only increase on key rotation), or pass --force if this is intended.",
           });
         }
+        if (ver === trust.doc.version && previous.sha256 !== sha) {
+          // Same version, different content: a key rotation without a version bump, or the wrong
+          // file. Never silently: say which keys would go and come.
+          const oldKeys = installedKeys(old, layout.trust) ?? [];
+          const newIds = new Set(trust.doc.keys.map((k) => k.keyid));
+          const oldIds = new Set(oldKeys.map((k) => k.keyid));
+          const removedKeys = oldKeys.filter((k) => !newIds.has(k.keyid));
+          const addedKeys = trust.doc.keys.filter((k) => !oldIds.has(k.keyid)).map((k) => ({ keyid: k.keyid, name: k.name, type: k.type }));
+          const keyList = (ks: TrustKeySummary[]) => (ks.length ? ks.map((k) => `${k.name} (${k.keyid})`).join(", ") : "none");
+          if (!o.replace) {
+            throw refusal("ZWH-TRUST-REPLACE", `${host} already has a different trust file with the same version ${ver} at ${layout.trust}; ` +
+              `installing this one would remove keys: ${keyList(removedKeys)}; add keys: ${keyList(addedKeys)}`, {
+              subject: layout.trust,
+              details: { version: ver, installedSha256: previous.sha256, sha256: sha, removedKeys, addedKeys },
+              hint: "Raise \"version\" in the trust file for a key rotation, or pass --replace if replacing the installed file at the same version is intended.",
+            });
+          }
+          replaced = { removedKeys, addedKeys };
+        }
       }
       const signers = allowedSignersText(trust, sha);
       const base = {
         host, root, path: layout.trust, sha256: sha, version: trust.doc.version, threshold: trust.doc.threshold, channels: trust.doc.channels,
         keys: trust.doc.keys.map((k) => ({ keyid: k.keyid, name: k.name, type: k.type })),
-        allowedSigners: { path: layout.allowedSigners, principals: trust.keys.map(sshPrincipal) }, previous,
+        allowedSigners: { path: layout.allowedSigners, principals: trust.keys.map(sshPrincipal) }, previous, replaced,
       };
       // Unchanged only if allowed_signers is there too (trust files installed before it existed get one).
       const oldSigners = previous?.sha256 === sha && (await session.exists(layout.allowedSigners)) ? await session.readFile(layout.allowedSigners) : undefined;
@@ -113,6 +153,7 @@ export async function installTargetTrust(o: { spec: TargetSpec; root: string; tr
         ["chmod", "444", tmp, tmpSigners],
         ops.auditArgv({
           event: "trust-install", sha256: sha, version: trust.doc.version, previous_sha256: previous?.sha256 ?? null, keys: base.keys.map((k) => k.keyid),
+          ...(replaced ? { replaced_same_version: true, removed_keys: replaced.removedKeys.map((k) => k.keyid) } : {}),
           user: localUser(), controller_host: hostname(),
         }),
       ], { label: "chmod + audit" });

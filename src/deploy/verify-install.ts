@@ -22,6 +22,23 @@ export interface InstalledCheck {
   checks: { pipCheck: boolean; installedSet: boolean; reportHashes: boolean; record: { checked: number; findings: number }; smoke: boolean | null };
 }
 
+/**
+ * Runs the smoke code (argv[1]) as `python -c` would, with its stderr on stdout: a batch shares
+ * one stderr between its commands, and a failing smoke test must show its own traceback.
+ */
+const SMOKE_WRAPPER =
+  "import os, sys\n" +
+  "os.dup2(1, 2)\n" +
+  "sys.stderr = sys.stdout\n" +
+  "code = sys.argv.pop(1)\n" +
+  "exec(compile(code, '<smoke>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})\n";
+
+/** The last lines of a command's output (at most 20 lines / 2,000 characters). */
+export function outputTail(text: string): string {
+  const lines = text.replace(/\s+$/, "").split("\n").slice(-20).join("\n");
+  return lines.length > 2000 ? lines.slice(-2000) : lines;
+}
+
 export async function verifyInstalled(
   ops: TargetOps, rdir: string, vb: Pick<VerifiedBundle, "wheels">,
   opts: { smoke?: string; bootstrapAllowed: string[]; /** pip's argv prefix (default `<venv>/bin/python -m pip`) */ pip?: string[] },
@@ -37,7 +54,7 @@ export async function verifyInstalled(
     [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"],
   ];
   const recCmds: string[][] = [ops.zwhTarget("record-verify", "--venv", `${rdir}/venv`)];
-  if (opts.smoke) recCmds.push([vpy, "-c", opts.smoke]);
+  if (opts.smoke) recCmds.push([vpy, "-c", SMOKE_WRAPPER, opts.smoke]);
   const [pr, rr] = await Promise.all([
     ops.batch(pipCmds, { label: "pip check + inspect", env }),
     ops.batch(recCmds, { label: opts.smoke ? "record-verify + smoke" : "record-verify", env }),
@@ -64,8 +81,11 @@ export async function verifyInstalled(
   let smoke: boolean | null = null;
   if (opts.smoke) {
     if (res[3].code !== 0) {
-      throw new ZwhError("ZWH-DEPLOY-SMOKE", `the smoke test (${opts.smoke}) failed in the new release on ${ops.host} (exit ${res[3].code})`, {
-        subject: rdir, hint: "Nothing was activated. Run the smoke code with releases/<id>/venv/bin/python on the target to see why.",
+      const tail = outputTail(res[3].stdout);
+      throw new ZwhError("ZWH-DEPLOY-SMOKE", `the smoke test (${opts.smoke}) failed in the new release on ${ops.host} (exit ${res[3].code})` +
+        (tail ? `; its output ends:\n${tail}` : " with no output"), {
+        subject: rdir, details: { exitCode: res[3].code, output: tail },
+        hint: "Nothing was activated. The output above is the smoke code's (stdout and stderr, last lines).",
       });
     }
     smoke = true;

@@ -101,12 +101,14 @@ export function helperSourcePath(name: string): string {
 }
 
 /**
- * Upload a Python helper as `<home>/.wheelhouse/helpers/<name>-<sha12>.py`, tagged ISO8859-1,
- * and return its path. The file is content-addressed and installed with create → chtag -b →
- * write → chtag -t -c ISO8859-1 → rename, so a site with AUTOCVT conversion on SFTP writes
- * (zos-uss.md §5.2) cannot transcode it and a concurrent run never sees a partial file.
+ * A per-run private directory under /tmp on the target holding the probe helper, removed by
+ * cleanup(). The probe is a read-only command: it must leave nothing behind, neither under $HOME
+ * nor under the install root (which may not exist yet). The helper is written as
+ * create → chtag -b → write → chtag -t -c ISO8859-1, so a site with AUTOCVT conversion on SFTP
+ * writes (zos-uss.md §5.2) cannot transcode it. Python source travels as a file, never on stdin
+ * (z/OS converts exec stdin; zos-uss.md §9).
  */
-export async function installHelper(session: RemoteSession, name: string): Promise<{ path: string; sha256: string }> {
+export async function installTemporaryHelper(session: RemoteSession, name: string): Promise<{ path: string; sha256: string; dir: string; cleanup: () => Promise<void> }> {
   const src = helperSourcePath(name);
   let data: Buffer;
   try {
@@ -115,31 +117,26 @@ export async function installHelper(session: RemoteSession, name: string): Promi
     throw new ZwhError("ZWH-INTERNAL", `helper ${name} is missing from this installation (${src})`, { cause: e });
   }
   const sha = createHash("sha256").update(data).digest("hex");
-  const home = await session.homeDir();
-  const dir = `${home}/.wheelhouse/helpers`;
-  const base = name.replace(/\.py$/, "");
-  const final = `${dir}/${base}-${sha.slice(0, 12)}.py`;
-  const existing = await session.exists(final);
-  if (existing && existing.isFile && existing.size === data.length) {
-    // Already installed by an earlier run: reuse it if it is still tagged as text.
-    const r = await session.exec(["chtag", "-p", final], { label: "chtag -p" });
-    const t = parseTagOutput(r.stdout)[0]?.tag;
-    if (r.code === 0 && isTextTag(t)) return { path: final, sha256: sha };
-  }
-  await session.mkdirp(dir, 0o755);
-  const tmp = `${dir}/.${base}-${tempSuffix()}.tmp`;
-  await session.writeFile(tmp, Buffer.alloc(0), { mode: 0o644 });
+  const dir = `${PROBE_TMP_BASE}/zwh-probe-${tempSuffix()}`;
+  await session.mkdirp(dir, 0o700);
+  const cleanup = async () => {
+    await session.exec(["rm", "-rf", dir], { label: "rm probe dir" }).catch(() => undefined);
+  };
+  const file = `${dir}/${name.replace(/\.py$/, "")}-${sha.slice(0, 12)}.py`;
   try {
-    await session.execChecked(chtagBinaryArgv([tmp]), { label: "chtag -b helper" });
-    await session.writeFile(tmp, data);
-    await session.execChecked(chtagTextArgv([tmp], "ISO8859-1"), { label: "chtag -t helper" });
-    await session.rename(tmp, final, { overwrite: true });
+    await session.writeFile(file, Buffer.alloc(0), { mode: 0o600 });
+    await session.execChecked(chtagBinaryArgv([file]), { label: "chtag -b helper" });
+    await session.writeFile(file, data);
+    await session.execChecked(chtagTextArgv([file], "ISO8859-1"), { label: "chtag -t helper" });
   } catch (e) {
-    await session.unlink(tmp).catch(() => undefined);
+    await cleanup();
     throw e;
   }
-  return { path: final, sha256: sha };
+  return { path: file, sha256: sha, dir, cleanup };
 }
+
+/** Where the probe's per-run directory goes (z/OS UNIX always has /tmp). */
+export const PROBE_TMP_BASE = "/tmp";
 
 async function readUname(session: RemoteSession): Promise<ProbeUname> {
   const flags = ["-s", "-n", "-r", "-v", "-m"] as const;
@@ -197,7 +194,20 @@ export async function probeTarget(session: RemoteSession, opts: ProbeOptions = {
   if (uname.sysname !== "OS/390") warnings.push(`uname -s is '${uname.sysname}', not 'OS/390': this does not look like z/OS UNIX`);
 
   step("upload probe helper");
-  const helper = await installHelper(session, "probe.py");
+  const tmp = await installTemporaryHelper(session, "probe.py");
+  try {
+    return await probeWithHelper(session, opts, python, uname, warnings, step, tmp);
+  } finally {
+    await tmp.cleanup();
+  }
+}
+
+async function probeWithHelper(
+  session: RemoteSession, opts: ProbeOptions, python: string, uname: ProbeUname, warnings: string[], step: (t: string) => void,
+  tmp: { path: string; sha256: string; dir: string },
+): Promise<ProbeResult> {
+  const spec = session.spec;
+  const helper = { path: tmp.path, sha256: tmp.sha256 };
   const home = await session.homeDir();
   const rootPath = opts.root ?? home;
 
@@ -235,7 +245,9 @@ export async function probeTarget(session: RemoteSession, opts: ProbeOptions = {
   if (opts.root !== undefined && !root.exists) warnings.push(`root ${rootPath} does not exist yet; free space is that of ${root.measuredAt}`);
 
   step("check file tagging");
-  const tagDir = root.exists && root.writable ? rootPath : home;
+  // In the probe's own directory: a read-only command writes nowhere else (deploy checks every
+  // tag it sets in the root with ls -T anyway).
+  const tagDir = tmp.dir;
   const tagging = await checkTagging(session, tagDir);
   if (!tagging.works) warnings.push(`file tagging did not work in ${tagDir}: ${tagging.error ?? "unexpected tag"}`);
 

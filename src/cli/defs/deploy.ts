@@ -77,8 +77,8 @@ export const statusCommand: CommandDef = {
   summary: "Show a host's current and previous releases, what is installed, and the lock",
   description:
     "Reads the install root on the target (links, releases and their receipts, the lock, the trust anchors) and adds " +
-    "what the local inventory recorded for this host and root (last run). Changes nothing on the target except " +
-    "installing Wheelhouse's helper scripts when missing.",
+    "what the local inventory recorded for this host and root (last run). Read-only: a missing root is " +
+    "ZWH-ROOT-NOT-FOUND, and helpers missing under the root run from a per-run /tmp directory that is removed.",
   options: [...targetOptions, root, inventory, jsonOption],
   examples: [
     { description: "Status of one root", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },
@@ -100,7 +100,8 @@ export const lockGroup: GroupDef = {
       type: "command",
       name: "status",
       summary: "Show who holds the deployment lock of an install root",
-      description: "Prints the lock owner (user, controller host and pid, run id, bundle, since when, expiry) and whether it is stale.",
+      description: "Prints the lock owner (user, controller host and pid, run id, bundle, since when, expiry) and whether it is stale. " +
+        "Read-only, like status: a missing root is ZWH-ROOT-NOT-FOUND and nothing is written under the root.",
       options: [...targetOptions, root, jsonOption],
       examples: [{ description: "Who is deploying?", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" }],
       handler: "lock/status",

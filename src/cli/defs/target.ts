@@ -12,7 +12,7 @@ export const targetProbeCommand: CommandDef = {
     "platform.system(), sysconfig.get_platform()), the pip version, the wheel tags the target accepts in pip's " +
     "priority order, the PEP 508 marker environment, the free space under --root, and whether z/OS file tagging " +
     "(chtag, ls -T) works there. With --json the result is one object that 'bundle create --target-env' reads. " +
-    "Nothing is installed except the helper under ~/.wheelhouse/helpers.",
+    "Read-only: the helper runs from a private per-run directory under /tmp that the probe removes, so nothing is left on the host.",
   options: [...targetOptions, rootOption, jsonOption],
   examples: [
     {
@@ -43,12 +43,15 @@ export const targetTrustCommand: CommandDef = {
     "An explicit administrator step: validates the trust file locally, then installs it as DIR/.wheelhouse/trust.json on " +
     "the target (tagged ISO8859-1 text, read-only, replaced atomically). 'deploy' makes the target verify every bundle " +
     "signature against this file with a standard-library verifier, and refuses when it is missing. Installing a trust " +
-    "file with a lower version than the installed one is refused unless --force. Recorded in the target's audit log.",
+    "file with a lower version than the installed one is refused unless --force, and a different file with the same " +
+    "version unless --replace (the output then says which keys were removed and added). Recorded in the target's audit log.",
   options: [
     ...targetOptions,
     { ...rootOption, required: true },
     { name: "trust", type: "string", required: true, description: "Trust file to install (see 'zwh trust init' / 'trust add-key')." },
     forceOption("Allow replacing a trust file with a higher version."),
+    { name: "replace", type: "boolean", defaultValue: false,
+      description: "Allow replacing a different trust file of the same version (a key change without a version bump); the output lists the keys removed and added." },
     jsonOption,
   ],
   examples: [

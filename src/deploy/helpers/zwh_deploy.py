@@ -36,6 +36,9 @@ def emit(obj, code):
 
 
 def load_target(path):
+    # No __pycache__ beside the helper: observe serves read-only commands (status) too, which
+    # must not write under the install root.
+    sys.dont_write_bytecode = True
     spec = importlib.util.spec_from_file_location("zwh_target_mod", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)

@@ -1,0 +1,161 @@
+/**
+ * What the built zwh CLI does and says against a simulated LPAR (issue 8 §6): read-only commands
+ * leave the target as it was and name a missing root, `target trust` never silently replaces
+ * different keys at the same version, a failed smoke test shows its output, progress lines are
+ * throttled. The Zowe plugin's side of the same items is in zowe-plugin.test.ts.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUssHosts, type SimCluster, type SimHost } from "../sim";
+import { addTrustKey, generateSigningKeyPair, publicKeyPem, saveTrust } from "../../src/bundle/signing";
+import { makeBundle, makeSigner, sampleWheels, simTarget, tmp, type Signer } from "../support/deploy";
+import { zwh, type CliResult } from "../support/cli";
+
+let sim: SimCluster;
+let h: SimHost;
+let work: string;
+let signer: Signer;
+let bundleDir: string;
+
+beforeAll(async () => {
+  sim = await startUssHosts({ hosts: 1 });
+  h = sim.hosts[0]!;
+  work = tmp("zwh-cli-target-");
+  signer = makeSigner(path.join(work, "keys"));
+  const b = await makeBundle(work, { id: "app", sequence: 1, target: await simTarget(h), signer, wheels: sampleWheels() });
+  bundleDir = b.dir;
+}, 240_000);
+afterAll(async () => {
+  await sim?.stop();
+});
+
+function conn(root: string): string[] {
+  return ["--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", h.identityFile,
+    "--known-hosts", h.knownHostsFile, "--python", h.pythonPath, "--root", root];
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
+  return zwh(args, { timeoutMs: 300_000, env: { ZWH_INVENTORY: path.join(work, "inventory.db"), ...env } });
+}
+
+/** Every path under dir with its size and mtime (so any write shows). */
+function snapshot(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      const st = fs.lstatSync(p);
+      out.push(`${path.relative(dir, p)} ${e.isDirectory() ? "d" : st.size} ${st.mtimeMs}`);
+      if (e.isDirectory()) walk(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("read-only commands never write to the target", () => {
+  it("status and lock status of a missing root: ZWH-ROOT-NOT-FOUND, and the root is still missing", () => {
+    const root = `${h.home}/no-such-root`;
+    for (const cmd of [["status"], ["lock", "status"]]) {
+      const r = run([...cmd, ...conn(root), "--json"]);
+      expect({ exit: r.code, code: (r.json as any)?.error?.code }, r.stdout + r.stderr).toEqual({ exit: 1, code: "ZWH-ROOT-NOT-FOUND" });
+      expect((r.json as any).error.message).toContain(root);
+      expect(fs.existsSync(root)).toBe(false);
+    }
+  });
+
+  it("status and lock status of an existing root without helpers leave it byte for byte as it was", () => {
+    const root = `${h.home}/empty-root`;
+    fs.mkdirSync(root);
+    fs.writeFileSync(path.join(root, "keep.txt"), "x");
+    const before = snapshot(h.home);
+    const s = run(["status", ...conn(root), "--json"]);
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    expect((s.json as any).current).toBeNull();
+    const l = run(["lock", "status", ...conn(root), "--json"]);
+    expect(l.code, l.stdout + l.stderr).toBe(0);
+    expect((l.json as any).held).toBe(false);
+    expect(snapshot(h.home)).toEqual(before);
+  });
+
+  it("target probe leaves nothing: not under the root, not under $HOME, and its /tmp directory is gone", () => {
+    const before = snapshot(h.home);
+    const r = run(["target", "probe", ...conn(`${h.home}/empty-root`), "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const j = r.json as any;
+    expect(j.helper.path).toMatch(/^\/tmp\/zwh-probe-[^/]+\/probe-[0-9a-f]{12}\.py$/);
+    expect(fs.existsSync(path.dirname(j.helper.path))).toBe(false);
+    expect(j.tagging.works).toBe(true);
+    expect(snapshot(h.home)).toEqual(before);
+  });
+});
+
+describe("target trust at the same version", () => {
+  it("refuses different keys at the same version without --replace, and says what --replace replaced", () => {
+    const root = `${h.home}/trust-root`;
+    const first = run(["target", "trust", ...conn(root), "--trust", signer.trustFile, "--json"]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const installed = fs.readFileSync(path.join(root, ".wheelhouse", "trust.json"));
+
+    // Same version, another key: a rotation without a version bump (or the wrong file).
+    const other = generateSigningKeyPair("ed25519");
+    const otherTrust = path.join(work, "other-trust.json");
+    const otherDoc = addTrustKey({ ...signer.trust, keys: [] }, { publicKey: publicKeyPem(other.publicKey), name: "intruder" }).doc;
+    saveTrust(otherTrust, { ...otherDoc, version: signer.trust.version });
+    const refused = run(["target", "trust", ...conn(root), "--trust", otherTrust, "--json"]);
+    expect({ exit: refused.code, code: (refused.json as any)?.error?.code }, refused.stdout + refused.stderr).toEqual({ exit: 3, code: "ZWH-TRUST-REPLACE" });
+    expect((refused.json as any).error.message).toContain("release-bot");
+    expect((refused.json as any).error.message).toContain("intruder");
+    expect(fs.readFileSync(path.join(root, ".wheelhouse", "trust.json"))).toEqual(installed);
+
+    const replaced = run(["target", "trust", ...conn(root), "--trust", otherTrust, "--replace"]);
+    expect(replaced.code, replaced.stdout + replaced.stderr).toBe(0);
+    expect(replaced.stdout).toContain("REPLACED the different trust file of the same version");
+    expect(replaced.stdout).toMatch(/removed keys: release-bot /);
+    expect(replaced.stdout).toMatch(/added keys: +intruder /);
+    expect(fs.readFileSync(path.join(root, ".wheelhouse", "trust.json"), "utf8")).toContain("intruder");
+  });
+});
+
+describe("deploy output", () => {
+  it("a failed smoke test shows the tail of its output in the message and in the JSON details", () => {
+    const root = `${h.home}/smoke-root`;
+    expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
+    const smoke = "import sys; print('smoke says hello'); import zwhdemo_no_such_module";
+    const j = run(["deploy", bundleDir, ...conn(root), "--trust", signer.trustFile, "--smoke", smoke, "--json"]);
+    expect(j.code, j.stdout + j.stderr).toBe(1);
+    const err = (j.json as any).error;
+    expect(err.code).toBe("ZWH-DEPLOY-SMOKE");
+    expect(err.message).toContain("ModuleNotFoundError: No module named 'zwhdemo_no_such_module'");
+    expect(err.details.output).toContain("smoke says hello");
+    expect(err.details.output).toContain("ModuleNotFoundError");
+    expect(fs.existsSync(path.join(root, "current"))).toBe(false);
+    const human = run(["deploy", bundleDir, ...conn(root), "--trust", signer.trustFile, "--smoke", smoke]);
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain("No module named 'zwhdemo_no_such_module'");
+  });
+
+  it("plain (non-TTY) progress prints at most one status line per step every 5 s", async () => {
+    const root = `${h.home}/progress-root`;
+    expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
+    // A bundle with ~24 MiB of wheel data: its upload reports progress many times a second.
+    const big = await makeBundle(work, { id: "big", sequence: 2, target: await simTarget(h), signer, wheels: sampleWheels({}, 24 * 1024) });
+    const r = run(["deploy", big.dir, ...conn(root), "--trust", signer.trustFile]);
+    expect(r.code, r.stderr).toBe(0);
+    const lastUpdate = new Map<string, number>();
+    let updates = 0;
+    for (const line of r.stderr.split("\n")) {
+      const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) {9}([^:]+): /.exec(line);
+      if (!m) continue;
+      updates++;
+      const t = Date.parse(m[1]!.replace(" ", "T") + "Z");
+      const prev = lastUpdate.get(m[2]!);
+      // Stamps have whole seconds: 5 s apart can show as 4.
+      if (prev !== undefined) expect({ step: m[2], gap: (t - prev) / 1000 >= 4 }).toEqual({ step: m[2], gap: true });
+      lastUpdate.set(m[2]!, t);
+    }
+    expect(r.stderr).toMatch(/\[done \] /);
+    expect(updates).toBeLessThan(40);
+  });
+});
