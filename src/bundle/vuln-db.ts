@@ -3,7 +3,8 @@
  * zip entry), read with yauzl (supply-chain.md §11 step 1).
  *
  * Limits (a snapshot is input from outside the air gap): the file must be a regular file of at
- * most 4 GiB; at most 2,000,000 entries; each record at most 16 MiB uncompressed; entry sizes
+ * most 1 GiB (it is read once into memory: the sha256 and the records come from the same bytes;
+ * the real PyPI export is tens of MB); at most 2,000,000 entries; each record at most 16 MiB uncompressed; entry sizes
  * are validated by yauzl against the central directory. Entries that are not `*.json` are
  * ignored; a `*.json` entry that is not an OSV record refuses the whole snapshot (a damaged
  * database must not silently drop a vulnerability).
@@ -16,14 +17,19 @@
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import * as zlib from "node:zlib";
 import * as yauzl from "yauzl";
 import { ZwhError } from "../core/errors";
+import { readInputFile } from "../io/input-file";
+import { writeFileAtomic } from "../core/atomic-write";
 import { normalizeName } from "../core/names";
 import { OsvIndex, OsvRecord, osvPackages, osvRecordProblem, VULN } from "../core/osv-match";
 
 export const OSV_LIMITS = {
-  maxFileBytes: 4 * 1024 ** 3,
+  /** The file is read into memory once (hash and records from the same bytes). */
+  maxFileBytes: 1024 ** 3,
   maxEntries: 2_000_000,
   maxRecordBytes: 16 * 1024 ** 2,
 };
@@ -49,6 +55,61 @@ export interface OsvSnapshot extends OsvIndex {
 export interface LoadOsvOptions {
   /** Keep only records that affect these projects (any spelling). */
   packages?: Iterable<string>;
+  /**
+   * Directory for the snapshot's package index (osv-index-<sha256>.json): which zip entries
+   * name which project. Written after the first full read of a snapshot; later reads of the
+   * SAME bytes (the sha256 is always recomputed from the file) inflate only the entries of the
+   * asked-for projects. Without it every read inflates every record.
+   */
+  indexDir?: string;
+}
+
+const INDEX_FORMAT = 1;
+
+/** Where the CLI keeps snapshot indexes: $ZWH_CACHE/osv, else ~/.zwh/cache/osv. */
+export function defaultOsvIndexDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.ZWH_CACHE ?? path.join(env.HOME ?? os.homedir(), ".zwh", "cache"), "osv");
+}
+
+/** [entry name, local header offset, compressed size, uncompressed size, method, crc32] */
+type IndexEntry = [string, number, number, number, number, number];
+
+interface SnapshotIndex {
+  formatVersion: 1;
+  sha256: string;
+  records: number;
+  withdrawn: number;
+  date: string | null;
+  /** Normalized project → entries of non-withdrawn records that affect it. */
+  packages: Record<string, IndexEntry[]>;
+}
+
+function indexPath(dir: string, sha256: string): string {
+  return path.join(dir, `osv-index-${sha256}.json`);
+}
+
+/** The index for these bytes, or undefined when absent or not usable (then the snapshot is read in full). */
+function readIndex(dir: string, sha256: string): SnapshotIndex | undefined {
+  try {
+    const x = JSON.parse(readInputFile(indexPath(dir, sha256), { what: "OSV index", maxBytes: 512 * 1024 * 1024 }).toString("utf8")) as SnapshotIndex;
+    if (x.formatVersion !== INDEX_FORMAT || x.sha256 !== sha256 || typeof x.packages !== "object" || x.packages === null) return undefined;
+    return x;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeIndex(dir: string, idx: SnapshotIndex): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(indexPath(dir, idx.sha256), JSON.stringify(idx), { mode: 0o600 });
+  } catch {
+    /* an index is an optimisation: without it the next read is a full read */
+  }
+}
+
+function toRef(x: IndexEntry): EntryRef {
+  return { fileName: x[0], relativeOffsetOfLocalHeader: x[1], compressedSize: x[2], uncompressedSize: x[3], compressionMethod: x[4], crc32: x[5] };
 }
 
 function dbError(file: string, why: string, cause?: unknown): ZwhError {
@@ -59,120 +120,139 @@ function dbError(file: string, why: string, cause?: unknown): ZwhError {
   });
 }
 
-async function fileSha256(file: string): Promise<string> {
-  const h = crypto.createHash("sha256");
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest("hex");
-}
-
-function openZip(file: string): Promise<yauzl.ZipFile> {
+function listEntries(buf: Buffer): Promise<yauzl.Entry[]> {
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => {
-      if (err || !zip) reject(err ?? new Error("cannot open"));
-      else resolve(zip);
-    });
-  });
-}
-
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    zip.openReadStream(entry, (err, stream) => {
-      if (err || !stream) return reject(err ?? new Error("no stream"));
-      const chunks: Buffer[] = [];
-      let n = 0;
-      stream.on("data", (c: Buffer) => {
-        n += c.length;
-        if (n > OSV_LIMITS.maxRecordBytes) {
-          stream.destroy(new Error(`${entry.fileName} is larger than ${OSV_LIMITS.maxRecordBytes} bytes`));
-          return;
-        }
-        chunks.push(c);
+    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false, decodeStrings: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error("cannot open"));
+      if (zip.entryCount > OSV_LIMITS.maxEntries) return reject(new Error(`has ${zip.entryCount} entries, over the limit of ${OSV_LIMITS.maxEntries}`));
+      const out: yauzl.Entry[] = [];
+      zip.on("entry", (e: yauzl.Entry) => {
+        out.push(e);
+        zip.readEntry();
       });
-      stream.on("error", reject);
-      stream.on("end", () => resolve(Buffer.concat(chunks, n)));
+      zip.on("end", () => resolve(out));
+      zip.on("error", reject);
+      zip.readEntry();
     });
   });
+}
+
+/**
+ * One record's bytes. yauzl read the central directory; the data is inflated here directly from
+ * the file buffer (one synchronous inflate per record instead of a stream per record: the
+ * snapshot has tens of thousands of small entries). Local header, method, sizes and CRC-32 are
+ * checked against the central directory.
+ */
+type EntryRef = Pick<yauzl.Entry, "fileName" | "relativeOffsetOfLocalHeader" | "compressedSize" | "uncompressedSize" | "compressionMethod" | "crc32">;
+
+function entryBytes(buf: Buffer, e: EntryRef): Buffer {
+  const at = e.relativeOffsetOfLocalHeader;
+  if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) throw new Error(`${e.fileName}: bad local file header`);
+  const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
+  const end = start + e.compressedSize;
+  if (end > buf.length) throw new Error(`${e.fileName}: data runs past the end of the archive`);
+  const raw = buf.subarray(start, end);
+  let data: Buffer;
+  if (e.compressionMethod === 0) data = raw;
+  else if (e.compressionMethod === 8) data = zlib.inflateRawSync(raw, { maxOutputLength: OSV_LIMITS.maxRecordBytes });
+  else throw new Error(`${e.fileName}: unsupported compression method ${e.compressionMethod}`);
+  if (data.length !== e.uncompressedSize) throw new Error(`${e.fileName}: inflates to ${data.length} bytes, the directory says ${e.uncompressedSize}`);
+  const crc32 = (zlib as unknown as { crc32?: (b: Buffer) => number }).crc32;
+  if (crc32 && (crc32(data) >>> 0) !== (e.crc32 >>> 0)) throw new Error(`${e.fileName}: CRC-32 mismatch`);
+  return data;
 }
 
 /** Read and index an OSV PyPI snapshot. Throws ZWH-VULN-DB on anything unreadable. */
 export async function loadOsvSnapshot(fileArg: string, opts: LoadOsvOptions = {}): Promise<OsvSnapshot> {
   const file = path.resolve(fileArg);
   const label = path.basename(file);
-  let st: fs.Stats;
-  try {
-    st = fs.statSync(file);
-  } catch (e) {
-    throw dbError(label, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, e);
-  }
-  if (!st.isFile()) throw dbError(label, "is not a regular file");
-  if (st.size > OSV_LIMITS.maxFileBytes) throw dbError(label, `is larger than ${OSV_LIMITS.maxFileBytes} bytes`);
   const wanted = opts.packages ? new Set([...opts.packages].map(normalizeName)) : undefined;
-  const shaP = fileSha256(file);
+  let buf: Buffer;
+  try {
+    buf = readInputFile(file, { what: "OSV snapshot", maxBytes: OSV_LIMITS.maxFileBytes });
+  } catch (e) {
+    throw dbError(label, (e as Error).message, e);
+  }
+  const sha256 = crypto.createHash("sha256").update(buf).digest("hex");
   const byName = new Map<string, OsvRecord[]>();
+  const parse = (ref: EntryRef): OsvRecord => {
+    let bytes: Buffer;
+    try {
+      bytes = entryBytes(buf, ref);
+    } catch (e) {
+      throw dbError(label, (e as Error).message, e);
+    }
+    let rec: OsvRecord;
+    try {
+      rec = JSON.parse(bytes.toString("utf8")) as OsvRecord;
+    } catch (e) {
+      throw dbError(label, `${ref.fileName} is not valid JSON (${(e as Error).message})`, e);
+    }
+    const problem = osvRecordProblem(rec);
+    if (problem) throw dbError(label, `${ref.fileName} is not an OSV record: ${problem}`);
+    return rec;
+  };
+  const index = opts.indexDir ? readIndex(opts.indexDir, sha256) : undefined;
+  if (index) {
+    // Same bytes as when the index was built: read only the records of the asked-for projects.
+    const seen = new Map<number, OsvRecord>();
+    let kept = 0;
+    for (const [name, refs] of Object.entries(index.packages)) {
+      if (wanted && !wanted.has(name)) continue;
+      const list: OsvRecord[] = [];
+      for (const x of refs) {
+        let rec = seen.get(x[1]);
+        if (!rec) {
+          rec = parse(toRef(x));
+          seen.set(x[1], rec);
+          kept++;
+        }
+        if (!osvPackages(rec).includes(name)) throw dbError(label, `${x[0]} does not name ${name} as the index says; delete ${indexPath(opts.indexDir!, sha256)}`);
+        list.push(rec);
+      }
+      byName.set(name, list);
+    }
+    return {
+      info: { file: label, ecosystem: "PyPI", sha256, date: index.date, records: index.records, withdrawn: index.withdrawn },
+      size: kept,
+      recordsFor: (name: string) => byName.get(normalizeName(name)) ?? [],
+    };
+  }
+  const built: Record<string, IndexEntry[]> = {};
   let records = 0;
   let withdrawn = 0;
   let kept = 0;
   let newest: string | null = null;
-  let zip: yauzl.ZipFile;
+  let entries: yauzl.Entry[];
   try {
-    zip = await openZip(file);
+    entries = await listEntries(buf);
   } catch (e) {
     throw dbError(label, `is not a readable zip archive (${(e as Error).message})`, e);
   }
-  if (zip.entryCount > OSV_LIMITS.maxEntries) {
-    zip.close();
-    throw dbError(label, `has ${zip.entryCount} entries, over the limit of ${OSV_LIMITS.maxEntries}`);
+  for (const entry of entries) {
+    if (entry.fileName.endsWith("/") || !entry.fileName.endsWith(".json")) continue;
+    if (entry.uncompressedSize > OSV_LIMITS.maxRecordBytes) throw dbError(label, `${entry.fileName} declares ${entry.uncompressedSize} bytes, over the ${OSV_LIMITS.maxRecordBytes}-byte record limit`);
+    const rec = parse(entry);
+    records++;
+    if (typeof rec.modified === "string" && (newest === null || rec.modified > newest)) newest = rec.modified;
+    if (rec.withdrawn) {
+      withdrawn++;
+      continue;
+    }
+    let keptHere = false;
+    const ref: IndexEntry = [entry.fileName, entry.relativeOffsetOfLocalHeader, entry.compressedSize, entry.uncompressedSize, entry.compressionMethod, entry.crc32];
+    for (const name of osvPackages(rec)) {
+      (built[name] ??= []).push(ref);
+      if (wanted && !wanted.has(name)) continue;
+      const list = byName.get(name);
+      if (list) list.push(rec);
+      else byName.set(name, [rec]);
+      keptHere = true;
+    }
+    if (keptHere) kept++;
   }
-  await new Promise<void>((resolve, reject) => {
-    const fail = (e: unknown) => {
-      try {
-        zip.close();
-      } catch {
-        /* already closed */
-      }
-      reject(e instanceof ZwhError ? e : dbError(label, (e as Error).message, e));
-    };
-    zip.on("error", fail);
-    zip.on("end", () => resolve());
-    zip.on("entry", (entry: yauzl.Entry) => {
-      if (entry.fileName.endsWith("/") || !entry.fileName.endsWith(".json")) {
-        zip.readEntry();
-        return;
-      }
-      if (entry.uncompressedSize > OSV_LIMITS.maxRecordBytes) {
-        fail(dbError(label, `${entry.fileName} declares ${entry.uncompressedSize} bytes, over the ${OSV_LIMITS.maxRecordBytes}-byte record limit`));
-        return;
-      }
-      readEntry(zip, entry).then((buf) => {
-        let rec: OsvRecord;
-        try {
-          rec = JSON.parse(buf.toString("utf8")) as OsvRecord;
-        } catch (e) {
-          throw dbError(label, `${entry.fileName} is not valid JSON (${(e as Error).message})`, e);
-        }
-        const problem = osvRecordProblem(rec);
-        if (problem) throw dbError(label, `${entry.fileName} is not an OSV record: ${problem}`);
-        records++;
-        if (typeof rec.modified === "string" && (newest === null || rec.modified > newest)) newest = rec.modified;
-        if (rec.withdrawn) {
-          withdrawn++;
-        } else {
-          let keptHere = false;
-          for (const name of osvPackages(rec)) {
-            if (wanted && !wanted.has(name)) continue;
-            const list = byName.get(name);
-            if (list) list.push(rec);
-            else byName.set(name, [rec]);
-            keptHere = true;
-          }
-          if (keptHere) kept++;
-        }
-        zip.readEntry();
-      }).catch(fail);
-    });
-    zip.readEntry();
-  });
-  const info: OsvSnapshotInfo = { file: label, ecosystem: "PyPI", sha256: await shaP, date: newest, records, withdrawn };
+  if (opts.indexDir) writeIndex(opts.indexDir, { formatVersion: INDEX_FORMAT, sha256, records, withdrawn, date: newest, packages: built });
+  const info: OsvSnapshotInfo = { file: label, ecosystem: "PyPI", sha256, date: newest, records, withdrawn };
   return {
     info,
     size: kept,

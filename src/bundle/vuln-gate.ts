@@ -129,6 +129,8 @@ export interface VulnGateOptions {
   settings?: Partial<GateSettings>;
   /** Keep only records for these projects (the packages that will be checked). */
   packages?: Iterable<string>;
+  /** Snapshot index directory (see loadOsvSnapshot); the CLI uses defaultOsvIndexDir(). */
+  indexDir?: string;
   now?: Date;
   cli?: string;
 }
@@ -142,7 +144,7 @@ export async function loadVulnGate(o: VulnGateOptions): Promise<VulnGate> {
     waivers.push(...r.waivers);
     waiverSources.push(r.source);
   }
-  const snapshot = await loadOsvSnapshot(o.dbFile, { packages: o.packages });
+  const snapshot = await loadOsvSnapshot(o.dbFile, { packages: o.packages, indexDir: o.indexDir });
   return { snapshot, settings: { ...DEFAULT_GATE, ...o.settings }, waivers, waiverSources, now: o.now, cli: o.cli };
 }
 

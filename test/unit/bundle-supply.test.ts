@@ -318,13 +318,13 @@ describe("bundle diff", () => {
     expect([delta.fixed.map((m) => m.id), delta.introduced.map((m) => m.id), delta.remaining.map((m) => m.id)]).toEqual([["GHSA-up00-fixd-0001"], ["GHSA-new0-intr-0002"], ["GHSA-keep-both-0003"]]);
 
     // The command: JSON data and Markdown text carry the same facts.
-    const res = await diffHandler.run(handlerCtx({ a: ba.dir, b: bb.dir, format: "markdown", vulnDb: db }));
+    const res = await diffHandler.run(handlerCtx({ a: ba.dir, b: bb.dir, format: "markdown", vulnDb: db }, { env: { ZWH_CACHE: path.join(root, "cache") } }));
     expect(res.exitCode).toBe(0);
     expect((res.data.vulnerabilities as { introduced: Array<{ id: string }> }).introduced.map((m) => m.id)).toEqual(["GHSA-new0-intr-0002"]);
     expect(res.text).toContain("### Upgraded (1)");
     expect(res.text).toContain("| up | 1.0 | 1.0.post1 |");
     expect(res.text).toContain("### Vulnerabilities fixed by B (1)");
-    const tbl = await diffHandler.run(handlerCtx({ a: ba.dir, b: bb.dir, format: "table" }));
+    const tbl = await diffHandler.run(handlerCtx({ a: ba.dir, b: bb.dir, format: "table" }, { env: { ZWH_CACHE: path.join(root, "cache") } }));
     expect(tbl.text).toMatch(/Downgraded \(1\)\n\s+package\s+from\s+to\n\s+down\s+2\.0\s+1\.9/);
     expect(tbl.data.vulnerabilities).toBeNull();
   });

@@ -145,6 +145,38 @@ describe("the snapshot", () => {
     expect(s.recordsFor("critlib").length).toBe(2);
     expect(s.recordsFor("babel")).toEqual([]);
   });
+  it("with an index directory: the first read writes the package index, later reads of the same bytes use it", async () => {
+    const dir = path.join(root, "index");
+    const file = await snapshot();
+    const full = await loadOsvSnapshot(file, { packages: ["critlib", "babel"], indexDir: dir });
+    const idx = fs.readdirSync(dir);
+    expect(idx).toEqual([`osv-index-${full.info.sha256}.json`]);
+    const again = await loadOsvSnapshot(file, { packages: ["critlib", "babel"], indexDir: dir });
+    expect(again.info).toEqual(full.info);
+    expect(again.recordsFor("critlib").map((r) => r.id).sort()).toEqual(full.recordsFor("critlib").map((r) => r.id).sort());
+    expect(again.recordsFor("babel").map((r) => r.id)).toEqual(["GHSA-hhhh-babl-0010"]);
+    expect(again.recordsFor("medlib")).toEqual([]);
+    // An index that points a project at another project's record is refused, not trusted.
+    const p = path.join(dir, idx[0]);
+    const doc = JSON.parse(fs.readFileSync(p, "utf8"));
+    doc.packages.critlib = doc.packages.medlib;
+    fs.writeFileSync(p, JSON.stringify(doc));
+    await expect(loadOsvSnapshot(file, { packages: ["critlib"], indexDir: dir })).rejects.toMatchObject({ code: "ZWH-VULN-DB", message: expect.stringContaining("does not name critlib") });
+    // An index for other bytes is ignored (the snapshot is read in full again).
+    const other = await writeOsvZip(path.join(root, "other.zip"), RECORDS.slice(0, 3));
+    expect((await loadOsvSnapshot(other, { indexDir: dir })).info.records).toBe(3);
+  });
+
+  it("refuses a record whose bytes do not match the zip directory (CRC-32 / inflate)", async () => {
+    const file = path.join(root, "crc.zip");
+    await writeOsvZip(file, [ghsa("GHSA-crc0-test-0001", "crclib", [{ introduced: "0" }], { summary: "x".repeat(400) })]);
+    const buf = fs.readFileSync(file);
+    const at = buf.indexOf(Buffer.from("GHSA-crc0-test-0001.json")) + "GHSA-crc0-test-0001.json".length + 40; // inside the deflated data
+    buf[at] ^= 0xff;
+    fs.writeFileSync(file, buf);
+    await expect(loadOsvSnapshot(file)).rejects.toMatchObject({ code: "ZWH-VULN-DB" });
+  });
+
   it("refuses a damaged snapshot: a record that is not JSON, a non-zip file, a missing file", async () => {
     const bad = await writeOsvZip(path.join(root, "bad.zip"), RECORDS.slice(0, 2), { "GHSA-broken.json": "{ not json" });
     await expect(loadOsvSnapshot(bad)).rejects.toMatchObject({ code: "ZWH-VULN-DB", message: expect.stringContaining("GHSA-broken.json is not valid JSON") });

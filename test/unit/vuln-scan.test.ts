@@ -44,7 +44,7 @@ beforeAll(async () => {
 
 describe("vuln scan", () => {
   it("finds the hosts whose active release runs a refused package: exit 2", async () => {
-    const r = await scan.run(handlerCtx({ vulnDb: db, inventory: inv, format: "table" }));
+    const r = await scan.run(handlerCtx({ vulnDb: db, inventory: inv, format: "table" }, { env: { ZWH_CACHE: path.join(root, "cache") } }));
     expect(r.exitCode).toBe(2);
     expect(r.data.vulnerableHosts).toEqual(["lpar2"]);
     const f = r.data.findings as Array<{ host: string; package: string; id: string; decision: string; refused: boolean }>;
@@ -56,7 +56,7 @@ describe("vuln scan", () => {
   });
 
   it("--all-releases also checks rollback targets (lpar1's previous release has setuptools 66.1.1)", async () => {
-    const r = await scan.run(handlerCtx({ vulnDb: db, inventory: inv, allReleases: true, format: "markdown" }));
+    const r = await scan.run(handlerCtx({ vulnDb: db, inventory: inv, allReleases: true, format: "markdown" }, { env: { ZWH_CACHE: path.join(root, "cache") } }));
     expect(r.exitCode).toBe(2);
     expect(r.data.vulnerableHosts).toEqual(["lpar1", "lpar2"]);
     expect(r.text).toContain("| lpar1 | /srv/zwh | r1 (previous) | setuptools | 66.1.1 | GHSA-cx63-2mw6-8hw5 | CVE-2024-6345 | 7.5 | high |");
@@ -74,20 +74,20 @@ describe("vuln scan", () => {
     const signed = path.join(root, "waivers.dsse.json");
     expect((await sign.run(handlerCtx({ file: list, key: [keyFile], out: signed }))).exitCode).toBe(0);
     await expect(sign.run(handlerCtx({ file: list, key: [keyFile], out: signed }))).rejects.toMatchObject({ code: "ZWH-VULN-USAGE" });
-    const r = await scan.run(handlerCtx({ vulnDb: db, inventory: inv, allReleases: true, waivers: [signed], trust: trustFile, format: "json" }));
+    const r = await scan.run(handlerCtx({ vulnDb: db, inventory: inv, allReleases: true, waivers: [signed], trust: trustFile, format: "json" }, { env: { ZWH_CACHE: path.join(root, "cache") } }));
     expect(r.data.vulnerableHosts).toEqual(["lpar2"]);
     const st = (r.data.findings as Array<{ package: string; decision: string; waiver: { reason: string } | null }>).find((x) => x.package === "setuptools")!;
     expect([st.decision, st.waiver?.reason]).toEqual(["waived", "package_index is not used by the application"]);
   });
 
   it("exit 0 when nothing is refused; a missing inventory is an error and is not created", async () => {
-    const r = await scan.run(handlerCtx({ vulnDb: clean, inventory: inv, format: "table" }));
+    const r = await scan.run(handlerCtx({ vulnDb: clean, inventory: inv, format: "table" }, { env: { ZWH_CACHE: path.join(root, "cache") } }));
     expect(r.exitCode).toBe(0);
     expect(r.data.vulnerableHosts).toEqual([]);
     expect(r.text).toContain("no deployed package is refused");
     const missing = path.join(root, "nope.db");
-    await expect(scan.run(handlerCtx({ vulnDb: db, inventory: missing }))).rejects.toMatchObject({ code: "ZWH-VULN-USAGE" });
+    await expect(scan.run(handlerCtx({ vulnDb: db, inventory: missing }, { env: { ZWH_CACHE: path.join(root, "cache") } }))).rejects.toMatchObject({ code: "ZWH-VULN-USAGE" });
     expect(fs.existsSync(missing)).toBe(false);
-    await expect(scan.run(handlerCtx({ inventory: inv }))).rejects.toMatchObject({ code: "ZWH-VULN-USAGE" });
+    await expect(scan.run(handlerCtx({ inventory: inv }, { env: { ZWH_CACHE: path.join(root, "cache") } }))).rejects.toMatchObject({ code: "ZWH-VULN-USAGE" });
   });
 });

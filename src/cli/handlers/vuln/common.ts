@@ -1,5 +1,6 @@
 /** Gate options from the command line (bundle create/verify/diff, deploy, vuln scan). */
 import type { Trust } from "../../../bundle/signing";
+import { defaultOsvIndexDir } from "../../../bundle/vuln-db";
 import { parseMaxCvss, parseRefuseAt, VulnGateOptions } from "../../../bundle/vuln-gate";
 import { VULN, type GateSettings } from "../../../core/osv-match";
 import { ZwhError } from "../../../core/errors";
@@ -32,5 +33,5 @@ export function vulnGateFrom(ctx: CommandContext, trust: () => Trust | undefined
   if (ctx.args.maxCvss !== undefined) settings.maxCvss = parseMaxCvss(ctx.args.maxCvss);
   if (ctx.args.cvssCompare !== undefined) settings.refuseAt = parseRefuseAt(ctx.args.cvssCompare);
   if (typeof ctx.args.allowUnscored === "boolean") settings.allowUnscored = ctx.args.allowUnscored;
-  return { dbFile, waiverFiles, trust: waiverFiles.length ? trust() : undefined, settings, cli: cliName(ctx) };
+  return { dbFile, waiverFiles, trust: waiverFiles.length ? trust() : undefined, settings, cli: cliName(ctx), indexDir: defaultOsvIndexDir(ctx.env) };
 }
