@@ -23,7 +23,7 @@ import * as zlib from "node:zlib";
 import * as yauzl from "yauzl";
 import { ZwhError } from "../core/errors";
 import { readInputFile } from "../io/input-file";
-import { writeFileAtomic } from "../core/atomic-write";
+import { writeFileAtomic } from "../io/atomic-write";
 import { normalizeName } from "../core/names";
 import { OsvIndex, OsvRecord, osvPackages, osvRecordProblem, VULN } from "../core/osv-match";
 
