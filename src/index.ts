@@ -8,6 +8,7 @@
 import type { DeployPlan, ObservedState, PlanBundle, PlanOptions } from "./core/plan";
 import type { RollbackObserved, RollbackPlan } from "./core/plan-rollback";
 import type { InventoryStore } from "./inventory/types";
+import type { OpenStoreOptions } from "./inventory";
 import type { LockResult } from "./deploy/lock";
 import type { RollbackResult } from "./deploy/rollback";
 import type { StatusResult } from "./deploy/status";
@@ -42,6 +43,7 @@ export type { TrustInstallResult } from "./deploy/trust";
 export type { Observation, RawObservation } from "./deploy/observe";
 export type { RecordStore } from "./deploy/record";
 export type { InventoryStore } from "./inventory/types";
+export type { OpenStoreOptions } from "./inventory";
 export type { Transport, TransportStats } from "./remote/transport";
 
 /** Deploy a signed bundle to one install root on one host (one run, one session). */
@@ -95,8 +97,12 @@ export async function planRollback(observed: RollbackObserved, where: { host: st
   return (await import("./core/plan-rollback")).planRollback(observed, where, to);
 }
 
-/** Open (creating and migrating as needed) the inventory store: a path, else $ZWH_INVENTORY, else ~/.zwh/inventory.db. */
-export async function openStore(location?: string, env: NodeJS.ProcessEnv = process.env): Promise<InventoryStore> {
+/**
+ * Open (creating and migrating as needed) the inventory store: a SQLite path or a postgres:// URL,
+ * else $ZWH_INVENTORY, else ~/.zwh/inventory.db.
+ */
+export async function openStore(location?: string | OpenStoreOptions, env: NodeJS.ProcessEnv = process.env): Promise<InventoryStore> {
   const inv = await import("./inventory");
-  return inv.openStore(location ?? inv.defaultStorePath(env));
+  const o = typeof location === "string" || location === undefined ? { location } : location;
+  return inv.openStore({ env, ...o });
 }

@@ -4,7 +4,8 @@
  */
 import type { Progress } from "../core/progress";
 import { openSshTransport } from "../remote/ssh-transport";
-import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
+import { addressLabel } from "../core/host-name";
+import { DEFAULT_PYTHON, type TargetSpec } from "../remote/target";
 import type { Transport } from "../remote/transport";
 import { checkRoot, layoutFor } from "./layout";
 import { TargetOps } from "./target-ops";
@@ -21,7 +22,7 @@ export function reopenTransport(spec: TargetSpec, env?: NodeJS.ProcessEnv): Prom
 /** Connect (as a progress step), run fn over the root's TargetOps, always close. */
 export async function withTarget<T>(o: { spec: TargetSpec; root: string; progress: Progress; env?: NodeJS.ProcessEnv }, fn: (ops: TargetOps) => Promise<T>): Promise<T> {
   const root = checkRoot(o.root);
-  const t = await o.progress.step(`Connect to ${o.spec.user}@${hostLabel(o.spec)}`, () => openTransport(o.spec, o.env));
+  const t = await o.progress.step(`Connect to ${o.spec.user}@${addressLabel(o.spec)}`, () => openTransport(o.spec, o.env));
   try {
     return await fn(new TargetOps(t, layoutFor(root), o.spec.pythonPath ?? DEFAULT_PYTHON));
   } finally {

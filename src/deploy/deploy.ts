@@ -4,7 +4,7 @@
  */
 import { loadTrust } from "../bundle/signing/trust";
 import { toZwhError } from "../core/errors";
-import { hostLabel } from "../remote/target";
+import { addressLabel } from "../core/host-name";
 import type { Transport } from "../remote/transport";
 import { StepTimer } from "./apply";
 import { openTransport, reopenTransport } from "./connect";
@@ -20,7 +20,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let connected = false;
   try {
     const trust = loadTrust(o.trustPath);
-    t = await timer.step("connect", `Connect to ${o.spec.user}@${hostLabel(o.spec)}`, () => openTransport(o.spec, o.env));
+    t = await timer.step("connect", `Connect to ${o.spec.user}@${addressLabel(o.spec)}`, () => openTransport(o.spec, o.env));
     connected = true;
     const r = await deployHost(t, run, { ...o, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env) });
     if (run.recording) {
@@ -32,7 +32,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   } catch (e) {
     const err = inStep("connect", e);
     // deployHost records its host's failure; a failed connect is recorded here.
-    if (!connected) await run.hostFailed(hostLabel(o.spec), o.spec, err, "connect").catch(() => undefined);
+    if (!connected) await run.hostFailed(await run.hostName(o.spec).catch(() => addressLabel(o.spec)), o.spec, err, "connect").catch(() => undefined);
     await run.finishFailed(err, String(err.details?.step ?? "connect"));
     throw toZwhError(err);
   } finally {

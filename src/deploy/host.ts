@@ -58,7 +58,8 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
   const python = o.spec.pythonPath ?? DEFAULT_PYTHON;
   const keep = checkKeep(o.keep);
   const lockTtl = checkLockTtl(o.lockTtlSeconds);
-  const host = hostLabel(o.spec);
+  // The logical name (--name, profile) or, until the target reports its nodename, the address.
+  let host = hostLabel(o.spec);
   const runId = run.runId;
   const warnings: string[] = [];
   const timer = o.timer ?? new StepTimer(o.progress);
@@ -74,6 +75,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       return ob;
     });
     const facts = await targetFacts(ops, obs);
+    host = await run.hostName(o.spec, obs.raw.nodename ?? facts.probe.uname?.nodename);
     state.step = "verify-bundle";
     verified = await timer.step("verify-bundle", "Verify the bundle locally against the target", async (u) => {
       // Unchanged re-deploy: the current release was built and verified from this exact signed
@@ -81,7 +83,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       const digest = bundleStatementDigest(o.bundleDir);
       const cur = obs.state.releases.find((r) => r.id === obs.state.current);
       const statementOnly = !!digest && !!cur && cur.complete && cur.statementDigest === digest;
-      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: run.store, now: o.now, statementOnly, vulnGate: o.vulnGate });
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: await run.sequenceStore(), now: o.now, statementOnly, vulnGate: o.vulnGate });
       u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
         (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
       return v;
@@ -124,7 +126,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       result.bootstrap = rec?.bootstrap ?? [];
       if (run.recording) {
         await run.hostFacts(host, o.spec, facts.probe);
-        run.acceptSequence(vb);
+        await run.acceptSequence(vb);
         await run.hostResult(host, o.spec, { status: "ok", releaseId: plan.releaseId });
       }
       result.durationMs = Date.now() - t0;
@@ -139,7 +141,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
         await timer.step("record", "Record in the inventory", async () => {
           await run.hostFacts(host, o.spec, facts.probe);
           await run.deployed(host, root, vb, { releaseId: plan.releaseId, path: releaseDir(layout, plan.releaseId), installed: result.installed, pruned: result.pruned });
-          run.acceptSequence(vb);
+          await run.acceptSequence(vb);
           await run.hostResult(host, o.spec, { status: "changed", releaseId: plan.releaseId });
         });
       },

@@ -5,10 +5,9 @@
 import { hostname } from "os";
 import { describeOwner } from "../core/plan";
 import { ZwhError, refusal, toZwhError } from "../core/errors";
-import { hostLabel } from "../remote/target";
 import type { Transport } from "../remote/transport";
 import { withTarget } from "./connect";
-import { RunRecorder } from "./record";
+import { RunRecorder, resolveHostName } from "./record";
 import { TargetOps, localUser } from "./target-ops";
 import { DEFAULT_LOCK_TTL_S, type CommonOptions } from "./types";
 import { prepareReadOnly } from "./read-only";
@@ -95,7 +94,8 @@ export interface LockResult {
 }
 
 export async function lockStatus(o: CommonOptions): Promise<LockResult> {
-  const host = hostLabel(o.spec);
+  // No observe here: the logical name comes from --name/profile, else the inventory, else the address.
+  const host = await resolveHostName(o.store, o.spec);
   return withTarget(o, async (ops) => {
     // Read-only: no helper or directory is created under the root (read-only.ts).
     const done = await prepareReadOnly(ops);
@@ -111,8 +111,8 @@ export async function lockStatus(o: CommonOptions): Promise<LockResult> {
 }
 
 export async function lockBreak(o: CommonOptions & { lockId?: string }): Promise<LockResult> {
-  const host = hostLabel(o.spec);
   const run = await RunRecorder.start(o.store, "lock-break", o.argv);
+  const host = await run.hostName(o.spec);
   try {
     const res = await withTarget(o, async (ops) => {
       await ops.ensureHelpers();

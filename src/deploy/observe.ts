@@ -29,6 +29,8 @@ export interface ObservedReceipt {
 
 export interface RawObservation {
   rootExists: boolean;
+  /** uname -n of the LPAR (null when the helper could not tell). */
+  nodename?: string | null;
   python: Record<string, unknown>;
   current: { target: string | null; kind: string; release: string | null };
   previous: { target: string | null; kind: string; release: string | null };
@@ -67,6 +69,11 @@ export async function observeTarget(ops: TargetOps, wanted: PlanWheel[] = [], op
     trustPresent: raw.trust.present,
   };
   return { raw, state, helpersUploaded };
+}
+
+/** The LPAR's nodename as observed (the helper's, else the cached probe's). */
+export function observedNodename(raw: RawObservation): string | undefined {
+  return raw.nodename ?? raw.envCache?.probe?.uname?.nodename ?? undefined;
 }
 
 function fingerprint(py: Record<string, unknown>): string {

@@ -3,9 +3,8 @@
  * Every command that changes or inspects a target goes through a RunRecorder: start the run,
  * record per-host results (a fleet records many hosts in one run), finish the run.
  *
- * The store is reached through RecordStore, the small subset of the inventory this needs, with
- * every call awaited, so a synchronous SQLite store and an async service (SQLite/PostgreSQL)
- * both fit. Without a store, runs still get an id (for locks and audit lines) and nothing is written.
+ * The store is reached through RecordStore, the small subset of the inventory service
+ * (src/inventory/service.ts, over SQLite or PostgreSQL) this needs. Without a store, runs still get an id (for locks and audit lines) and nothing is written.
  */
 import { randomUUID } from "crypto";
 import { hostname } from "os";
@@ -13,7 +12,8 @@ import { join } from "path";
 import type { VerifiedBundle } from "../bundle/verify";
 import type { PlanWheel } from "../core/plan";
 import { ZwhError } from "../core/errors";
-import type { InventoryStore, RunHostResult, RunKind, RunResult } from "../inventory/types";
+import type { HostInput, InventoryStore, RunHostResult, RunKind, RunResult, SequenceStore } from "../inventory/types";
+import { addressLabel, hostIdentity, type HostNameSource } from "../core/host-name";
 import type { TargetSpec } from "../remote/target";
 import { localUser } from "./target-ops";
 
@@ -21,12 +21,13 @@ import { localUser } from "./target-ops";
 export type RecordStore = Pick<
   InventoryStore,
   | "startRun" | "finishRun" | "recordRunHost" | "upsertHost" | "getHost" | "recordBundle" | "recordRelease"
-  | "recordInstalled" | "setActiveRelease" | "setReleaseState" | "appendEvent" | "hostStatus" | "accept" | "get"
+  | "recordInstalled" | "setActiveRelease" | "setReleaseState" | "appendEvent" | "hostStatus" | "acceptSequence" | "sequenceSnapshot"
+  | "findHostByAddress"
 >;
 
 /** The probe facts a host row keeps. */
 export interface HostFacts {
-  uname?: { sysname?: string };
+  uname?: { sysname?: string; nodename?: string };
   python?: { path?: string; version?: string };
   compatibleTags?: string[];
 }
@@ -42,6 +43,27 @@ export function cliVersion(): string {
 
 export function wheelsOf(v: Pick<VerifiedBundle, "wheels">): PlanWheel[] {
   return v.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size }));
+}
+
+/**
+ * The logical name of the host `spec` reaches (src/core/host-name.ts): --name or the profile,
+ * else the nodename the target reported, else the name the store already knows for this address
+ * and port (a host that cannot be reached right now keeps its name), else the address label.
+ */
+export async function resolveHostName(store: Pick<RecordStore, "findHostByAddress"> | undefined, spec: TargetSpec, nodename?: string | null): Promise<string> {
+  const id = hostIdentity(spec, nodename);
+  if (id.source !== "address" || !store) return id.name;
+  return (await store.findHostByAddress(spec.host, spec.port))?.name ?? id.name;
+}
+
+/** The inventory row of a host: its logical name, how it got it, address, port and user as attributes. */
+function hostInput(host: string, spec: TargetSpec, facts: HostFacts = {}): HostInput {
+  const source: HostNameSource = spec.name === host ? (spec.nameSource ?? "name") : host === addressLabel(spec) ? "address" : "nodename";
+  return {
+    name: host, nameSource: source, address: spec.host, port: spec.port, sshUser: spec.user, zoweProfile: spec.zoweProfile,
+    nodename: facts.uname?.nodename, sysname: facts.uname?.sysname, pythonPath: spec.pythonPath, pythonVersion: facts.python?.version,
+    ...(facts.compatibleTags ? { platformTags: facts.compatibleTags.slice(0, 50) } : {}),
+  };
 }
 
 export class RunRecorder {
@@ -61,19 +83,21 @@ export class RunRecorder {
     return !!this.store;
   }
 
+  /** The host's logical name (resolveHostName). */
+  hostName(spec: TargetSpec, nodename?: string | null): Promise<string> {
+    return resolveHostName(this.store, spec, nodename);
+  }
+
   /** Insert or refresh a host row, with the probe facts when known. */
   async hostFacts(host: string, spec: TargetSpec, probe: HostFacts): Promise<void> {
     if (!this.store) return;
-    await this.store.upsertHost({
-      name: host, address: spec.host, port: spec.port, sshUser: spec.user,
-      sysname: probe.uname?.sysname, pythonPath: spec.pythonPath, pythonVersion: probe.python?.version, platformTags: (probe.compatibleTags ?? []).slice(0, 50),
-    });
+    await this.store.upsertHost(hostInput(host, spec, { ...probe, compatibleTags: probe.compatibleTags ?? [] }));
   }
 
   /** A minimal host row when the host is new. */
   async ensureHost(host: string, spec: TargetSpec): Promise<void> {
     if (!this.store) return;
-    if (!(await this.store.getHost(host))) await this.store.upsertHost({ name: host, address: spec.host, port: spec.port, sshUser: spec.user });
+    if (!(await this.store.getHost(host))) await this.store.upsertHost(hostInput(host, spec));
   }
 
   /** A host's outcome in this run (creates a minimal host row when the host is new). */
@@ -97,8 +121,13 @@ export class RunRecorder {
   }
 
   /** The channel sequence this bundle carries is now accepted for this store (rollback protection). */
-  acceptSequence(vb: Pick<VerifiedBundle, "predicate" | "statementDigest">): void {
-    this.store?.accept(vb.predicate.channel, vb.predicate.sequence, vb.statementDigest);
+  async acceptSequence(vb: Pick<VerifiedBundle, "predicate" | "statementDigest">): Promise<void> {
+    await this.store?.acceptSequence(vb.predicate.channel, vb.predicate.sequence, vb.statementDigest);
+  }
+
+  /** The accepted sequences as the signing layer checks them (a snapshot; accepting re-checks in the store). */
+  async sequenceStore(): Promise<SequenceStore | undefined> {
+    return this.store ? this.store.sequenceSnapshot() : undefined;
   }
 
   /** A release that was staged and then failed. Best effort: the original error matters more. */

@@ -7,7 +7,7 @@ import { hostLabel } from "../remote/target";
 import { withTarget } from "./connect";
 import { checkReleaseId, checkRoot, layoutFor, releaseDir } from "./layout";
 import { acquireLock, checkLockTtl, lockOwner, type LockHandle } from "./lock";
-import { observeTarget } from "./observe";
+import { observeTarget, observedNodename } from "./observe";
 import { RunRecorder } from "./record";
 import { activateRelease, inspectRelease } from "./release";
 import { localUser, type TargetOps } from "./target-ops";
@@ -63,7 +63,7 @@ async function applyRollbackPlan(a: RollbackApply): Promise<void> {
 
 export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
   const t0 = Date.now();
-  const host = hostLabel(o.spec);
+  let host = hostLabel(o.spec);
   const lockTtl = checkLockTtl(o.lockTtlSeconds);
   const run = await RunRecorder.start(o.store, "rollback", o.argv);
   const at = { step: "connect" };
@@ -74,6 +74,7 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
       at.step = "observe";
       const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
       const raw = obs.raw;
+      host = await run.hostName(o.spec, observedNodename(raw));
       const plan = planRollback(
         { current: raw.current.release, previous: raw.previous.release, releases: raw.releases.map((r) => r.id) },
         { host, root: ops.layout.root },

@@ -2,9 +2,9 @@
 import { describeOwner } from "../core/plan";
 import { hostLabel } from "../remote/target";
 import { withTarget } from "./connect";
-import { observeTarget, type RawObservation } from "./observe";
+import { observeTarget, observedNodename, type RawObservation } from "./observe";
 import { prepareReadOnly } from "./read-only";
-import { recordedHostStatus } from "./record";
+import { recordedHostStatus, resolveHostName } from "./record";
 import type { CommonOptions } from "./types";
 
 export interface StatusResult {
@@ -48,12 +48,13 @@ export function statusFrom(host: string, root: string, raw: RawObservation): Sta
 }
 
 export async function status(o: CommonOptions): Promise<StatusResult> {
-  const host = hostLabel(o.spec);
+  let host = hostLabel(o.spec);
   const r = await withTarget(o, async (ops) => {
     // Read-only: no helper or directory is created under the root (read-only.ts).
     const done = await prepareReadOnly(ops);
     try {
       const obs = await o.progress.step("Observe the target", () => observeTarget(ops, [], { readOnly: true }));
+      host = await resolveHostName(o.store, o.spec, observedNodename(obs.raw));
       return statusFrom(host, ops.layout.root, obs.raw);
     } finally {
       await done();

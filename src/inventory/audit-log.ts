@@ -1,7 +1,9 @@
 /**
- * Append-only, hash-chained NDJSON audit log kept next to the inventory DB, so the audit
- * trail survives loss or replacement of the DB. Each line is the canonical JSON of
- * {seq, ts, run_id, host, type, payload, prev_hash, hash} with the same hash as the DB row.
+ * The NDJSON audit file: an export of the store's event chain, appended after each change
+ * (service.ts exportAuditLog), so the audit trail survives loss or replacement of the DB. The
+ * chain in the store is the source of truth; the file is a prefix of it. Each line is the
+ * canonical JSON of {seq, ts, run_id, host, type, payload, prev_hash, hash}, with the hash of the
+ * store's row.
  */
 import * as fs from "node:fs";
 import { ZwhError } from "../core/errors";
@@ -14,6 +16,12 @@ import type { ChainVerifyResult } from "./types";
  * this record too, while a lone fragment is reported by verifyAuditLog as evidence.
  */
 export function appendAuditLine(path: string, line: AuditLine): void {
+  appendAuditLines(path, [line]);
+}
+
+/** Append lines in one O_APPEND write, then fsync (see appendAuditLine). */
+export function appendAuditLines(path: string, lines: readonly AuditLine[]): void {
+  if (lines.length === 0) return;
   const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT, 0o600);
   try {
     let prefix = "";
@@ -28,7 +36,7 @@ export function appendAuditLine(path: string, line: AuditLine): void {
       }
       if (last[0] !== 0x0a) prefix = "\n";
     }
-    const buf = Buffer.from(prefix + canonicalJson(line) + "\n", "utf8");
+    const buf = Buffer.from(prefix + lines.map((l) => canonicalJson(l) + "\n").join(""), "utf8");
     let off = 0;
     while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
     fs.fsyncSync(fd);
@@ -37,15 +45,45 @@ export function appendAuditLine(path: string, line: AuditLine): void {
   }
 }
 
-/** The last complete, parseable line, or undefined for a missing/empty log. */
+const TAIL_CHUNK = 256 * 1024;
+
+/**
+ * The last complete, parseable line, or undefined for a missing/empty log. Reads the end of
+ * the file only (the export is read after every change), the whole file when no complete line
+ * fits in the last chunk.
+ */
 export function readAuditTail(path: string): AuditLine | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(path, "utf8");
+    const fd = fs.openSync(path, "r");
+    try {
+      const st = fs.fstatSync(fd);
+      if (!st.isFile()) throw new ZwhError("ZWH-STORE-AUDIT-READ", "the audit log is not a regular file", { subject: path });
+      const start = Math.max(0, st.size - TAIL_CHUNK);
+      const buf = Buffer.alloc(st.size - start);
+      let off = 0;
+      while (off < buf.length) {
+        const n = fs.readSync(fd, buf, off, buf.length - off, start + off);
+        if (n === 0) break;
+        off += n;
+      }
+      text = buf.subarray(0, off).toString("utf8");
+      if (start > 0) {
+        const found = lastRecord(text.slice(text.indexOf("\n") + 1));
+        if (found) return found;
+        text = fs.readFileSync(path, "utf8");
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw e;
   }
+  return lastRecord(text);
+}
+
+function lastRecord(text: string): AuditLine | undefined {
   const lines = text.split("\n");
   for (let i = lines.length - 1; i >= 0; i--) {
     const l = lines[i]!.trim();

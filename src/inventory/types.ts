@@ -1,35 +1,47 @@
 /**
- * Inventory store contract. SQLite is the default backend; a PostgreSQL backend can implement
- * the same interface over the same schema later. Methods return `MaybePromise<T>` so callers
- * write `await store.x()` today and keep working when an async backend arrives, while the
- * SQLite backend stays synchronous (better-sqlite3) and cheap.
+ * Inventory store contract: what every command records and asks. One backend-neutral service
+ * (service.ts) implements it over SQLite or PostgreSQL; every method is async because the
+ * PostgreSQL backend is. Callers never see which backend they talk to.
  */
 
-import type { SequenceStore } from "../bundle/signing/sequence-state";
+import type { AcceptedSequence, SequenceStore } from "../bundle/signing/sequence-state";
 
-export type MaybePromise<T> = T | Promise<T>;
-
-export type RunKind = "deploy" | "rollback" | "status" | "probe" | "lock-break";
-export type RunStatus = "ok" | "changed" | "failed" | "refused";
-export type ReleaseState = "staged" | "active" | "previous" | "pruned" | "failed";
-export type RunHostStatus = "ok" | "changed" | "failed" | "unreachable" | "skipped" | "refused";
-
-export const RUN_KINDS: readonly RunKind[] = ["deploy", "rollback", "status", "probe", "lock-break"];
-export const RUN_STATUSES: readonly RunStatus[] = ["ok", "changed", "failed", "refused"];
-export const RELEASE_STATES: readonly ReleaseState[] = ["staged", "active", "previous", "pruned", "failed"];
+export type { SequenceStore, AcceptedSequence } from "../bundle/signing/sequence-state";
 
 /**
- * Rollback protection for signed bundles: the signing layer's interface, implemented here by
- * the channel_state table. Digests are "sha256:<hex>" of the statement bytes; refusals are
- * ZWH-SIG-ROLLBACK / ZWH-SIG-REPLAY (exit 3), exactly as the file-based store.
+ * What a run was. deploy/rollback/status/probe/lock-break are today's commands; drift, fleet,
+ * inventory-sync and unlock are admitted by the schema for the drift and fleet commands.
  */
-export type { SequenceStore, AcceptedSequence } from "../bundle/signing/sequence-state";
+export type RunKind = "deploy" | "rollback" | "status" | "probe" | "lock-break" | "drift" | "fleet" | "inventory-sync" | "unlock";
+export type RunStatus = "ok" | "changed" | "failed" | "refused" | "drift" | "unknown" | "partial";
+export type ReleaseState = "staged" | "active" | "previous" | "pruned" | "failed";
+/** pending/running: a fleet run's hosts not yet finished (resume reads them back). */
+export type RunHostStatus = "ok" | "changed" | "failed" | "unreachable" | "skipped" | "refused" | "pending" | "running" | "drift" | "unknown";
+/** How a host got its logical name (src/core/host-name.ts). */
+export type { HostNameSource } from "../core/host-name";
+import type { HostNameSource } from "../core/host-name";
+
+export const RUN_KINDS: readonly RunKind[] = ["deploy", "rollback", "status", "probe", "lock-break", "drift", "fleet", "inventory-sync", "unlock"];
+export const RUN_STATUSES: readonly RunStatus[] = ["ok", "changed", "failed", "refused", "drift", "unknown", "partial"];
+export const RELEASE_STATES: readonly ReleaseState[] = ["staged", "active", "previous", "pruned", "failed"];
+export const RUN_HOST_STATUSES: readonly RunHostStatus[] = ["ok", "changed", "failed", "unreachable", "skipped", "refused", "pending", "running", "drift", "unknown"];
+export const HOST_NAME_SOURCES: readonly HostNameSource[] = ["name", "profile", "nodename", "address"];
+
+export type Dialect = "sqlite" | "postgres";
+
 export interface HostInput {
+  /** Logical name: --name, the Zowe profile name, or the LPAR's nodename (uname -n). */
   name: string;
   address: string;
   port?: number;
   sshUser?: string;
+  nameSource?: HostNameSource;
+  /** uname -n of the LPAR. */
+  nodename?: string;
   sysname?: string;
+  zoweProfile?: string;
+  /** Hosts that see one USS file system at the install root share a group (one install per group). */
+  fsGroup?: string;
   pythonPath?: string;
   pythonVersion?: string;
   platformTags?: string[];
@@ -41,12 +53,23 @@ export interface HostRecord {
   address: string;
   port: number;
   sshUser: string | null;
+  nameSource: HostNameSource | null;
+  nodename: string | null;
   sysname: string | null;
+  zoweProfile: string | null;
+  fsGroup: string | null;
   pythonPath: string | null;
   pythonVersion: string | null;
   platformTags: string[];
   createdAt: string;
   updatedAt: string;
+}
+
+export interface FsGroupRecord {
+  name: string;
+  /** Whatever identifies the shared file system (a marker id, a zFS name); free text. */
+  fsIdentifier: string | null;
+  hosts: string[];
 }
 
 export interface RunMeta {
@@ -57,6 +80,10 @@ export interface RunMeta {
   controllerHost?: string;
   cliVersion?: string;
   argv?: string[];
+  /** The Zowe profile the run was started with, if any. */
+  zoweProfile?: string;
+  /** Fleet runs: the wave policy as given (serial, thresholds…), stored as JSON. */
+  strategy?: unknown;
 }
 
 export interface RunResult {
@@ -84,9 +111,27 @@ export interface RunRecord extends RunMeta {
 export interface RunHostResult {
   status: RunHostStatus;
   releaseId?: string;
+  /** The release that was active before (deploy/rollback). */
+  previousReleaseId?: string;
+  /** Fleet runs: the batch (wave) the host belongs to, 0 = canary. */
+  batchNo?: number;
   errorCode?: string;
   errorText?: string;
   failedStep?: string;
+}
+
+export interface RunHostRecord {
+  runId: string;
+  host: string;
+  status: RunHostStatus;
+  batchNo: number | null;
+  releaseId: string | null;
+  previousReleaseId: string | null;
+  errorCode: string | null;
+  errorText: string | null;
+  failedStep: string | null;
+  startedAt: string | null;
+  recordedAt: string;
 }
 
 export interface BundleWheelInput {
@@ -189,6 +234,68 @@ export interface HostStatus {
   lastRun?: { runId: string; kind: RunKind; status: RunHostStatus; startedAt: string; finishedAt: string | null; errorCode: string | null; errorText: string | null; failedStep: string | null };
 }
 
+export interface ObservationInput {
+  runId: string;
+  host: string;
+  /** e.g. "pip-inspect", "record-verify", "env-probe", "observe". */
+  method: string;
+  /** The raw observation (stored as JSON); its sha256 is computed and stored with it. */
+  data: unknown;
+}
+
+export interface ObservationRecord {
+  id: number;
+  runId: string;
+  host: string;
+  method: string;
+  observedAt: string;
+  sha256: string;
+  data: unknown;
+}
+
+export type FindingSeverity = "info" | "low" | "medium" | "high" | "critical";
+export const FINDING_SEVERITIES: readonly FindingSeverity[] = ["info", "low", "medium", "high", "critical"];
+
+export interface FindingInput {
+  /** integrity, out-of-band, tags, activation, environment, unapplied, unknown, … */
+  kind: string;
+  severity: FindingSeverity;
+  /** package | file | release | environment | host */
+  scope: string;
+  /** What the finding is about (a path, a package name…); with host, kind and scope it is the finding's identity across runs. */
+  subject: string;
+  desired?: unknown;
+  recorded?: unknown;
+  observed?: unknown;
+  detail?: unknown;
+}
+
+export interface FindingRecord {
+  id: number;
+  host: string;
+  kind: string;
+  severity: FindingSeverity;
+  scope: string;
+  subject: string;
+  desired: unknown;
+  recorded: unknown;
+  observed: unknown;
+  detail: unknown;
+  firstSeenRun: string;
+  firstSeenAt: string;
+  lastSeenRun: string;
+  lastSeenAt: string;
+  resolvedRun: string | null;
+  resolvedAt: string | null;
+}
+
+export interface FindingsResult {
+  /** Every finding reported in this run, with its first-seen and last-seen run. */
+  open: FindingRecord[];
+  /** Findings that were open for this host and are no longer reported: resolved by this run. */
+  resolved: FindingRecord[];
+}
+
 export interface EventInput {
   type: string;
   runId?: string;
@@ -214,30 +321,70 @@ export interface ChainVerifyResult {
   /** seq (DB) or 1-based line number (NDJSON) of the first bad record. */
   brokenAt?: number;
   reason?: string;
+  /** The first broken entry itself, as stored (DB chain only). */
+  entry?: EventRecord;
+}
+
+export interface AuditVerifyResult {
+  ok: boolean;
+  db: ChainVerifyResult;
+  /** The NDJSON export: a prefix of the DB chain (it may lag when an export was interrupted). */
+  log: ChainVerifyResult & { path: string | null };
 }
 
 export interface ActivationResult {
   previousReleaseId?: string;
 }
 
-export interface InventoryStore extends SequenceStore {
-  readonly path: string;
-  readonly auditLogPath: string;
-  upsertHost(h: HostInput): MaybePromise<number>;
-  getHost(name: string): MaybePromise<HostRecord | undefined>;
-  startRun(kind: RunKind, meta?: RunMeta): MaybePromise<string>;
-  finishRun(runId: string, result: RunResult): MaybePromise<void>;
-  getRun(runId: string): MaybePromise<RunRecord | undefined>;
-  recordRunHost(runId: string, host: string, result: RunHostResult): MaybePromise<void>;
-  recordBundle(b: BundleInput): MaybePromise<number>;
-  recordRelease(r: ReleaseInput): MaybePromise<number>;
-  setReleaseState(host: string, root: string, releaseId: string, state: "failed" | "pruned", runId?: string): MaybePromise<void>;
-  setActiveRelease(host: string, root: string, releaseId: string, runId?: string): MaybePromise<ActivationResult>;
-  recordInstalled(releaseRowId: number, pkgs: InstalledPackageInput[]): MaybePromise<void>;
-  listDeployments(q?: DeploymentQuery): MaybePromise<DeploymentRow[]>;
-  hostStatus(host: string, root: string): MaybePromise<HostStatus>;
-  appendEvent(e: EventInput): MaybePromise<EventRecord>;
-  listEvents(fromSeq?: number): MaybePromise<EventRecord[]>;
-  verifyEventChain(): MaybePromise<ChainVerifyResult>;
-  close(): MaybePromise<void>;
+export interface InventoryStore {
+  readonly dialect: Dialect;
+  /** Where the store lives, safe to print: a file path, or a PostgreSQL URL without its password. */
+  readonly location: string;
+  /** The NDJSON export of the event chain, or null when none is kept. */
+  readonly auditLogPath: string | null;
+  schemaVersions(): Promise<number[]>;
+
+  upsertHost(h: HostInput): Promise<number>;
+  getHost(name: string): Promise<HostRecord | undefined>;
+  /** The host last recorded at this address and port, if any. */
+  findHostByAddress(address: string, port: number): Promise<HostRecord | undefined>;
+  listHosts(): Promise<HostRecord[]>;
+  setFsGroup(host: string, group: string | null, fsIdentifier?: string): Promise<void>;
+  listFsGroups(): Promise<FsGroupRecord[]>;
+
+  startRun(kind: RunKind, meta?: RunMeta): Promise<string>;
+  finishRun(runId: string, result: RunResult): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | undefined>;
+  recordRunHost(runId: string, host: string, result: RunHostResult): Promise<void>;
+  listRunHosts(runId: string): Promise<RunHostRecord[]>;
+
+  recordBundle(b: BundleInput): Promise<number>;
+  /** Rollback protection: the accepted sequence per channel. */
+  acceptedSequence(channel: string): Promise<AcceptedSequence | undefined>;
+  /** A synchronous snapshot of every channel's accepted sequence, for the signing layer's checks. */
+  sequenceSnapshot(): Promise<SequenceStore>;
+  /** Record an accepted statement; ZWH-SIG-ROLLBACK / ZWH-SIG-REPLAY (exit 3) as the signing layer. */
+  acceptSequence(channel: string, sequence: number, digest: string): Promise<void>;
+
+  recordRelease(r: ReleaseInput): Promise<number>;
+  setReleaseState(host: string, root: string, releaseId: string, state: "failed" | "pruned", runId?: string): Promise<void>;
+  setActiveRelease(host: string, root: string, releaseId: string, runId?: string): Promise<ActivationResult>;
+  recordInstalled(releaseRowId: number, pkgs: InstalledPackageInput[]): Promise<void>;
+  listDeployments(q?: DeploymentQuery): Promise<DeploymentRow[]>;
+  hostStatus(host: string, root: string): Promise<HostStatus>;
+
+  recordObservation(o: ObservationInput): Promise<ObservationRecord>;
+  /** Record one run's findings for a host: new ones open, known ones stay open (last seen), missing ones resolve. */
+  recordFindings(runId: string, host: string, findings: FindingInput[]): Promise<FindingsResult>;
+  listFindings(q?: { host?: string; open?: boolean }): Promise<FindingRecord[]>;
+
+  appendEvent(e: EventInput): Promise<EventRecord>;
+  listEvents(fromSeq?: number): Promise<EventRecord[]>;
+  /** Re-walk the event chain; on a break, names the first broken entry. */
+  verifyChain(): Promise<ChainVerifyResult>;
+  /** The chain, and the NDJSON export against it. */
+  verifyAudit(): Promise<AuditVerifyResult>;
+  /** Append the events the NDJSON export lacks (normally automatic after each change). */
+  exportAuditLog(): Promise<{ appended: number }>;
+  close(): Promise<void>;
 }

@@ -3,6 +3,7 @@
  * SFTP channel. Batches are one shell script with an end marker per command; tags are set with
  * chtag and read back with ls -T in one exec each. Counts its round trips (TransportStats).
  */
+import { addressLabel } from "../core/host-name";
 import { ZwhError } from "../core/errors";
 import { connectTarget, type ConnectOptions, type ExecCommand, type ExecOptions, type ExecResult, type RemoteSession, type RemoteStat, type UploadManyFile, type UploadManyOptions } from "./connection";
 import { parseJsonLine } from "./json-line";
@@ -46,7 +47,7 @@ export class SshTransport implements Transport {
   }
 
   get host(): string {
-    return `${this.session.spec.host}:${this.session.spec.port}`;
+    return addressLabel(this.session.spec);
   }
 
   get closed(): boolean {

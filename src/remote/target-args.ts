@@ -8,6 +8,7 @@
  */
 import { homedir } from "os";
 import { ZwhError } from "../core/errors";
+import { isValidHostName } from "../core/host-name";
 import { DEFAULT_PYTHON, type TargetSpec } from "./target";
 
 export interface TargetArgsOptions {
@@ -134,6 +135,21 @@ export function targetSpecFromArgs(args: Record<string, unknown>, env: NodeJS.Pr
   if (ct !== undefined) spec.commandTimeoutMs = ct;
   const extraEnv = envPairs(args.env);
   if (extraEnv) spec.extraEnv = extraEnv;
+  // Logical name: --name, else the ssh profile the connection came from (both CLIs put its name
+  // in sshProfileName when its values were used).
+  const name = str(args, "name");
+  const profile = str(args, "sshProfileName");
+  for (const [v, what] of [[name, "--name"], [profile, "the ssh profile name"]] as const) {
+    if (v !== undefined && !isValidHostName(v)) {
+      throw new ZwhError("ZWH-ARGS-INVALID", `${what} ${JSON.stringify(v)} is not a valid host name`, {
+        subject: "name",
+        hint: "Use letters, digits and . _ - : @ (at most 128 characters, starting with a letter or digit).",
+      });
+    }
+  }
+  if (name) Object.assign(spec, { name, nameSource: "name" as const });
+  else if (profile) Object.assign(spec, { name: profile, nameSource: "profile" as const });
+  if (profile) spec.zoweProfile = profile;
   spec.pythonPath = str(args, "python") ?? DEFAULT_PYTHON;
   if (!spec.pythonPath.startsWith("/")) {
     throw new ZwhError("ZWH-ARGS-INVALID", `--python must be an absolute path on the target (got ${spec.pythonPath})`, { subject: "python" });

@@ -28,11 +28,22 @@ export interface TargetSpec {
   pythonPath?: string;
   /** Extra environment exported in every exec (site settings). */
   extraEnv?: Record<string, string>;
+  /** Logical host name (--name, or the Zowe ssh profile's name); see src/core/host-name.ts. */
+  name?: string;
+  /** Where `name` came from. */
+  nameSource?: "name" | "profile";
+  /** The Zowe ssh profile the target came from, if any. */
+  zoweProfile?: string;
 }
+
+import { addressLabel } from "../core/host-name";
 
 export const DEFAULT_PYTHON = "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3";
 
-/** "host", or "host:port" when the port is not 22: how a target is named in messages and the inventory. */
-export function hostLabel(spec: Pick<TargetSpec, "host" | "port">): string {
-  return spec.port === 22 ? spec.host : `${spec.host}:${spec.port}`;
+/**
+ * How a target is named before its nodename is known: its logical name (--name, profile), else
+ * "host" / "host:port" (port 22 omitted) — the one address spelling used in messages.
+ */
+export function hostLabel(spec: Pick<TargetSpec, "host" | "port" | "name">): string {
+  return spec.name ?? addressLabel(spec);
 }

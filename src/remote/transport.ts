@@ -61,7 +61,7 @@ export interface Transport {
   /** "ssh" today; "zosmf" for the REST transport. */
   readonly kind: string;
   readonly spec: TargetSpec;
-  /** "host:port": how messages name the session's endpoint. */
+  /** "host", or "host:port" when the port is not 22 (src/core/host-name.ts addressLabel): the session's endpoint in messages. */
   readonly host: string;
   readonly closed: boolean;
   readonly stats: TransportStats;

@@ -46,7 +46,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const i of invs.values()) i.close();
+  for (const i of invs.values()) await i.close();
   await sim?.stop();
 });
 
@@ -137,7 +137,9 @@ describe("deploy failure modes", () => {
     expect((e as ZwhError).code).toBe("ZWH-DEPLOY-SMOKE");
     expect((e as ZwhError).details?.step).toBe("verify-install");
     expect(current(root)).toBe(`releases/${first.releaseId}`);
-    const st = invFor(root).hostStatus(`${h.host}:${h.port}`, root);
+    // Hosts are keyed by their logical name: here the LPAR's nodename.
+    const st = await invFor(root).hostStatus(first.host, root);
+    expect(first.host).toBe("LPAR1");
     expect(st.lastRun).toMatchObject({ status: "failed", errorCode: "ZWH-DEPLOY-SMOKE", failedStep: "verify-install" });
     const audit = readFileSync(join(root, ".wheelhouse", "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(audit.at(-1)).toMatchObject({ event: "deploy", ok: false, error: "ZWH-DEPLOY-SMOKE" });

@@ -39,7 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  inv?.close();
+  await inv?.close();
   await sim?.stop();
 });
 
@@ -98,10 +98,10 @@ describe("deploy lifecycle", () => {
     const run = await simExec(h, `'${root}/current/venv/bin/python' -c 'import zwhdemo_app; print(zwhdemo_app.VERSION)'`);
     expect(run.stdout.trim()).toBe("1.0");
     // inventory
-    const st = inv.hostStatus(r.host, root);
+    const st = await inv.hostStatus(r.host, root);
     expect(st.active?.releaseId).toBe(r.releaseId);
     expect(st.active?.packages.map((p) => p.name).sort()).toEqual(["zwhdemo-app", "zwhdemo-lib", "zwhdemo-util"]);
-    expect(inv.get("stable")).toEqual({ sequence: 1, digest: bundles[0].statementDigest });
+    expect(await inv.acceptedSequence("stable")).toEqual({ sequence: 1, digest: bundles[0].statementDigest });
     expect(o.out.steps.some((s) => s.startsWith("Upload 3 wheel(s)"))).toBe(true);
   });
 
@@ -160,7 +160,7 @@ describe("deploy lifecycle", () => {
     expect(`releases/${r.to}`).toBe(prev);
     const run = await simExec(h, `'${root}/current/venv/bin/python' -c 'import zwhdemo_app; print(zwhdemo_app.VERSION)'`);
     expect(run.stdout.trim()).toBe("1.0");
-    expect(inv.hostStatus(r.host, root).active?.releaseId).toBe(r.to);
+    expect((await inv.hostStatus(r.host, root)).active?.releaseId).toBe(r.to);
   });
 
   it("refuses to roll back to a broken release", async () => {
@@ -205,6 +205,6 @@ describe("deploy lifecycle", () => {
     expect(r.changed).toBe(true);
     expect(r.root).toBe(root);
     expect(`releases/${r.to}`).toBe(prev);
-    expect(inv.hostStatus(r.host, root).active?.releaseId).toBe(r.to);
+    expect((await inv.hostStatus(r.host, root)).active?.releaseId).toBe(r.to);
   });
 });

@@ -99,7 +99,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const i of invs) i.close();
+  for (const i of invs) await i.close();
   await sim?.stop();
 });
 

@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  inv?.close();
+  await inv?.close();
   await sim?.stop();
 });
 

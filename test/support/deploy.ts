@@ -13,7 +13,7 @@ import { targetFromProbe } from "../../src/bundle/target";
 import { addTrustKey, createTrust, saveTrust, serializeTrust, type TrustDocument } from "../../src/bundle/signing/trust";
 import { generateSigningKeyPair, publicKeyPem, type GeneratedKeyPair } from "../../src/bundle/signing/keys";
 import type { Output } from "../../src/cli/framework/types";
-import { openStore } from "../../src/inventory";
+import { openStore, type InventoryStore } from "../../src/inventory";
 import { connectTarget } from "../../src/remote/connection";
 import { probeTarget } from "../../src/remote/probe";
 import type { TargetSpec } from "../../src/remote/target";
@@ -98,8 +98,22 @@ export async function makeBundle(
   });
 }
 
-export function newInventory(dir: string) {
-  return openStore(join(dir, `inv-${Math.random().toString(36).slice(2, 8)}.db`));
+/**
+ * A fresh SQLite inventory in dir, opened (and migrated) on first use, so option builders can
+ * hand it out synchronously. Every method is async, as on the real store.
+ */
+export function newInventory(dir: string): InventoryStore {
+  const opened = openStore(join(dir, `inv-${Math.random().toString(36).slice(2, 8)}.db`));
+  opened.catch(() => undefined);
+  return new Proxy({} as InventoryStore, {
+    get: (_t, key: string | symbol) => {
+      if (key === "then") return undefined; // not a thenable
+      return async (...args: unknown[]) => {
+        const s = (await opened) as unknown as Record<string | symbol, (...a: unknown[]) => unknown>;
+        return s[key]!(...args);
+      };
+    },
+  });
 }
 
 export interface RecordingOutput extends Output {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqliteStore } from "../../src/inventory/sqlite-store";
+import { openStore } from "../../src/inventory";
 import scan from "../../src/cli/handlers/vuln/scan";
 import sign from "../../src/cli/handlers/vuln/sign";
 import { ghsa, mal, writeOsvZip, SETUPTOOLS_CVE_2024_6345 } from "../support/osv";
@@ -20,20 +20,20 @@ let db: string;
 let clean: string;
 
 beforeAll(async () => {
-  const s = new SqliteStore({ path: inv });
-  const deploy = (host: string, releaseId: string, pkgs: Array<[string, string]>) => {
-    s.upsertHost({ name: host, address: `${host}.example` });
-    const run = s.startRun("deploy", {});
-    const row = s.recordRelease({ host, root: "/srv/zwh", releaseId, path: `/srv/zwh/releases/${releaseId}`, runId: run });
-    s.recordInstalled(row, pkgs.map(([name, version]) => ({ name, version, installer: "pip" })));
-    s.setActiveRelease(host, "/srv/zwh", releaseId, run);
-    s.finishRun(run, { status: "changed", exitCode: 0 });
+  const s = await openStore(inv);
+  const deploy = async (host: string, releaseId: string, pkgs: Array<[string, string]>) => {
+    await s.upsertHost({ name: host, address: `${host}.example` });
+    const run = await s.startRun("deploy", {});
+    const row = await s.recordRelease({ host, root: "/srv/zwh", releaseId, path: `/srv/zwh/releases/${releaseId}`, runId: run });
+    await s.recordInstalled(row, pkgs.map(([name, version]) => ({ name, version, installer: "pip" })));
+    await s.setActiveRelease(host, "/srv/zwh", releaseId, run);
+    await s.finishRun(run, { status: "changed", exitCode: 0 });
   };
-  deploy("lpar1", "r1", [["setuptools", "66.1.1"], ["app", "1.0"]]);
-  deploy("lpar1", "r2", [["setuptools", "70.0.0"], ["app", "1.0"]]); // r1 becomes "previous"
-  deploy("lpar2", "r1", [["Evil_Pkg", "0.1"], ["app", "1.0"]]);
-  deploy("lpar3", "r1", [["app", "1.0"]]);
-  s.close();
+  await deploy("lpar1", "r1", [["setuptools", "66.1.1"], ["app", "1.0"]]);
+  await deploy("lpar1", "r2", [["setuptools", "70.0.0"], ["app", "1.0"]]); // r1 becomes "previous"
+  await deploy("lpar2", "r1", [["Evil_Pkg", "0.1"], ["app", "1.0"]]);
+  await deploy("lpar3", "r1", [["app", "1.0"]]);
+  await s.close();
   db = await writeOsvZip(path.join(root, "all.zip"), [
     SETUPTOOLS_CVE_2024_6345,
     mal("MAL-2026-7", "evil-pkg"),

@@ -26,6 +26,8 @@ export const targetOptions: OptionDef[] = [
     description: "OpenSSH known_hosts file to verify the host key against (default ~/.ssh/known_hosts)." },
   { name: "handshake-timeout", type: "number", group: TARGET_GROUP, only: "zwh", defaultValue: 20000,
     description: "SSH handshake timeout in milliseconds." },
+  { name: "name", type: "string", group: TARGET_GROUP,
+    description: "Logical name of the host in the inventory and in output (default: the ssh profile's name, else the LPAR's nodename from 'uname -n'). Address, port and user are recorded as its attributes." },
   { name: "python", type: "string", group: TARGET_GROUP,
     description: "Path of the target's Python interpreter (IBM Open Enterprise SDK for Python), e.g. /usr/lpp/IBM/cyp/v3r12/pyz/bin/python3." },
   { name: "command-timeout", type: "number", group: TARGET_GROUP, defaultValue: 600000,

@@ -16,8 +16,11 @@ export function commonOptions(ctx: CommandContext, store?: InventoryStore): Comm
   };
 }
 
-/** The inventory store: --inventory (or the wheelhouse profile's `inventory`), else $ZWH_INVENTORY, else ~/.zwh/inventory.db. */
+/**
+ * The inventory store: --inventory (or the wheelhouse profile's `inventory`), else $ZWH_INVENTORY,
+ * else ~/.zwh/inventory.db. A postgres:// URL opens the shared PostgreSQL store.
+ */
 export function openInventory(ctx: CommandContext): Promise<InventoryStore> {
   const given = typeof ctx.args.inventory === "string" && ctx.args.inventory.trim() !== "" ? ctx.args.inventory.trim() : undefined;
-  return openStore(given, ctx.env);
+  return openStore({ location: given, env: ctx.env, warn: (m) => ctx.out.warn(m) });
 }

@@ -38,6 +38,10 @@ export default class SharedHandler implements ICommandHandler {
       }
       checkNamedProfiles(iargs, params.definition.profile?.optional ?? [], loadedProfiles());
       const args = handlerArgsFromImperative(cmd, iargs, json);
+      if (cmd.connects) {
+        const prof = sshProfileName(iargs, args);
+        if (prof) args.sshProfileName = prof;
+      }
       const out = zoweOutput(response);
       const pinWarning = fingerprintPinWarning(args.hostKey, iargs);
       if (pinWarning) out.warn(pinWarning);
@@ -56,6 +60,24 @@ export default class SharedHandler implements ICommandHandler {
     }
     throw failure(outcome);
   }
+}
+
+/**
+ * The ssh profile that supplied the connection: --ssh-profile, else the config's default ssh
+ * profile when the host in use is that profile's host (a --host flag overrides it). It names the
+ * host in the inventory and in output unless --name does.
+ */
+export function sshProfileName(iargs: Record<string, unknown>, args: Record<string, unknown>): string | undefined {
+  const named = iargs["ssh-profile"] ?? iargs.sshProfile;
+  if (typeof named === "string" && named !== "") return named;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ImperativeConfig } = require("@zowe/imperative") as typeof import("@zowe/imperative");
+  const config = ImperativeConfig.instance.config;
+  if (!config?.exists) return undefined;
+  const def = (config.properties.defaults as Record<string, string> | undefined)?.ssh;
+  if (!def) return undefined;
+  const props = (config.api.profiles.get(def) ?? {}) as Record<string, unknown>;
+  return props.host !== undefined && props.host === args.host ? def : undefined;
 }
 
 /**

@@ -255,7 +255,7 @@ export async function applyZwhProfiles(
     return !(opt && opt.defaultValue !== undefined && args[key] === opt.defaultValue);
   };
   const names = new Set(cmd.options.map((o) => o.name));
-  const { args: fromProfiles } = await resolveZwhProfiles({
+  const { args: fromProfiles, used } = await resolveZwhProfiles({
     profile: typeof args.profile === "string" ? args.profile : undefined,
     wheelhouseProfile: typeof args.wheelhouseProfile === "string" ? args.wheelhouseProfile : undefined,
     connects: !!cmd.connects,
@@ -268,5 +268,7 @@ export async function applyZwhProfiles(
   for (const [k, v] of Object.entries(fromProfiles)) {
     if (!isExplicit(k)) merged[k] = v;
   }
+  // The ssh profile names the host (unless --name does), as under `zowe wh … --ssh-profile`.
+  if (used.ssh && cmd.connects) merged.sshProfileName = used.ssh;
   return merged;
 }

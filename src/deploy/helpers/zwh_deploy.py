@@ -84,6 +84,11 @@ def cmd_observe(a):
     zt = load_target(a.zwh_target)
     root = os.path.abspath(a.root)
     out = {"command": "observe", "ok": True, "root": root, "python": interpreter_fingerprint()}
+    # The LPAR's own name: a host's logical name when no --name or profile gives one.
+    try:
+        out["nodename"] = os.uname().nodename
+    except (AttributeError, OSError):
+        out["nodename"] = None
     out["rootExists"] = os.path.isdir(root)
     out["current"] = link_info(zt, root, "current")
     out["previous"] = link_info(zt, root, "previous")

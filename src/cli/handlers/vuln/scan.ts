@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import { ZwhError } from "../../../core/errors";
 import { VULN, type GateMatch } from "../../../core/osv-match";
-import { defaultStorePath } from "../../../inventory";
+import { defaultStorePath, isPostgresUrl, redactUrl } from "../../../inventory";
 import { openStore } from "../../../index";
 import type { DeploymentRow, ReleaseState } from "../../../inventory/types";
 import { loadVulnGate, matchJson, runVulnGate } from "../../../bundle/vuln-gate";
@@ -22,11 +22,13 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const gateOpts = vulnGateFrom(ctx, () => trustFrom(ctx, true)!.trust);
   if (!gateOpts) throw new ZwhError(VULN.USAGE, "--vuln-db FILE (an OSV PyPI all.zip snapshot) is required", { hint: "Or set vulnDb in the wheelhouse profile." });
   const dbPath = strArg(ctx, "inventory", "--inventory") ?? defaultStorePath(ctx.env);
-  if (!fs.existsSync(dbPath)) {
+  if (!isPostgresUrl(dbPath) && !fs.existsSync(dbPath)) {
     throw new ZwhError(VULN.USAGE, `inventory ${dbPath} does not exist`, { subject: dbPath, hint: "Name the inventory that deploy wrote with --inventory (or $ZWH_INVENTORY)." });
   }
   const states: ReleaseState[] = ctx.args.allReleases === true ? ["active", "previous", "staged"] : ["active"];
   const store = await openStore(dbPath, ctx.env);
+  // A PostgreSQL URL is shown without its password.
+  const location = isPostgresUrl(dbPath) ? redactUrl(dbPath) : dbPath;
   let rows: DeploymentRow[];
   try {
     rows = await store.listDeployments({ states });
@@ -44,7 +46,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
   const found = hits.filter((h) => refused.has(h.match.decision));
   const hosts = [...new Set(found.map((h) => h.row.host))].sort();
   const data = {
-    inventory: dbPath,
+    inventory: location,
     releaseStates: states,
     osvSnapshot: gate.snapshot.info,
     settings: gate.settings,
