@@ -26,6 +26,7 @@ import { verifySignatureOnTarget } from "./target-signature";
 import { localUser, type TargetOps } from "./target-ops";
 import { BOOTSTRAP_PACKAGES, type DeployHooks, type DeployResult, type DeployStepId, type StepTiming } from "./types";
 import { verifyInstalled, type InstalledCheck } from "./verify-install";
+import { checkWheelMembers, wheelMembersArgv } from "./wheel-check";
 
 /** Times each step (the result's `steps`) and reports it as a progress step. */
 export class StepTimer {
@@ -166,13 +167,14 @@ const verifyTarget: Action = async (c) => {
   await c.timer.step("verify-target", "Verify the signature and the wheels on the target", async () => {
     // DSSE and/or SSHSIG against the target's own anchors (target-signature.ts), plus the re-hash.
     const sshsig = join(vb.dir, "manifest.intoto.json.sig");
-    const [hres] = await verifySignatureOnTarget(ops, {
+    const [hres, wres] = await verifySignatureOnTarget(ops, {
       rdir, channel: vb.predicate.channel, localTrust: c.trust, scratchPrefix: `${layout.stagingBase}/${c.runId}`,
       hasEnvelope: existsSync(join(vb.dir, "manifest.dsse.json")), sshsigText: existsSync(sshsig) ? readFileSync(sshsig, "latin1") : undefined,
       dsseKeyIds: new Set(vb.signers.filter((x) => x.kind === "dsse").map((x) => x.keyid)),
     }, [
       ops.zwhTarget("hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
         "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", staging(c).releaseJson),
+      wheelMembersArgv(ops, rdir), // what pip's reader sees = what was verified (wheel-check.ts)
     ]);
     const hv = parseJsonLine(hres.stdout);
     if (hres.code !== 0) {
@@ -186,6 +188,7 @@ const verifyTarget: Action = async (c) => {
         hint: "Corrupt store entries were removed; re-run the deploy to upload them again.",
       });
     }
+    checkWheelMembers(wres, host, rdir);
   });
 };
 

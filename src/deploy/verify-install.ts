@@ -46,20 +46,24 @@ export async function verifyInstalled(
   const vpy = `${rdir}/venv/bin/python`;
   const pip = opts.pip ?? [vpy, "-m", "pip"];
   const env = pipEnv(ops.layout);
-  // Two execs in parallel (the session allows two exec channels; all of these only read the
-  // venv): pip check + pip inspect, and the RECORD re-hash followed by the smoke import (which
-  // may write __pycache__, so it runs after the re-hash).
+  // First the RECORD re-hash and the installed-file check, with the BASE interpreter isolated and
+  // without site (-I -S): no interpreter that processes the new release's site-packages (and so
+  // its .pth start-up hooks) runs before the installed tree matches RECORD. Only then start the
+  // venv's Python: pip check + pip inspect, and the smoke import, in parallel (the session allows
+  // two exec channels; the smoke import may write __pycache__, after the re-hash).
+  const recArgv = [ops.python, "-I", "-S", ops.helpers["zwh_target.py"].remotePath, "record-verify", "--venv", `${rdir}/venv`];
+  const [rec] = await ops.batch([recArgv], { label: "record-verify (isolated)", env });
   const pipCmds: string[][] = [
     [...pip, "check", "--isolated", "--disable-pip-version-check", "--no-input"],
     [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"],
   ];
-  const recCmds: string[][] = [ops.zwhTarget("record-verify", "--venv", `${rdir}/venv`)];
-  if (opts.smoke) recCmds.push([vpy, "-c", SMOKE_WRAPPER, opts.smoke]);
+  const rvEarly = parseJsonLine(rec.stdout);
+  if (rec.code !== 0 || rvEarly?.ok !== true) return recordMismatch(ops, rdir, rvEarly);
   const [pr, rr] = await Promise.all([
     ops.batch(pipCmds, { label: "pip check + inspect", env }),
-    ops.batch(recCmds, { label: opts.smoke ? "record-verify + smoke" : "record-verify", env }),
+    opts.smoke ? ops.batch([[vpy, "-c", SMOKE_WRAPPER, opts.smoke]], { label: "smoke", env }) : Promise.resolve([]),
   ]);
-  const res = [...pr, ...rr];
+  const res = [...pr, rec, ...rr];
   if (res[0].code !== 0) {
     throw new ZwhError("ZWH-DEPLOY-PIP-CHECK", `pip check failed in ${rdir} on ${ops.host}: ${res[0].stdout.trim().split("\n").slice(-5).join("; ")}`, {
       subject: rdir, details: { output: res[0].stdout.slice(-4000) },
@@ -70,14 +74,7 @@ export async function verifyInstalled(
     const j = parseJsonLine(res[1].stdout);
     throw new ZwhError("ZWH-DEPLOY-PIP-INSPECT", `pip inspect failed in ${rdir} on ${ops.host}: ${String(j?.stderr ?? res[1].stdout).slice(-500)}`, { subject: rdir });
   }
-  const rv = parseJsonLine(res[2].stdout);
-  if (res[2].code !== 0 || rv?.ok !== true) {
-    const findings = (rv?.findings ?? []) as Array<Record<string, unknown>>;
-    throw refusal("ZWH-DEPLOY-RECORD-MISMATCH", `${findings.length} installed file finding(s) in ${rdir} on ${ops.host}: ${findings.slice(0, 5).map((f) => `${String(f.kind)} ${String(f.path)}`).join(", ")}`, {
-      subject: rdir, details: { findings: findings.slice(0, 200), counts: rv?.counts },
-      hint: "Installed files differ from their RECORD. Nothing was activated.",
-    });
-  }
+  const rv = rvEarly;
   let smoke: boolean | null = null;
   if (opts.smoke) {
     if (res[3].code !== 0) {
@@ -138,4 +135,12 @@ export async function verifyInstalled(
     installed, bootstrap,
     checks: { pipCheck: true, installedSet: true, reportHashes: true, record: { checked: Number(rv.checked ?? 0), findings: 0 }, smoke },
   };
+}
+
+function recordMismatch(ops: TargetOps, rdir: string, rv: Record<string, unknown> | undefined): never {
+  const findings = (rv?.findings ?? []) as Array<Record<string, unknown>>;
+  throw refusal("ZWH-DEPLOY-RECORD-MISMATCH", `${findings.length} installed file finding(s) in ${rdir} on ${ops.host}: ${findings.slice(0, 5).map((f) => `${String(f.kind)} ${String(f.path)}`).join(", ")}`, {
+    subject: rdir, details: { findings: findings.slice(0, 200), counts: rv?.counts },
+    hint: "Installed files differ from their RECORD. Nothing was activated, and the release's Python was never started.",
+  });
 }

@@ -13,15 +13,22 @@ Subcommands:
                 wheels, the lock, the target trust file, the cached probe facts.
   stage         (re)create releases/<id>/ with wheels/<filename> symlinks into the store
   run-to-file   run argv, write its stdout bytes to a file (pip inspect), stderr passed back
+  wheel-members re-read every wheel of a release with THIS interpreter's zipfile (the reader
+                pip uses) and compare its member list (names, sizes, sha256) and start-up
+                hooks with what the signed statement says the workstation verified; exit 3
+                on any difference (ZWH-DEPLOY-WHEEL-MEMBERS / ZWH-WHEEL-STARTUP-HOOK)
 """
 import argparse
+import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
 import sys
+import zipfile
 
 HELPER = "zwh_deploy"
 HELPER_VERSION = 1
@@ -181,6 +188,105 @@ def cmd_run_to_file(a):
                  "out": a.out, "stderr": err}, 0 if p.returncode == 0 else 1)
 
 
+# ----------------------------------------------------------------------------------------
+# wheel-members: the member list as pip's reader sees it. The canonical form must stay in step
+# with src/core/member-list.ts: one line per entry (directories too), sorted by the UTF-8 bytes
+# of the name, "<sha256 hex> <size> <name>\n"; the digest is the sha256 of the lines.
+
+DATA_HOOK_SCHEMES = ("purelib", "platlib")
+CHUNK = 1024 * 1024
+
+
+def normalize_name(name):
+    """PEP 503."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def wheel_member_list(path):
+    """(lines, problems, names) of one wheel as zipfile reads it; raises on unreadable archives."""
+    problems = []
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        names = [i.filename for i in infos]
+        seen = set()
+        for n in names:
+            if n in seen:
+                problems.append("entry %s appears more than once (zipfile keeps the last)" % n)
+            seen.add(n)
+        lines = []
+        for info in infos:
+            h = hashlib.sha256()
+            size = 0
+            with zf.open(info) as f:  # zipfile checks the CRC-32 at the end
+                while True:
+                    b = f.read(CHUNK)
+                    if not b:
+                        break
+                    h.update(b)
+                    size += len(b)
+            if size != info.file_size:
+                problems.append("entry %s: %d bytes read, %d declared" % (info.filename, size, info.file_size))
+            lines.append((info.filename.encode("utf-8"), "%s %d %s\n" % (h.hexdigest(), size, info.filename)))
+    lines.sort(key=lambda t: t[0])
+    return [t[1] for t in lines], problems, names
+
+
+def startup_hooks(names):
+    """.pth files pip would install directly into site-packages (see src/core/wheel-paths.ts)."""
+    data_dirs = set(n.split("/")[0][:-len(".dist-info")] + ".data" for n in names
+                    if "/" in n and n.split("/")[0].endswith(".dist-info"))
+    out = []
+    for n in names:
+        if n.endswith("/") or not n.lower().endswith(".pth"):
+            continue
+        parts = n.split("/")
+        if len(parts) == 1 or (len(parts) == 3 and parts[0] in data_dirs and parts[1] in DATA_HOOK_SCHEMES):
+            out.append(n)
+    return sorted(out)
+
+
+def cmd_wheel_members(a):
+    statement = read_json(a.statement)
+    pred = statement.get("predicate") or {}
+    allowed = set((pred.get("policy") or {}).get("startupHooks") or [])
+    results, bad = [], 0
+    for w in pred.get("wheels") or []:
+        fn = w.get("filename")
+        want = w.get("members") or {}
+        r = {"filename": fn, "ok": False, "expected": want}
+        if not isinstance(fn, str) or "/" in fn or fn.startswith("."):
+            r["problems"] = ["bad wheel filename in the statement"]
+        else:
+            try:
+                lines, problems, names = wheel_member_list(os.path.join(a.wheels_dir, fn))
+                digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
+                r["actual"] = {"count": len(lines), "sha256": digest}
+                if len(lines) != want.get("count") or digest != want.get("sha256"):
+                    problems.append("zipfile reads %d member(s) (digest %s); the workstation verified %s (digest %s)"
+                                    % (len(lines), digest[:16], want.get("count"), str(want.get("sha256"))[:16]))
+                    r["members"] = [ln.rstrip("\n").split(" ", 2)[2] for ln in lines][:200]
+                hooks = [h for h in startup_hooks(names)
+                         if "%s:%s" % (normalize_name(w.get("name") or ""), h.split("/")[-1]) not in allowed]
+                if hooks:
+                    r["startupHooks"] = hooks
+                    problems.append("start-up hook(s) not allowed by the signed policy: %s" % ", ".join(hooks))
+                r["problems"] = problems
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, RuntimeError, EOFError) as e:
+                r["problems"] = ["zipfile cannot read it: %s: %s" % (type(e).__name__, e)]
+        r["ok"] = not r["problems"]
+        bad += 0 if r["ok"] else 1
+        results.append(r)
+    out = {"command": "wheel-members", "ok": bad == 0, "wheels": results, "checked": len(results)}
+    if bad:
+        first = next(r for r in results if not r["ok"])
+        code = "ZWH-WHEEL-STARTUP-HOOK" if first.get("startupHooks") and len(first["problems"]) == 1 else "ZWH-DEPLOY-WHEEL-MEMBERS"
+        out["refused"] = True
+        out["error"] = {"code": code, "message": "%s: %s" % (first["filename"], "; ".join(first["problems"])),
+                        "subject": first["filename"]}
+        return emit(out, 3)
+    return emit(out, 0)
+
+
 def main():
     p = argparse.ArgumentParser(prog="zwh_deploy.py", add_help=False)
     sub = p.add_subparsers(dest="command")
@@ -198,6 +304,10 @@ def main():
     s.add_argument("--out", required=True)
     s.add_argument("argv", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_run_to_file)
+    s = sub.add_parser("wheel-members", add_help=False)
+    s.add_argument("--statement", required=True)
+    s.add_argument("--wheels-dir", required=True)
+    s.set_defaults(func=cmd_wheel_members)
     try:
         a = p.parse_args()
         if not getattr(a, "func", None):
