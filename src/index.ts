@@ -106,3 +106,23 @@ export async function openStore(location?: string | OpenStoreOptions, env: NodeJ
   const o = typeof location === "string" || location === undefined ? { location } : location;
   return inv.openStore({ env, ...o });
 }
+
+// --- Know what you ship (issue 13): SBOM builder and the offline vulnerability gate.
+export type { SbomInput, SbomPackage } from "./bundle/sbom";
+export type { GateMatch, GatePackage, GateSettings, OsvRecord, Waiver } from "./core/osv-match";
+export type { VulnGate, VulnGateOptions, GateOutcome } from "./bundle/vuln-gate";
+
+/** CycloneDX 1.6 JSON for a bundle or one host release (the builder of `bundle sbom`). */
+export async function cycloneDxJson(input: import("./bundle/sbom").SbomInput): Promise<string> {
+  return (await import("./bundle/sbom")).cycloneDxJson(input);
+}
+
+/** Read an OSV snapshot and signed waivers once; evaluate package lists with checkVulnerabilities(). */
+export async function loadVulnGate(o: import("./bundle/vuln-gate").VulnGateOptions): Promise<import("./bundle/vuln-gate").VulnGate> {
+  return (await import("./bundle/vuln-gate")).loadVulnGate(o);
+}
+
+/** Every match of these packages and the refusals (ZWH-VULN-MALICIOUS/-HIGH/-UNSCORED) the gate makes. */
+export async function checkVulnerabilities(pkgs: import("./core/osv-match").GatePackage[], gate: import("./bundle/vuln-gate").VulnGate): Promise<import("./bundle/vuln-gate").GateOutcome> {
+  return (await import("./bundle/vuln-gate")).runVulnGate(pkgs, gate);
+}
