@@ -9,6 +9,7 @@ import type { Transport } from "../remote/transport";
 import { StepTimer } from "./apply";
 import { openTransport, reopenTransport } from "./connect";
 import { deployHost, inStep } from "./host";
+import { localBundle } from "./local-bundle";
 import { RunRecorder } from "./record";
 import type { DeployOptions, DeployResult } from "./types";
 
@@ -18,11 +19,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const run = await RunRecorder.start(o.store, "deploy", o.argv);
   let t: Transport | undefined;
   let connected = false;
+  let local: { dir: string; cleanup: () => void } | undefined;
   try {
     const trust = loadTrust(o.trustPath);
+    // Local inputs first: nothing connects for a bundle that cannot be deployed (local-bundle.ts).
+    local = await localBundle(o.bundleDir, trust).catch((e) => { throw inStep("verify-bundle", e); });
     t = await timer.step("connect", `Connect to ${o.spec.user}@${addressLabel(o.spec)}`, () => openTransport(o.spec, o.env));
     connected = true;
-    const r = await deployHost(t, run, { ...o, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env) });
+    const r = await deployHost(t, run, { ...o, bundleDir: local.dir, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env) });
     if (run.recording) {
       await run.finish(r.dryRun
         ? { status: "ok", exitCode: r.plan.blockers.length ? 3 : 0 }
@@ -32,10 +36,11 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   } catch (e) {
     const err = inStep("connect", e);
     // deployHost records its host's failure; a failed connect is recorded here.
-    if (!connected) await run.hostFailed(await run.hostName(o.spec).catch(() => addressLabel(o.spec)), o.spec, err, "connect").catch(() => undefined);
+    if (!connected) await run.hostFailed(await run.hostName(o.spec).catch(() => addressLabel(o.spec)), o.spec, err, String(err.details?.step ?? "connect")).catch(() => undefined);
     await run.finishFailed(err, String(err.details?.step ?? "connect"));
     throw toZwhError(err);
   } finally {
     await t?.close().catch(() => undefined);
+    local?.cleanup();
   }
 }

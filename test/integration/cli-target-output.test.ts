@@ -118,6 +118,33 @@ describe("target trust at the same version", () => {
   });
 });
 
+describe("deploy's local inputs", () => {
+  it("are checked before connecting: a tampered statement is refused without a connection (port 9: nothing listens)", () => {
+    const bad = path.join(work, "bundle-bad-statement");
+    fs.cpSync(bundleDir, bad, { recursive: true });
+    const st = path.join(bad, "manifest.intoto.json");
+    const statement = JSON.parse(fs.readFileSync(st, "utf8"));
+    statement.predicate.sequence = 99; // the signatures no longer match
+    fs.writeFileSync(st, JSON.stringify(statement));
+    const r = run(["deploy", bad, "--host", "127.0.0.1", "--port", "9", "--user", "u", "--root", "/u/wh", "--trust", signer.trustFile, "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(3);
+    expect((r.json as any).error.code).toMatch(/^ZWH-SIG-/);
+    const missing = run(["deploy", path.join(work, "no-such-bundle"), "--host", "127.0.0.1", "--port", "9", "--user", "u", "--root", "/u/wh", "--trust", signer.trustFile, "--json"]);
+    expect((missing.json as any).error.code).toBe("ZWH-BUNDLE-IO");
+  });
+
+  it("a 'bundle pack' archive deploys directly", () => {
+    const root = `${h.home}/tar-root`;
+    const tar = path.join(work, "app-1.tar");
+    expect(run(["bundle", "pack", bundleDir, "--out", tar]).code).toBe(0);
+    expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
+    const r = run(["deploy", tar, ...conn(root), "--trust", signer.trustFile, "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.json).toMatchObject({ ok: true, action: "install", changed: true });
+    expect(fs.readlinkSync(path.join(root, "current"))).toMatch(/^releases\//);
+  }, 400_000);
+});
+
 describe("deploy output", () => {
   it("a failed smoke test shows the tail of its output in the message and in the JSON details", () => {
     const root = `${h.home}/smoke-root`;
@@ -131,16 +158,13 @@ describe("deploy output", () => {
     expect(err.details.output).toContain("smoke says hello");
     expect(err.details.output).toContain("ModuleNotFoundError");
     expect(fs.existsSync(path.join(root, "current"))).toBe(false);
-    const human = run(["deploy", bundleDir, ...conn(root), "--trust", signer.trustFile, "--smoke", smoke]);
-    expect(human.code).toBe(1);
-    expect(human.stderr).toContain("No module named 'zwhdemo_no_such_module'");
-  });
+  }, 400_000);
 
   it("plain (non-TTY) progress prints at most one status line per step every 5 s", async () => {
     const root = `${h.home}/progress-root`;
     expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
-    // A bundle with ~24 MiB of wheel data: its upload reports progress many times a second.
-    const big = await makeBundle(work, { id: "big", sequence: 2, target: await simTarget(h), signer, wheels: sampleWheels({}, 24 * 1024) });
+    // A bundle with ~12 MiB of wheel data: its upload reports progress many times a second.
+    const big = await makeBundle(work, { id: "big", sequence: 2, target: await simTarget(h), signer, wheels: sampleWheels({}, 12 * 1024) });
     const r = run(["deploy", big.dir, ...conn(root), "--trust", signer.trustFile]);
     expect(r.code, r.stderr).toBe(0);
     const lastUpdate = new Map<string, number>();
@@ -157,5 +181,5 @@ describe("deploy output", () => {
     }
     expect(r.stderr).toMatch(/\[done \] /);
     expect(updates).toBeLessThan(40);
-  });
+  }, 400_000);
 });

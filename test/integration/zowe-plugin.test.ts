@@ -381,6 +381,74 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
       }
     });
 
+    it("status and lock status of a missing root: ZWH-ROOT-NOT-FOUND, success false, nothing created", () => {
+      const missing = path.join(sim!.hosts[0].home, "zowe-no-root");
+      for (const cmd of [["status"], ["lock", "status"]]) {
+        const r = zowe(["wh", ...cmd, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--root", missing, "--rfj"]);
+        expect(r.status, r.stdout + r.stderr).toBe(1);
+        const env = rfj(r);
+        expect({ success: env.success, code: env.data.error.code }).toEqual({ success: false, code: "ZWH-ROOT-NOT-FOUND" });
+        expect(fs.existsSync(missing)).toBe(false);
+      }
+    });
+
+    it("target trust: different keys at the same version need --replace, and the output names them", () => {
+      const root = path.join(sim!.hosts[0].home, "zowe-trust-root");
+      const prof = ["--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--root", root];
+      expect(zowe(["wh", "target", "trust", ...prof, "--trust", trustFile(), "--rfj"]).status).toBe(0);
+      const keys = path.join(tmp, "keys2");
+      const other = path.join(keys, "other-trust.json");
+      expect(zwh(["keys", "generate", "--out", path.join(keys, "intruder")]).status).toBe(0);
+      expect(zwh(["trust", "init", "--out", other, "--channel", "stable"]).status).toBe(0);
+      expect(zwh(["trust", "add-key", "--trust", other, "--key", path.join(keys, "intruder.pub"), "--name", "intruder"]).status).toBe(0);
+      // Same version as the installed file (both: init then one add-key).
+      expect(JSON.parse(fs.readFileSync(other, "utf8")).version).toBe(JSON.parse(fs.readFileSync(trustFile(), "utf8")).version);
+      const refused = zowe(["wh", "target", "trust", ...prof, "--trust", other, "--rfj"]);
+      expect(refused.status).toBe(3);
+      expect(rfj(refused).data.error.code).toBe("ZWH-TRUST-REPLACE");
+      const replaced = zowe(["wh", "target", "trust", ...prof, "--trust", other, "--replace"]);
+      expect(replaced.status, replaced.stderr).toBe(0);
+      expect(replaced.stdout).toMatch(/removed keys: release-bot /);
+    });
+
+    it("a failed smoke test shows its output in the message and in data.error.details.output", () => {
+      const root = path.join(sim!.hosts[0].home, "zowe-smoke-root");
+      const prof = ["--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--root", root];
+      expect(zowe(["wh", "target", "trust", ...prof, "--trust", trustFile()]).status).toBe(0);
+      const r = zowe(["wh", "deploy", bundleDir, ...prof, "--trust", trustFile(), "--smoke", "import zwhdemo_not_there", "--rfj"]);
+      expect(r.status).toBe(1);
+      const env = rfj(r);
+      expect(env.data.error.code).toBe("ZWH-DEPLOY-SMOKE");
+      expect(env.data.error.details.output).toContain("No module named 'zwhdemo_not_there'");
+      expect((env as any).message).toContain("No module named 'zwhdemo_not_there'");
+    });
+
+    it("deploy takes a 'bundle pack' archive", () => {
+      const tar = path.join(work, "bundle-demo-1.tar");
+      expect(zwh(["bundle", "pack", bundleDir, "--out", tar]).status).toBe(0);
+      const root = path.join(sim!.hosts[0].home, "zowe-tar-root");
+      const prof = ["--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--root", root];
+      expect(zowe(["wh", "target", "trust", ...prof, "--trust", trustFile()]).status).toBe(0);
+      const d = zowe(["wh", "deploy", tar, ...prof, "--trust", trustFile(), "--rfj"]);
+      expect(d.status, d.stdout + d.stderr).toBe(0);
+      expect(rfj(d).data).toMatchObject({ ok: true, action: "install" });
+    });
+
+    it("FIFO and /dev/zero inputs are refused at once through the plugin too", () => {
+      const fifo = path.join(work, "trust.fifo");
+      spawnSync("mkfifo", [fifo]);
+      const zero = path.join(work, "zero-env.json");
+      fs.symlinkSync("/dev/zero", zero);
+      for (const args of [["wh", "bundle", "verify", bundleDir, "--trust", fifo, "--rfj"], ["wh", "bundle", "verify", bundleDir, "--trust", trustFile(), "--target-env", zero, "--rfj"]]) {
+        const r = zowe(args);
+        expect(r.status, r.stdout + r.stderr).toBe(1);
+        expect(rfj(r).data.error.code).toBe("ZWH-INPUT-NOT-REGULAR");
+      }
+      const bad = zowe(["wh", "deploy", bundleDir, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--keep", "1e3", "--rfj"]);
+      expect(bad.status).toBe(1);
+      expect(rfj(bad).data.error).toMatchObject({ code: "ZWH-USAGE", message: "--keep expects a whole number in decimal digits, got '1e3'" });
+    });
+
     it("lpar2: trustFile, inventory and environment come from the wheelhouse profile (prod.lpar2)", () => {
       const cfgFile = path.join(home, "zowe.config.json");
       const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
