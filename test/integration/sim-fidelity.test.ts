@@ -34,6 +34,16 @@ function sshRaw(cmd: string, input?: Buffer | string) {
   return { code: r.status, stdout: r.stdout as Buffer, stderr: (r.stderr as Buffer).toString("latin1") };
 }
 
+/** Plain OpenSSH sftp batch. */
+function sftp(batch: string) {
+  const r = spawnSync(
+    "sftp",
+    ["-F", "/dev/null", "-i", h.identityFile, "-P", String(h.port), "-o", `UserKnownHostsFile=${h.knownHostsFile}`, "-o", "BatchMode=yes", "-b", "-", `${h.user}@127.0.0.1`],
+    { input: batch + "\n", encoding: "utf8" },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
 function ssh(cmd: string, input?: Buffer | string) {
   const r = sshRaw(cmd, input);
   return { code: r.code, stdout: r.stdout.toString("latin1"), stderr: r.stderr };
@@ -110,6 +120,15 @@ describe("strict POSIX tools (issue 9 item 4; FSUM shape §10)", () => {
 });
 
 describe("identity (§5.3, §6)", () => {
+  it("whoami is not root: sessions run as an unprivileged user (issue 9 item 6)", () => {
+    const r = ssh("whoami; id -u; mkdir /not-mine 2>/dev/null; echo rc=$?");
+    const [who, uid, rc] = r.stdout.split("\n");
+    expect(who).toBe(h.user);
+    expect(who).not.toBe("root");
+    expect(uid).not.toBe("0");
+    expect(rc).toBe("rc=1"); // the LPAR's / is root's
+  });
+
   it("hostname equals uname -n; SSH_CONNECTION and SSH_CLIENT are set as upstream sshd does", () => {
     const r = ssh('hostname; uname -n; echo "$SSH_CONNECTION"; echo "$SSH_CLIENT"');
     const [hn, un, conn, client] = r.stdout.split("\n");
@@ -144,7 +163,7 @@ describe("z/OS commands that exist (issue 9 item 8)", () => {
   });
 
   it("compress/uncompress/zcat handle .Z; dd and strings work", () => {
-    const r = ssh("printf 'hello z\\n' > z.txt && compress z.txt && ls z.txt.Z && zcat z.txt.Z && uncompress z.txt.Z && cat z.txt && " +
+    const r = ssh("printf 'hello z\\n' > z.txt && compress -f z.txt && ls z.txt.Z && zcat z.txt.Z && uncompress z.txt.Z && cat z.txt && " +
       "dd if=z.txt bs=1 count=5 2>/dev/null; echo; strings z.txt");
     expect(r.stdout).toBe("z.txt.Z\nhello z\nhello z\nhello\nhello z\n");
   });
@@ -213,16 +232,89 @@ describe("IBM Python (§6)", () => {
   });
 });
 
+describe("tag-driven conversion under strictUntaggedText (§3, §4, §12)", () => {
+  let local: string;
+  beforeAll(() => {
+    local = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-sim-fid-l-"));
+    fs.writeFileSync(path.join(local, "script.sh"), "echo from-script $1\n");
+    fs.writeFileSync(path.join(local, "data.txt"), "alpha\nbeta\n");
+    ctl.setSwitches(h.hostDir, { strictUntaggedText: true });
+  });
+  afterAll(() => {
+    ctl.setSwitches(h.hostDir, { strictUntaggedText: false });
+    fs.rmSync(local, { recursive: true, force: true });
+  });
+
+  it("an untagged ASCII script run with sh fails; after chtag -tc ISO8859-1 with _BPXK_AUTOCVT=ON it runs", () => {
+    // the script arrives as ASCII bytes over SFTP (new files are untagged, §5.1)
+    expect(sftp(`put ${path.join(local, "script.sh")} script.sh`).code).toBe(0);
+    const bad = ssh("sh script.sh x; echo rc=$?");
+    expect(bad.stdout).toBe("rc=2\n");
+    expect(bad.stderr).toMatch(/^script\.sh: FSUM7332 syntax error/);
+    // tagged, but AUTOCVT off: still EBCDIC to /bin/sh
+    expect(ssh("chtag -tc ISO8859-1 script.sh && sh script.sh x; echo rc=$?").stdout).toBe("rc=2\n");
+    const good = ssh("export _BPXK_AUTOCVT=ON; sh script.sh x; echo rc=$?");
+    expect(good.stderr).toBe("");
+    expect(good.stdout).toBe("from-script x\nrc=0\n");
+    // an EBCDIC script tagged IBM-1047 runs too
+    const e = ssh("printf 'echo ebcdic $1\\n' | iconv -f ISO8859-1 -t IBM-1047 > e.sh && chtag -tc IBM-1047 e.sh && sh e.sh y");
+    expect(e.stdout).toBe("ebcdic y\n");
+  });
+
+  it("head, grep, sed and awk read files through the tag like cat", () => {
+    expect(sftp(`put ${path.join(local, "data.txt")} data.txt`).code).toBe(0);
+    const untagged = ssh("grep -c alpha data.txt; head -1 data.txt | grep -c alpha; sed -n 1p data.txt | grep -c alpha; awk 'NR==1' data.txt | grep -c alpha");
+    expect(untagged.stdout).toBe("0\n0\n0\n0\n");
+    const tagged = ssh("chtag -tc ISO8859-1 data.txt; export _BPXK_AUTOCVT=ON; grep -c alpha data.txt; head -1 data.txt; sed -n 2p data.txt; awk 'NR==1' data.txt");
+    expect(tagged.stdout).toBe("1\nalpha\nbeta\nalpha\n");
+  });
+});
+
+describe("IBM Python specifics (§9, §12)", () => {
+  it("has a cp1047 codec with the §11 table", () => {
+    const r = ssh(`${h.pythonPath} -c 'import codecs;print("Az[]\\n".encode("cp1047").hex(), b"\\xc1\\x81".decode("IBM-1047"), codecs.lookup("cp1047").name)'`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("c1a9adbd15 Aa cp1047\n");
+  });
+
+  it("Python source piped on stdin is a SyntaxError unless PYTHONSTDINENCODING is set", () => {
+    const bad = ssh(`${h.pythonPath} -`, "print('piped')\n");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/SyntaxError: Non-UTF-8 code starting with '\\x97' in file <stdin> on line 1/);
+    const good = ssh(`PYTHONSTDINENCODING=cp1047 ${h.pythonPath} -`, "print('piped')\n");
+    expect(good.stdout).toBe("piped\n");
+    ctl.setSwitches(h.hostDir, { pythonStdinEbcdic: false });
+    try {
+      expect(ssh(`${h.pythonPath} -`, "print('piped')\n").stdout).toBe("piped\n");
+    } finally {
+      ctl.setSwitches(h.hostDir, { pythonStdinEbcdic: true });
+    }
+  });
+
+  it("iconv knows every code set chtag accepts", () => {
+    const r = ssh("iconv -l");
+    expect(r.stdout.trim().split("\n").map((l) => l.split(" ")[0])).toEqual(
+      ["IBM-037", "IBM-273", "IBM-500", "ISO8859-1", "IBM-850", "IBM-1047", "IBM-1140", "UTF-8"],
+    );
+    const c = ssh("for cs in IBM-037 IBM-273 IBM-500 IBM-850 IBM-1140 37 500; do printf 'Az' | iconv -f ISO8859-1 -t $cs | iconv -f $cs -t UTF-8; echo; done");
+    expect(c.stderr).toBe("");
+    expect(c.stdout).toBe("Az\n".repeat(7));
+  });
+});
+
 describe("CPU accounting like SMF type 30 (issue 9 item 10)", () => {
   it("one record per exec with the CPU of the whole process tree; uss-sim cpu prints per-host totals", () => {
     const acct = path.join(h.hostDir, "smf30.jsonl");
-    const before = fs.existsSync(acct) ? fs.readFileSync(acct, "utf8").split("\n").filter(Boolean).length : 0;
+    const count = () => fs.readFileSync(acct, "utf8").split("\n").filter(Boolean).length;
+    const before = count();
     // the CPU is burnt by a grandchild of the login shell
     const r = ssh("sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; exit 3");
     expect(r.code).toBe(3);
-    const recs = fs.readFileSync(acct, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-    expect(recs.length).toBe(before + 1);
-    const rec = recs[recs.length - 1];
+    const all = fs.readFileSync(acct, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const recs = all.filter((x) => x.kind === "exec");
+    expect(all.length).toBe(before + 1);
+    const rec = all[all.length - 1];
+    expect(rec.kind).toBe("exec");
     expect(rec.type).toBe(30);
     expect(rec.command).toBe("sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; exit 3");
     expect(rec.exit).toBe(3);
@@ -233,8 +325,10 @@ describe("CPU accounting like SMF type 30 (issue 9 item 10)", () => {
     const tot = JSON.parse(j.stdout).hosts[0];
     expect(tot.name).toBe("lpar1");
     expect(tot.execs).toBe(recs.length);
-    expect(tot.cpu).toBeCloseTo(recs.reduce((a, x) => a + x.cpu, 0), 6);
+    expect(tot.sftpSessions).toBe(all.length - recs.length);
+    expect(tot.sftpSessions).toBeGreaterThan(0); // the SFTP uploads above are accounted too
+    expect(tot.cpu).toBeCloseTo(all.reduce((a, x) => a + x.cpu, 0), 6);
     const human = cli("cpu", "--dir", dir);
-    expect(human.stdout).toMatch(/^host +execs +user s +system s +total s +elapsed s\nlpar1 +\d+ /);
+    expect(human.stdout).toMatch(/^host +execs +sftp +user s +system s +total s +elapsed s\nlpar1 +\d+ +\d+ /);
   });
 });

@@ -29,7 +29,8 @@ describe("simulator host basics", () => {
   it("reports the interface fields", () => {
     expect(h.name).toBe("lpar1");
     expect(h.host).toBe("127.0.0.1");
-    expect(h.user).toBe(os.userInfo().username);
+    // started as root, sessions run as the unprivileged zwhsim (issue 9 item 6)
+    expect(h.user).toBe(process.getuid?.() === 0 ? "zwhsim" : os.userInfo().username);
     expect(h.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(h.hostKeyPublic).toMatch(/^ssh-ed25519 AAAA\S+$/);
     expect(fs.readFileSync(h.knownHostsFile, "utf8")).toContain(h.hostKeyPublic);

@@ -34,6 +34,9 @@ export interface SimSwitches {
   strictPosix: boolean;
   /** Exec stdin/stdout conversion like z/OS sshd's ChannelConvert shell,exec (§5.3, §12). Default true. */
   channelConvert: boolean;
+  /** Python source piped on stdin is EBCDIC to the SDK interpreter: SyntaxError unless
+   *  PYTHONSTDINENCODING is set (§9, §12). Default true. */
+  pythonStdinEbcdic: boolean;
 }
 
 export interface SimHost {
@@ -76,6 +79,8 @@ interface Controller {
 /** One exec's accounting record (SMF type 30 style), written by the host's session wrapper. */
 export interface CpuRecord {
   type: 30;
+  /** "exec" (one per exec request) or "sftp" (one per SFTP session). */
+  kind: "exec" | "sftp";
   /** Start time, ISO 8601 UTC. */
   time: string;
   command: string;
@@ -91,6 +96,7 @@ export interface CpuRecord {
 
 export interface CpuTotals {
   execs: number;
+  sftpSessions: number;
   user: number;
   system: number;
   cpu: number;
@@ -253,4 +259,16 @@ export function buildTestWheel(outDir: string, name: string, version: string, ta
   });
   if (r.status !== 0) throw new Error(`make_wheel.py failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/**
+ * Write a file into the host's file system as the host's session user would own it (the test
+ * process may be root; the session user must be able to change or chtag the file).
+ */
+export function writeHostFile(host: SimHost, localPath: string, data: string | Buffer): void {
+  fs.writeFileSync(localPath, data);
+  if (process.getuid?.() === 0 && host.user !== "root") {
+    const id = (flag: string) => Number(spawnSync("id", [flag, host.user], { encoding: "utf8" }).stdout.trim());
+    fs.chownSync(localPath, id("-u"), id("-g"));
+  }
 }

@@ -11,7 +11,8 @@ The host's login wrapper runs every exec request as ``session.py <hostdir> <comm
   printable UTF-8 text (tabs, CR, FF, BS and ESC allowed) passes unchanged, any other line
   (including its newline) goes through E2A. Stdin is the mirror: text lines pass, other lines go
   through A2E (what a z/OS program receives). Stderr is not touched (always text, s5.3).
-* CPU accounting like SMF type 30 (issue 9 item 10): one JSON line per exec appended to
+* CPU accounting like SMF type 30 (issue 9 item 10): one JSON line per exec (and per SFTP
+  session, ``kind: "sftp"``, started as ``session.py <hostdir> --sftp``) appended to
   ``<hostdir>/smf30.jsonl``: the command, user and system CPU seconds of the whole process tree
   (wait4 rusage of the shell: it includes every descendant that was waited for), elapsed seconds
   and the exit code.
@@ -19,7 +20,6 @@ The host's login wrapper runs every exec request as ``session.py <hostdir> <comm
 Stdlib only; runs under the simulator's base Python with -IBS.
 """
 
-import json
 import os
 import select
 import signal
@@ -27,6 +27,8 @@ import sys
 import threading
 import time
 
+# precompiled shims (controller: <dir>/shared/pycache), read-only: -B keeps us from writing
+sys.pycache_prefix = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "shared", "pycache")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zsim  # noqa: E402
 
@@ -99,8 +101,26 @@ def write_all(fd, data):
         mv = mv[n:]
 
 
+def _json(v):
+    """JSON for str/int/float (json itself costs an import of re and enum per exec)."""
+    if isinstance(v, str):
+        out = []
+        for ch in v:
+            o = ord(ch)
+            if ch in '"\\':
+                out.append("\\" + ch)
+            elif o < 0x20 or 0xD800 <= o <= 0xDFFF:
+                out.append("\\u%04x" % o)
+            else:
+                out.append(ch)
+        return '"' + "".join(out) + '"'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return repr(v)
+
+
 def account(hostdir, rec):
-    line = (json.dumps(rec, sort_keys=True) + "\n").encode("utf-8")
+    line = ("{" + ", ".join("%s: %s" % (_json(k), _json(rec[k])) for k in sorted(rec)) + "}\n").encode("utf-8")
     try:
         fd = os.open(os.path.join(hostdir, ACCT_FILE), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
         try:
@@ -114,7 +134,14 @@ def account(hostdir, rec):
 def main():
     hostdir, command = sys.argv[1], sys.argv[2]
     sw = zsim.load_switches(hostdir)
-    convert = bool(sw.get("channelConvert", True))
+    # "--sftp": the SFTP subsystem (sftp_filter.py) is accounted too, and never converted (s5.1)
+    sftp = command == "--sftp"
+    convert = bool(sw.get("channelConvert", True)) and not sftp
+    if sftp:
+        argv = [sys.executable, "-IBS", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                     "sftp_filter.py"), hostdir]
+    else:
+        argv = ["sh", "-c", command]
     t0 = time.time()
     start = time.monotonic()
     # SIGPIPE back to default for the child (Python ignores it)
@@ -134,7 +161,7 @@ def main():
             # the login wrapper started us with `env -i`: LC_CTYPE can only be CPython's C-locale
             # coercion (PEP 538), which must not leak into the z/OS session
             env = {k: v for k, v in os.environ.items() if k != "LC_CTYPE"}
-            os.execve("/bin/sh", ["sh", "-c", command], env)
+            os.execve(sys.executable if sftp else "/bin/sh", argv, env)
         finally:
             os._exit(127)
 
@@ -189,8 +216,9 @@ def main():
     rc = code if code >= 0 else 128 - code
     account(hostdir, {
         "type": 30,
+        "kind": "sftp" if sftp else "exec",
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0)),
-        "command": command,
+        "command": "sftp-server" if sftp else command,
         "user": ru.ru_utime,
         "system": ru.ru_stime,
         "cpu": ru.ru_utime + ru.ru_stime,
