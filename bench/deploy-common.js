@@ -124,6 +124,7 @@ async function ensureBundle(n, mb) {
 /** Start one simulated LPAR in a temp dir; returns {h, work, stop()}. */
 function startSim() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-bench-deploy-"));
+  fs.chmodSync(work, 0o755); // the simulator's unprivileged session user must reach sim/ below it
   const simDir = path.join(work, "sim");
   const st = spawnSync(path.join(repo, "scripts", "uss-sim"), ["start", "--json", "--dir", simDir], { encoding: "utf8" });
   if (st.status !== 0) throw new Error(`uss-sim start failed: ${st.stderr}`);

@@ -31,6 +31,15 @@ def _zwh_os_uname():
 
 
 _os.uname = _zwh_os_uname
+
+# The SDK keeps pip in <prefix>/lib/python3.X/site-packages. A Debian base interpreter (used when
+# the session user cannot run a private pyenv one) only looks in dist-packages: add the SDK's own
+# site-packages, but never inside a venv (that would leak the SDK's packages into it).
+if _sys.prefix == _sys.base_prefix:
+    _zwh_sp = _os.path.join(_sys.prefix, "lib", "python%d.%d" % _sys.version_info[:2], "site-packages")
+    if _zwh_sp not in _sys.path and _os.path.isdir(_zwh_sp):
+        import site as _site
+        _site.addsitedir(_zwh_sp)
 if "platform" in _sys.modules:  # drop a cached Linux uname, if any
     _sys.modules["platform"]._uname_cache = None
 # sysconfig.get_platform() derives "os390-<release>-<machine>" from os.uname() by itself.
