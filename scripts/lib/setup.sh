@@ -33,6 +33,13 @@ zwh_setup() {
   zwh_need_apt /usr/share/python-wheels/setuptools-66.1.1-py3-none-any.whl python3-setuptools-whl
   zwh_need_apt /usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl python3-wheel-whl
   zwh_need_apt python3 python3
+  # z/OS commands the simulated LPARs offer (test/sim/README.md): pax, uuencode/uudecode,
+  # compress/uncompress, cpio, strings.
+  zwh_need_apt /usr/bin/pax pax
+  zwh_need_apt /usr/bin/uuencode sharutils
+  zwh_need_apt /usr/bin/compress ncompress
+  zwh_need_apt /usr/bin/cpio cpio
+  zwh_need_apt /usr/bin/strings binutils
   if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
