@@ -124,7 +124,6 @@ async function ensureBundle(n, mb) {
 /** Start one simulated LPAR in a temp dir; returns {h, work, stop()}. */
 function startSim() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-bench-deploy-"));
-  fs.chmodSync(work, 0o755); // the simulator's unprivileged session user must reach sim/ below it
   const simDir = path.join(work, "sim");
   const st = spawnSync(path.join(repo, "scripts", "uss-sim"), ["start", "--json", "--dir", simDir], { encoding: "utf8" });
   if (st.status !== 0) throw new Error(`uss-sim start failed: ${st.stderr}`);
@@ -158,8 +157,7 @@ async function sftpBatch(h, lines) {
 
 /** A fresh install root with the target's trust anchors (not timed). */
 async function freshRoot(sim, b, name) {
-  // under the session user's HOME: the simulated /u is root's, as on z/OS
-  const root = `${sim.h.home}/${name}`;
+  const root = `${sim.h.root}/u/${name}`;
   fs.rmSync(root, { recursive: true, force: true });
   must(await zwh(["target", "trust", ...targetArgs(sim.h), "--root", root, "--trust", b.trust, "--json"], { env: benchEnv(sim) }), "zwh target trust");
   return root;
@@ -218,9 +216,9 @@ function rmrf(p) {
   fs.rmSync(p, { recursive: true, force: true });
 }
 
-/** The deploy benchmarks' shared options: --wheels N, --mb MB, --runs R, --compare-lib DIR. */
+/** The deploy benchmarks' shared options: --wheels N, --mb MB, --runs R, --compare-lib DIR, --rtt-ms MS. */
 function benchOptions() {
-  return { wheels: arg("--wheels", 9), mb: arg("--mb", 22), runs: arg("--runs", 3), compareLib: sarg("--compare-lib") };
+  return { wheels: arg("--wheels", 9), mb: arg("--mb", 22), runs: arg("--runs", 3), compareLib: sarg("--compare-lib"), rttMs: arg("--rtt-ms", 0) };
 }
 
 /**
@@ -263,22 +261,6 @@ function resultHeader(name, b, load0, runs, loadExtra = {}) {
   };
 }
 
-// Target CPU (issue 9): the simulator writes one SMF-type-30-style record per exec and per SFTP
-// session (<hostDir>/smf30.jsonl, test/sim/README.md). A mark before a contender and the sum of the
-// records after it give the CPU the target spent for it (the whole process tree of each exec, and
-// the SFTP server).
-const simCtl = require(path.join(repo, "test", "sim", "controller.js"));
-
-/** Number of accounting records of the host so far. */
-function cpuMark(h) {
-  return simCtl.readCpuRecords(h.hostDir).length;
-}
-
-/** Target CPU seconds (user+system, all execs and SFTP sessions) since `mark`. */
-function cpuSince(h, mark) {
-  return simCtl.sumCpu(simCtl.readCpuRecords(h.hostDir, mark));
-}
-
 /** Run the contenders of run i in rotating order (run 0: as given, run 1: shifted by one, ...). */
 async function rotate(contenders, i) {
   for (let k = 0; k < contenders.length; k++) await contenders[(k + i) % contenders.length]();
@@ -286,13 +268,12 @@ async function rotate(contenders, i) {
 
 /**
  * `zwh deploy` of the bundle to a fresh root (root set-up and removal not timed); check(d) throws
- * when the result is not the expected one. libDir: another compiled CLI (--compare-lib).
+ * when the result is not the expected one. libDir: another compiled CLI (--compare-lib). via: the
+ * sim as reached through a latency link (bench/latency-link.js) for the timed deploy.
  */
-async function deployFresh(sim, b, name, libDir, check) {
+async function deployFresh(sim, b, name, libDir, check, via) {
   const root = await freshRoot(sim, b, name);
-  const mark = cpuMark(sim.h);
-  const d = await deploy(sim, b, root, [], libDir);
-  d.targetCpu = cpuSince(sim.h, mark);
+  const d = await deploy(via ?? sim, b, root, [], libDir);
   check(d);
   rmrf(root);
   return d;
@@ -301,5 +282,5 @@ async function deployFresh(sim, b, name, libDir, check) {
 module.exports = {
   repo, outDir, lib, arg, sarg, median, r1, r3, nowMs, run, must, zwh, checkBuilt, ensureBundle, startSim, targetArgs, sshOpts,
   sftpBatch, freshRoot, deploy, stepTable, medianSteps, machine, loadavg, writeResult, rmrf, benchEnv,
-  benchOptions, runBench, resultHeader, rotate, deployFresh, cpuMark, cpuSince,
+  benchOptions, runBench, resultHeader, rotate, deployFresh,
 };

@@ -14,6 +14,7 @@ import { ZwhError, refusal } from "../core/errors";
 import { fmtBytes, type DeployPlan, type PlanWheel } from "../core/plan";
 import type { Progress } from "../core/progress";
 import { parseJsonLine } from "../remote/json-line";
+import { chtagCommands, lsTagArgv } from "../remote/tags";
 import type { ProbeResult } from "../remote/probe";
 import type { TargetSpec } from "../remote/target";
 import { pipEnv, releaseDir, storePath } from "./layout";
@@ -139,13 +140,14 @@ const upload: Action = async (c) => {
   c.result.upload.bytes = p.uploadBytes;
 };
 
+/** The text files stage wrote into the release (their tags are checked in verify-target's exec). */
+const stagedFiles = new WeakMap<ApplyContext, Array<{ path: string; kind: "text" }>>();
+
 const stage: Action = async (c) => {
   await enter(c, "stage");
   const { ops, vb } = c;
   const rdir = releaseDir(ops.layout, c.plan.releaseId);
   await c.timer.step("stage", `Stage release ${c.plan.releaseId}`, async () => {
-    await ops.helper("zwh_deploy.py", ["stage", "--release-dir", rdir, "--wheels-file", staging(c).releaseJson, "--store", ops.layout.store], { allow: [0], label: "stage" });
-    c.state.staged = true;
     const files: Array<{ path: string; data: Buffer; kind: "text" }> = [
       { path: `${rdir}/requirements.lock.txt`, data: vb.lockBytes, kind: "text" },
       { path: `${rdir}/manifest.intoto.json`, data: vb.statementBytes, kind: "text" },
@@ -154,7 +156,25 @@ const stage: Action = async (c) => {
     if (existsSync(env)) files.push({ path: `${rdir}/manifest.dsse.json`, data: readFileSync(env), kind: "text" });
     const sig = join(vb.dir, "manifest.intoto.json.sig");
     if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig), kind: "text" });
-    await ops.writeTagged(files);
+    // ONE exec: build releases/<id> (zwh_deploy.py stage), then create its text files empty and
+    // tag them ISO8859-1 before any byte is written; the writes follow over SFTP and their tags
+    // are checked (ls -T) in the first exec of verify-target.
+    const stageArgs = ["stage", "--release-dir", rdir, "--wheels-file", staging(c).releaseJson, "--store", ops.layout.store];
+    const paths = files.map((f) => f.path);
+    const prep: string[][] = [["touch", ...paths], ["chmod", "644", ...paths]];
+    const tags = chtagCommands(files);
+    const res = await ops.batch([ops.helperArgv("zwh_deploy.py", stageArgs), ...prep, ...tags], { label: "stage + pre-tag" });
+    ops.helperOutcome("zwh_deploy.py", stageArgs, res[0], [0]);
+    c.state.staged = true;
+    const bad = res.findIndex((r, i) => i > 0 && r.code !== 0);
+    if (bad > 0 && bad <= prep.length) {
+      throw new ZwhError("ZWH-REMOTE-COMMAND", `creating the release files failed on ${ops.host} (${prep[bad - 1][0]} exit ${res[bad].code}): ${res[bad].stdout.trim().slice(-300)}`, {
+        subject: rdir, details: { command: prep[bad - 1].slice(0, 4), exitCode: res[bad].code },
+      });
+    }
+    if (bad > prep.length) throw ops.chtagFailed(tags[bad - 1 - prep.length], res[bad].code);
+    await Promise.all(files.map((f) => ops.session.writeFile(f.path, f.data)));
+    stagedFiles.set(c, files.map((f) => ({ path: f.path, kind: f.kind })));
   });
 };
 
@@ -167,7 +187,8 @@ const verifyTarget: Action = async (c) => {
   await c.timer.step("verify-target", "Verify the signature and the wheels on the target", async () => {
     // DSSE and/or SSHSIG against the target's own anchors (target-signature.ts), plus the re-hash.
     const sshsig = join(vb.dir, "manifest.intoto.json.sig");
-    const [hres, wres] = await verifySignatureOnTarget(ops, {
+    const written = stagedFiles.get(c) ?? [];
+    const [hres, wres, lsres] = await verifySignatureOnTarget(ops, {
       rdir, channel: vb.predicate.channel, localTrust: c.trust, scratchPrefix: `${layout.stagingBase}/${c.runId}`,
       hasEnvelope: existsSync(join(vb.dir, "manifest.dsse.json")), sshsigText: existsSync(sshsig) ? readFileSync(sshsig, "latin1") : undefined,
       dsseKeyIds: new Set(vb.signers.filter((x) => x.kind === "dsse").map((x) => x.keyid)),
@@ -175,7 +196,10 @@ const verifyTarget: Action = async (c) => {
       ops.zwhTarget("hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
         "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", staging(c).releaseJson),
       wheelMembersArgv(ops, rdir), // what pip's reader sees = what was verified (wheel-check.ts)
+      lsTagArgv(written.map((f) => f.path)),
     ]);
+    // The release's text files were written after stage tagged them: check the tags first.
+    ops.checkTagListing(lsres.stdout, written);
     const hv = parseJsonLine(hres.stdout);
     if (hres.code !== 0) {
       const mism = ((hv?.mismatches ?? []) as Array<Record<string, unknown>>);
@@ -206,7 +230,7 @@ const install: Action = async (c) => {
     u("python -m venv --without-pip");
     const pipArgv = await createVenv(ops, `${rdir}/venv`);
     pipOf.set(c, pipArgv);
-    u(`pip install --no-index --require-hashes (${pipArgv.includes("--python") ? "the interpreter's pip --python venv" : "the venv's pip"})`);
+    u(`pip install --no-index --require-hashes (${pipArgv[2] === "pip" ? "the venv's pip" : "the interpreter's pip, run by the venv"})`);
     const stop = lockHeartbeat(ops, lk, c.lockTtl, c.heartbeatMs ?? Math.max(1000, (c.lockTtl * 1000) / 3));
     try {
       const r = await ops.session.exec([
@@ -279,16 +303,20 @@ const prune: Action = async (c) => {
   const { ops, vb, plan: p, result } = c;
   const lk = c.state.lock!;
   result.pruned = await c.timer.step("prune", `Prune, keep ${c.keep}; record on the target`, async () => {
+    // One exec, one interpreter start for the three helper commands (zwh_deploy.py multi).
     const res = await ops.batch([
-      ops.zwhTarget("prune", "--root", ops.layout.root, "--keep", String(c.keep)),
-      ops.auditArgv({ event: "deploy", ok: true, run_id: c.runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: c.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
-      ops.unlockArgv(lk.lockId),
+      ops.multiArgv([
+        ops.zwhTarget("prune", "--root", ops.layout.root, "--keep", String(c.keep)),
+        ops.auditArgv({ event: "deploy", ok: true, run_id: c.runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: c.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
+        ops.unlockArgv(lk.lockId),
+      ]),
       ["rm", "-rf", ops.layout.stagingBase],
     ], { label: "prune + audit + unlock" });
+    const [pr, , un] = ops.multiResults(res[0].stdout, 3);
     c.state.lock = undefined;
-    const pj = parseJsonLine(res[0].stdout) ?? {};
-    if (res[0].code !== 0) result.warnings.push(`prune reported errors: ${JSON.stringify(pj.errors ?? pj.error ?? res[0].stdout.slice(-300))}`);
-    if (res[2].code !== 0) result.warnings.push(`releasing the lock failed: ${res[2].stdout.slice(-300)}`);
+    const pj = pr.json;
+    if (pr.code !== 0) result.warnings.push(`prune reported errors: ${JSON.stringify(pj.errors ?? pj.error ?? pj)}`.slice(0, 600));
+    if (un.code !== 0) result.warnings.push(`releasing the lock failed: ${JSON.stringify(un.json).slice(-300)}`);
     return (pj.removed ?? []) as string[];
   });
 };

@@ -110,6 +110,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       current: st.current, previous: st.previous,
       upload: { files: 0, bytes: 0, helperFiles: obs.helpersUploaded, skipped: plan.reuse.length },
       installed: [], bootstrap: [], pruned: [], steps: timer.steps, durationMs: 0, warnings, targetFactsCached: facts.cached,
+      roundTrips: t.stats,
     };
 
     if (o.dryRun) {

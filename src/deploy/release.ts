@@ -6,11 +6,22 @@ import type { TargetOps } from "./target-ops";
 import { PIP_PYTHON_OPTION_MIN } from "./types";
 
 /**
+ * Python run by the interpreter to report its pip: `zwh-pip-version=<version>` and
+ * `zwh-pip-runner=<pip dir>/__pip-runner__.py` (empty when pip is not a directory, e.g. a zip).
+ */
+export const PIP_PROBE =
+  "import os, pip; r = os.path.join(os.path.dirname(os.path.realpath(pip.__file__)), '__pip-runner__.py'); " +
+  "print('zwh-pip-version=' + pip.__version__); print('zwh-pip-runner=' + (r if os.path.isfile(r) else ''))";
+
+/**
  * Create the release venv WITHOUT pip (no ensurepip: that was ~3 s of every install on the
  * simulator, unpacking and byte-compiling pip into each release) and pick the pip to run:
- * - the target interpreter's own pip when it is >= 22.3: `<python> -m pip --python <venv>/bin/python`
- *   (pip re-runs itself under the venv's interpreter, so it installs into, checks and inspects
- *   the venv); the installed set is then exactly the manifest, no bootstrap packages;
+ * - the target interpreter's own pip when it is >= 22.3, run by the venv's interpreter through
+ *   pip's runner file: `<venv>/bin/python <pip dir>/__pip-runner__.py …`. That is exactly the
+ *   child `pip --python <venv>/bin/python` starts, without the parent interpreter that only
+ *   re-executes it (one Python start per pip call instead of two). pip installs into, checks and
+ *   inspects the venv; the installed set is exactly the manifest, no bootstrap packages.
+ *   (>= 22.3 without a runner file, e.g. pip in a zip: `<python> -m pip --python <venv>/bin/python`.)
  * - else (no pip, older pip, unparsable version): bootstrap pip into the venv as `python -m venv`
  *   would (`<venv>/bin/python -m ensurepip --upgrade --default-pip`) and use `<venv>/bin/python -m pip`.
  * One exec for venv + version probe (+ one for the fallback). Returns pip's argv prefix.
@@ -18,16 +29,19 @@ import { PIP_PYTHON_OPTION_MIN } from "./types";
 export async function createVenv(ops: TargetOps, venv: string): Promise<string[]> {
   const venvArgv = [ops.python, "-m", "venv", "--without-pip", venv];
   // The version probe runs the way pip will run (same env, `python -m`-style sys.path).
-  const res = await ops.batch([venvArgv, [ops.python, "-c", "import pip; print('zwh-pip-version=' + pip.__version__)"]], {
+  const res = await ops.batch([venvArgv, [ops.python, "-c", PIP_PROBE]], {
     label: "python -m venv --without-pip + pip version", env: pipEnv(ops.layout),
   });
   // A batch keeps stdout only: on failure run venv again alone for its exit code and stderr.
   if (res[0].code !== 0) await ops.session.execChecked(venvArgv, { label: "python -m venv --without-pip" });
   const vpy = `${venv}/bin/python`;
   const m = res[1].code === 0 ? /zwh-pip-version=(\d+)\.(\d+)/.exec(res[1].stdout) : null;
+  const runner = res[1].code === 0 ? /^zwh-pip-runner=(\/.+)$/m.exec(res[1].stdout)?.[1] : undefined;
   const [maj, min] = PIP_PYTHON_OPTION_MIN;
-  if (m && (Number(m[1]) > maj || (Number(m[1]) === maj && Number(m[2]) >= min))) return [ops.python, "-m", "pip", "--python", vpy];
-  await ops.session.execChecked([vpy, "-m", "ensurepip", "--upgrade", "--default-pip"], { label: "python -m ensurepip (venv)" });
+  if (m && (Number(m[1]) > maj || (Number(m[1]) === maj && Number(m[2]) >= min))) {
+    return runner ? [vpy, runner] : [ops.python, "-m", "pip", "--python", vpy];
+  }
+  await ops.session.execChecked([vpy, "-m", "ensurepip", "--upgrade", "--default-pip"], { label: "python -m ensurepip (venv)", childPythonStarts: 1 });
   return [vpy, "-m", "pip"];
 }
 

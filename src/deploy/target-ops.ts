@@ -13,6 +13,7 @@ import { userInfo } from "os";
 import { join } from "path";
 import { ZwhError } from "../core/errors";
 import { chunks } from "../core/chunks";
+import { parseJsonLine } from "../remote/json-line";
 import { tempSuffix } from "../remote/temp-name";
 import { chtagFailed, formatTag, isBinaryTag, isTextTag, parseTagOutput, type FileTag } from "../remote/tags";
 import type { BatchCommand, BatchResult, ExecOptions, Transport } from "../remote/transport";
@@ -92,28 +93,68 @@ export class TargetOps {
   /** Run a helper subcommand; returns its JSON (never throws on exit 3). */
   async helper(name: HelperName, args: string[], opts: ExecOptions & { allow?: number[] } = {}): Promise<HelperResult> {
     const r = await this.session.runHelper(this.python, this.helpers[name].remotePath, args, { label: `${name} ${args[0] ?? ""}`, ...opts });
-    const json = r.json;
+    return this.helperOutcome(name, args, { ...r, json: r.json }, opts.allow);
+  }
+
+  /** argv running a helper (for batches). */
+  helperArgv(name: HelperName, args: string[]): string[] {
+    return [this.python, this.helpers[name].remotePath, ...args];
+  }
+
+  /**
+   * A helper's output judged as helper() does: its JSON, or ZWH-DEPLOY-HELPER when it printed
+   * none, or the helper's own error code when its exit code is not in `allow` (default 0 and 3).
+   */
+  helperOutcome(name: HelperName, args: string[], r: { code: number; stdout: string; stderr?: string; json?: Record<string, unknown> }, allowed?: number[]): HelperResult {
+    const json = r.json ?? parseJsonLine(r.stdout);
+    const stderr = r.stderr ?? "";
     if (!json) {
       throw new ZwhError("ZWH-DEPLOY-HELPER", `helper ${name} ${args[0] ?? ""} on ${this.host} printed no JSON (exit ${r.code})`, {
         subject: this.host,
-        details: { stdout: r.stdout.slice(-2000), stderr: r.stderr.slice(-4000), exitCode: r.code },
+        details: { stdout: r.stdout.slice(-2000), stderr: stderr.slice(-4000), exitCode: r.code },
         hint: "Check that --python names a working interpreter on the target.",
       });
     }
-    const allow = opts.allow ?? [0, 3];
+    const allow = allowed ?? [0, 3];
     if (!allow.includes(r.code)) {
       const err = (json.error ?? {}) as Record<string, unknown>;
-      throw new ZwhError(String(err.code ?? "ZWH-DEPLOY-HELPER"), `${name} ${args[0] ?? ""} failed on ${this.host}: ${String(err.message ?? r.stderr.trim().slice(-500))}`, {
+      throw new ZwhError(String(err.code ?? "ZWH-DEPLOY-HELPER"), `${name} ${args[0] ?? ""} failed on ${this.host}: ${String(err.message ?? stderr.trim().slice(-500))}`, {
         subject: this.host,
-        details: { helper: json, stderr: r.stderr.slice(-4000), exitCode: r.code },
+        details: { helper: json, stderr: stderr.slice(-4000), exitCode: r.code },
       });
     }
-    return { code: r.code, json, stderr: r.stderr };
+    return { code: r.code, json, stderr };
   }
 
   /** argv of a zwh_target.py subcommand (for batches; `helper()` runs one on its own). */
   zwhTarget(...args: string[]): string[] {
     return [this.python, this.helpers["zwh_target.py"].remotePath, ...args];
+  }
+
+  /**
+   * ONE interpreter start for several zwh_target.py commands (argvs from zwhTarget/auditArgv/
+   * unlockArgv): zwh_deploy.py multi. Parse its output with multiResults.
+   */
+  multiArgv(cmds: string[][]): string[] {
+    const zt = this.helpers["zwh_target.py"].remotePath;
+    const argv = [this.python, this.helpers["zwh_deploy.py"].remotePath, "multi", "--zwh-target", zt];
+    for (const c of cmds) {
+      if (c[0] !== this.python || c[1] !== zt) throw new ZwhError("ZWH-INTERNAL", `multiArgv takes zwh_target.py commands only (got ${c[1] ?? c[0]})`);
+      argv.push("--cmd", JSON.stringify(c.slice(2)));
+    }
+    return argv;
+  }
+
+  /** The per-command results of a multiArgv run ({code, json}), or ZWH-DEPLOY-HELPER when it printed none. */
+  multiResults(stdout: string, n: number): Array<{ code: number; json: Record<string, unknown> }> {
+    const j = parseJsonLine(stdout);
+    const rs = (j?.results ?? []) as Array<{ code: number; result: Record<string, unknown> }>;
+    if (rs.length !== n) {
+      throw new ZwhError("ZWH-DEPLOY-HELPER", `helper zwh_deploy.py multi on ${this.host} reported ${rs.length} of ${n} results`, {
+        subject: this.host, details: { stdout: stdout.slice(-2000) },
+      });
+    }
+    return rs.map((r) => ({ code: Number(r.code), json: r.result ?? {} }));
   }
 
   /** argv appending one JSON line to <root>/.wheelhouse/audit.log. */

@@ -80,4 +80,6 @@ export interface DeployResult {
   durationMs: number;
   warnings: string[];
   targetFactsCached: boolean;
+  /** What this deploy cost the target link: command round trips, Python interpreter starts, file requests. */
+  roundTrips: { execs: number; pythonStarts: number; fileOps: number };
 }

@@ -52,6 +52,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** What this command is for, used in error messages ("probe", "pip install"). */
   label?: string;
+  /** Python interpreters the command starts by itself (a helper's children), for the transport's counters. */
+  childPythonStarts?: number;
 }
 
 export interface ExecResult {

@@ -212,7 +212,8 @@ async function probeWithHelper(
   const rootPath = opts.root ?? home;
 
   step("run probe helper");
-  const r = await session.exec([python, helper.path, "--root", rootPath], { label: "python probe.py" });
+  // probe.py runs `python -m pip debug --verbose` and `python -m pip --version` itself.
+  const r = await session.exec([python, helper.path, "--root", rootPath], { label: "python probe.py", childPythonStarts: 2 });
   if (r.code !== 0) {
     const notFound = r.code === 127 || /not found|No such file/i.test(r.stderr);
     throw new ZwhError(

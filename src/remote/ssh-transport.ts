@@ -7,6 +7,7 @@ import { addressLabel } from "../core/host-name";
 import { ZwhError } from "../core/errors";
 import { connectTarget, type ConnectOptions, type ExecCommand, type ExecOptions, type ExecResult, type RemoteSession, type RemoteStat, type UploadManyFile, type UploadManyOptions } from "./connection";
 import { parseJsonLine } from "./json-line";
+import { pythonStartsOf } from "./python-starts";
 import { probeTarget, type ProbeOptions, type ProbeResult } from "./probe";
 import { shCommand, shQuote } from "./quote";
 import { chunks } from "../core/chunks";
@@ -18,22 +19,6 @@ const MARK = "@@ZWH-END-";
 
 function batchLine(c: BatchCommand): string {
   return Array.isArray(c) ? shCommand(c) : `${shCommand(c.argv)} < ${shQuote(c.stdinFile)}`;
-}
-
-/**
- * Interpreter starts caused by one argv: 1 for `python …`, +1 for `python -m pip --python X`
- * (pip re-runs itself under X), plus the starts of a command a helper runs after `--`.
- */
-export function pythonStartsOf(argv: readonly string[]): number {
-  if (argv.length === 0) return 0;
-  const base = argv[0].slice(argv[0].lastIndexOf("/") + 1);
-  if (!/^python[0-9.]*$/.test(base)) return 0;
-  let n = 1;
-  const m = argv.indexOf("-m");
-  if (m >= 0 && argv[m + 1] === "pip" && argv.includes("--python")) n++;
-  const dd = argv.indexOf("--");
-  if (dd > 0) n += pythonStartsOf(argv.slice(dd + 1));
-  return n;
 }
 
 export class SshTransport implements Transport {
@@ -54,24 +39,26 @@ export class SshTransport implements Transport {
     return this.session.closed;
   }
 
-  private countExec(cmd: ExecCommand): void {
+  private countExec(cmd: ExecCommand, opts: ExecOptions = {}): void {
     this.stats.execs++;
     if (Array.isArray(cmd)) this.stats.pythonStarts += pythonStartsOf(cmd as readonly string[]);
+    this.stats.pythonStarts += opts.childPythonStarts ?? 0;
   }
 
   exec(cmd: ExecCommand, opts: ExecOptions = {}): Promise<ExecResult> {
-    this.countExec(cmd);
+    this.countExec(cmd, opts);
     return this.session.exec(cmd, opts);
   }
 
   execChecked(cmd: ExecCommand, opts: ExecOptions = {}): Promise<ExecResult> {
-    this.countExec(cmd);
+    this.countExec(cmd, opts);
     return this.session.execChecked(cmd, opts);
   }
 
   async batch(cmds: BatchCommand[], opts: ExecOptions = {}): Promise<BatchResult[]> {
     const script = cmds.map((c, i) => `${batchLine(c)}; echo "${MARK}${i}-$?@@"`).join("\n");
     for (const c of cmds) this.stats.pythonStarts += pythonStartsOf(Array.isArray(c) ? c : c.argv);
+    this.stats.pythonStarts += opts.childPythonStarts ?? 0;
     this.stats.execs++;
     const r = await this.session.exec({ script }, { label: opts.label ?? "batch", ...opts });
     const out: BatchResult[] = [];
@@ -129,7 +116,6 @@ export class SshTransport implements Transport {
 
   writeFile(path: string, data: Buffer | string, opts: { mode?: number } = {}): Promise<void> {
     this.stats.fileOps++;
-    this.stats.bytesUp += typeof data === "string" ? Buffer.byteLength(data) : data.length;
     return this.session.writeFile(path, data, opts);
   }
 

@@ -49,12 +49,10 @@ export interface TransportStats {
   pythonStarts: number;
   /** File-level requests: stat, mkdir, open/write/close of one file, rename, unlink, read. */
   fileOps: number;
-  /** Bytes sent in file bodies. */
-  bytesUp: number;
 }
 
 export function emptyStats(): TransportStats {
-  return { execs: 0, pythonStarts: 0, fileOps: 0, bytesUp: 0 };
+  return { execs: 0, pythonStarts: 0, fileOps: 0 };
 }
 
 export interface Transport {

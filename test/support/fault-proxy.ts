@@ -14,7 +14,7 @@ export interface FaultOptions {
    * stallAfterBytes: forward this many, then drop everything in both directions without closing.
    */
   bytes?: number;
-  /** latency: delay every chunk by this many ms, per direction, preserving order (default 50). */
+  /** latency: delay every chunk by this many ms, per direction, preserving order (default 50): RTT = 2 × latencyMs. */
   latencyMs?: number;
   /** Direction counted by cutAfterBytes/cutRandom (default "up"). */
   direction?: FaultDirection;
@@ -118,7 +118,11 @@ export async function startFaultProxy(
           if (counted && budget === 0) doCut();
         };
         if (latency > 0) {
-          chain = chain.then(() => new Promise<void>((r) => setTimeout(() => (send(), r()), latency)));
+          // A delay line: each chunk leaves `latency` ms after it arrived, in order. (Waiting
+          // `latency` after the previous chunk left would also cap the bandwidth at one chunk
+          // per latency, which is not what a long link does.)
+          const due = Date.now() + latency;
+          chain = chain.then(() => new Promise<void>((r) => setTimeout(() => (send(), r()), Math.max(0, due - Date.now()))));
         } else send();
       });
       from.on("end", () => {

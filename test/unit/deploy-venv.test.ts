@@ -1,6 +1,8 @@
 /** createVenv: venv --without-pip, then the interpreter's pip --python (>= 22.3) or an ensurepip fallback. */
 import { describe, expect, it } from "vitest";
-import { createVenv } from "../../src/deploy/release";
+import { execFileSync } from "child_process";
+import { existsSync } from "fs";
+import { PIP_PROBE, createVenv } from "../../src/deploy/release";
 import type { TargetOps } from "../../src/deploy/target-ops";
 
 function fakeOps(versionOut: { code: number; stdout: string }, venvCode = 0) {
@@ -25,11 +27,26 @@ function fakeOps(versionOut: { code: number; stdout: string }, venvCode = 0) {
 }
 
 describe("createVenv", () => {
-  it("uses the interpreter's pip --python when it is >= 22.3 (no ensurepip)", async () => {
-    const { ops, calls } = fakeOps({ code: 0, stdout: "zwh-pip-version=23.2.1\n" });
-    expect(await createVenv(ops, "/r/releases/x/venv")).toEqual(["/usr/lpp/py/bin/python3", "-m", "pip", "--python", "/r/releases/x/venv/bin/python"]);
+  const RUNNER = "/usr/lpp/py/lib/python3.11/site-packages/pip/__pip-runner__.py";
+  it("runs the interpreter's pip (>= 22.3) with the venv's interpreter through pip's runner: one Python start, no ensurepip", async () => {
+    const { ops, calls } = fakeOps({ code: 0, stdout: `zwh-pip-version=23.2.1\nzwh-pip-runner=${RUNNER}\n` });
+    expect(await createVenv(ops, "/r/releases/x/venv")).toEqual(["/r/releases/x/venv/bin/python", RUNNER]);
     expect(calls).toHaveLength(1);
     expect(calls[0].argv[0]).toEqual(["/usr/lpp/py/bin/python3", "-m", "venv", "--without-pip", "/r/releases/x/venv"]);
+    expect(calls[0].argv[1]).toEqual(["/usr/lpp/py/bin/python3", "-c", PIP_PROBE]);
+  });
+  it("uses pip --python when pip >= 22.3 has no runner file (pip in a zip)", async () => {
+    const { ops, calls } = fakeOps({ code: 0, stdout: "zwh-pip-version=23.2.1\nzwh-pip-runner=\n" });
+    expect(await createVenv(ops, "/r/releases/x/venv")).toEqual(["/usr/lpp/py/bin/python3", "-m", "pip", "--python", "/r/releases/x/venv/bin/python"]);
+    expect(calls).toHaveLength(1);
+  });
+  it("PIP_PROBE names pip's own runner file, which runs that pip under another interpreter (real python3 and pip)", () => {
+    const out = execFileSync("python3", ["-c", PIP_PROBE], { encoding: "utf8" });
+    const runner = /^zwh-pip-runner=(\/.+)$/m.exec(out)?.[1];
+    expect(runner).toMatch(/\/pip\/__pip-runner__\.py$/);
+    expect(existsSync(runner!)).toBe(true);
+    const version = /zwh-pip-version=(\S+)/.exec(out)![1];
+    expect(execFileSync("python3", ["-I", runner!, "--version"], { encoding: "utf8" })).toContain(`pip ${version} `);
   });
   it.each([
     ["an older pip", { code: 0, stdout: "zwh-pip-version=22.2.2\n" }],
@@ -42,8 +59,8 @@ describe("createVenv", () => {
     expect(calls[1]).toEqual({ kind: "exec", argv: [["/r/v/bin/python", "-m", "ensurepip", "--upgrade", "--default-pip"]] });
   });
   it("pip 22.10 counts as >= 22.3", async () => {
-    const { ops } = fakeOps({ code: 0, stdout: "zwh-pip-version=22.10\n" });
-    expect((await createVenv(ops, "/r/v")).includes("--python")).toBe(true);
+    const { ops } = fakeOps({ code: 0, stdout: `zwh-pip-version=22.10\nzwh-pip-runner=${RUNNER}\n` });
+    expect(await createVenv(ops, "/r/v")).toEqual(["/r/v/bin/python", RUNNER]);
   });
   it("a failing venv surfaces the command's own error", async () => {
     const { ops } = fakeOps({ code: 0, stdout: "zwh-pip-version=23.2.1\n" }, 1);

@@ -17,6 +17,7 @@ Subcommands:
                 pip uses) and compare its member list (names, sizes, sha256) and start-up
                 hooks with what the signed statement says the workstation verified; exit 3
                 on any difference (ZWH-DEPLOY-WHEEL-MEMBERS / ZWH-WHEEL-STARTUP-HOOK)
+  multi         several zwh_target.py subcommands in one interpreter start (prune + audit + unlock)
 """
 import argparse
 import hashlib
@@ -287,6 +288,20 @@ def cmd_wheel_members(a):
     return emit(out, 0)
 
 
+def cmd_multi(a):
+    """Several zwh_target.py subcommands in ONE interpreter start (each --cmd a JSON argv list),
+    all of them run, in order; each result is reported with its own exit code."""
+    zt = load_target(a.zwh_target)
+    results = []
+    for c in a.cmd:
+        argv = json.loads(c)
+        if not isinstance(argv, list) or not all(isinstance(x, str) for x in argv):
+            raise ValueError("--cmd must be a JSON list of strings")
+        code, obj = zt.run(argv)
+        results.append({"code": code, "result": obj})
+    return emit({"command": "multi", "ok": all(r["code"] == 0 for r in results), "results": results}, 0)
+
+
 def main():
     p = argparse.ArgumentParser(prog="zwh_deploy.py", add_help=False)
     sub = p.add_subparsers(dest="command")
@@ -300,6 +315,10 @@ def main():
     s.add_argument("--wheels-file", required=True)
     s.add_argument("--store", required=True)
     s.set_defaults(func=cmd_stage)
+    s = sub.add_parser("multi", add_help=False)
+    s.add_argument("--zwh-target", required=True)
+    s.add_argument("--cmd", action="append", default=[])
+    s.set_defaults(func=cmd_multi)
     s = sub.add_parser("run-to-file", add_help=False)
     s.add_argument("--out", required=True)
     s.add_argument("argv", nargs=argparse.REMAINDER)

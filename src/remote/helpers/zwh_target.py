@@ -1149,7 +1149,9 @@ def emit(obj):
     sys.stdout.flush()
 
 
-def main(argv=None):
+def run(argv=None):
+    """One subcommand, in this interpreter: (exit code, result object). main() prints it;
+    zwh_deploy.py multi runs several in one interpreter start."""
     command = None
     try:
         args = build_parser().parse_args(argv)
@@ -1168,6 +1170,11 @@ def main(argv=None):
                 err["subject"] = e.filename
         obj = result(command, False, error=err)
         code = EXIT_ERROR
+    return code, obj
+
+
+def main(argv=None):
+    code, obj = run(argv)
     emit(obj)
     return code
 
