@@ -150,7 +150,7 @@ export function planDeploy(bundle: PlanBundle, obs: ObservedState, opts: PlanOpt
     steps.push(lockStep);
     steps.push({ id: "inspect", title: `Re-check release ${rid}`, reason: "the release directory already exists with a complete receipt; its venv and every installed file (RECORD) are verified before it is re-activated" });
     steps.push({ id: "activate", title: `Activate ${rid}`, reason: obs.current ? `current is ${obs.current}` : "nothing is active yet" });
-    steps.push({ id: "prune", title: `Prune releases beyond ${opts.keep}`, reason: "never current or previous" });
+    steps.push(pruneStep(opts.keep));
     steps.push({ id: "record", title: "Record", reason: "inventory, audit log, channel sequence" });
     return {
       action: "activate", ...base, upload: [], uploadBytes: 0, reuse: [...bundle.wheels], rebuild: false, steps, blockers,
@@ -174,7 +174,7 @@ export function planDeploy(bundle: PlanBundle, obs: ObservedState, opts: PlanOpt
   steps.push({ id: "install", title: "Create venv and install offline", reason: "fresh venv; pip --no-index --require-hashes --only-binary=:all: --isolated (already-installed packages are never hash-checked, so never reuse a venv)" });
   steps.push({ id: "verify-install", title: "Verify the installed set", reason: "pip check, pip inspect = manifest, every installed file against its RECORD" + (opts.smoke ? ", smoke import" : "") });
   steps.push({ id: "activate", title: `Activate ${rid}`, reason: obs.current ? `swap current from ${obs.current} (kept as previous)` : "first release on this root" });
-  steps.push({ id: "prune", title: `Prune releases beyond ${opts.keep}`, reason: "never current or previous" });
+  steps.push(pruneStep(opts.keep));
   steps.push({ id: "record", title: "Record", reason: "receipt.json, audit log, inventory, channel sequence" });
   return {
     action: "install", ...base, upload, uploadBytes, reuse, rebuild, steps, blockers,
@@ -194,4 +194,9 @@ export function renderPlan(plan: DeployPlan): string {
   plan.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${s.title}\n       why: ${s.reason}`));
   for (const b of plan.blockers) lines.push(`  BLOCKED ${b.code}: ${b.message}${b.hint ? `\n       ${b.hint}` : ""}`);
   return lines.join("\n");
+}
+
+/** The prune step, in the words of --keep: N releases besides current and previous. */
+function pruneStep(keep: number): PlanStep {
+  return { id: "prune", title: `Prune: keep current, previous and the ${keep} newest other release(s)`, reason: "older releases are removed; current and previous never" };
 }

@@ -302,7 +302,7 @@ const prune: Action = async (c) => {
   c.state.step = "prune";
   const { ops, vb, plan: p, result } = c;
   const lk = c.state.lock!;
-  result.pruned = await c.timer.step("prune", `Prune, keep ${c.keep}; record on the target`, async () => {
+  result.pruned = await c.timer.step("prune", `Prune (keep current, previous and ${c.keep} other release(s)); record on the target`, async () => {
     // One exec, one interpreter start for the three helper commands (zwh_deploy.py multi).
     const res = await ops.batch([
       ops.multiArgv([

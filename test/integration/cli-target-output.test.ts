@@ -146,6 +146,15 @@ describe("deploy's local inputs", () => {
 });
 
 describe("deploy output", () => {
+  it("--keep N is said in the plan as it is applied: current, previous and N other releases", () => {
+    const root = `${h.home}/keep-root`;
+    expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
+    const r = run(["deploy", bundleDir, ...conn(root), "--trust", signer.trustFile, "--keep", "3", "--dry-run", "--json"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const prune = (r.json as any).plan.steps.find((s: any) => s.id === "prune");
+    expect(prune.title).toBe("Prune: keep current, previous and the 3 newest other release(s)");
+  }, 400_000);
+
   it("a failed smoke test shows the tail of its output in the message and in the JSON details", () => {
     const root = `${h.home}/smoke-root`;
     expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);

@@ -4,7 +4,7 @@ import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUssHosts, type SimCluster } from "../sim";
 import { commandTree } from "../../src/cli/defs/tree";
-import type { GroupDef, NodeDef } from "../../src/cli/framework/types";
+import type { CommandDef, GroupDef, NodeDef } from "../../src/cli/framework/types";
 import { zwh } from "../support/cli";
 
 let sim: SimCluster;
@@ -90,4 +90,27 @@ describe("zwh help", () => {
       expect(r.stdout, p.join(" ")).toContain("EXAMPLES");
     }
   });
+
+  it("local-only commands show no connection or profile options; connecting ones do (issue 8 §6)", () => {
+    const cmds = commands(commandTree()).map((p) => ({ p, cmd: findCmd(p) }));
+    for (const { p, cmd } of cmds) {
+      const help = zwh([...p, "--help"]).stdout;
+      const where = p.join(" ");
+      if (cmd.connects) {
+        expect({ where, profile: help.includes("--profile"), host: help.includes("--host") }).toEqual({ where, profile: true, host: true });
+      } else {
+        expect({ where, profile: /--profile\b/.test(help), target: help.includes("Target options"), host: /--host\b/.test(help) })
+          .toEqual({ where, profile: false, target: false, host: false });
+      }
+    }
+    // And a local command refuses the connection profile instead of ignoring it.
+    const r = zwh(["keys", "generate", "--out", "/tmp/never", "--profile", "lpar1", "--json"]);
+    expect({ code: r.code, err: (r.json as any)?.error?.code }).toEqual({ code: 1, err: "ZWH-USAGE" });
+  });
 });
+
+function findCmd(p: string[]): CommandDef {
+  let node: NodeDef = commandTree();
+  for (const name of p) node = (node as GroupDef).children.find((c) => c.name === name)!;
+  return node as CommandDef;
+}

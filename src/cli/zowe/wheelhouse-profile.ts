@@ -35,7 +35,7 @@ export const WHEELHOUSE_PROFILE_PROPERTIES: WheelhouseProfileProperty[] = [
   { property: "trustFile", option: "trust", type: "string",
     description: "Local trust file (signers, threshold, channels) that bundles are verified against before deploying." },
   { property: "keepReleases", option: "keep", type: "number",
-    description: "How many releases to keep on the target for rollback; older ones are pruned after a deploy." },
+    description: "How many releases to keep besides current and previous (which are never pruned); older ones are pruned after a deploy." },
   { property: "inventory", option: "inventory", type: "string",
     description: "Local inventory store that records what was deployed where (SQLite file path)." },
   { property: "vulnDb", option: "vuln-db", type: "string",

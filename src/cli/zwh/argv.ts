@@ -5,6 +5,7 @@
 import { ZwhError } from "../../core/errors";
 import type { CommandDef, GroupDef, NodeDef, OptionDef } from "../framework/types";
 import { decimalOption, nonEmptyOption } from "../framework/strict-values";
+import { profileTypesFor } from "../zowe/convert";
 
 export interface ParsedInvocation {
   /** Path of names from the root, e.g. ["target", "probe"]. */
@@ -25,6 +26,16 @@ export const GLOBAL_OPTIONS: OptionDef[] = [
   { name: "wheelhouse-profile", type: "string", group: "Profile options",
     description: "Zowe team-config wheelhouse profile to take deploy settings from (flags win)." },
 ];
+
+/**
+ * The global options a command offers: --profile only where the command connects (it names an
+ * ssh profile), --wheelhouse-profile only where a wheelhouse profile property supplies one of its
+ * options. Local-only commands (keys generate, trust init, bundle pack...) show neither.
+ */
+export function globalOptionsFor(cmd: CommandDef): OptionDef[] {
+  const types = profileTypesFor(cmd);
+  return GLOBAL_OPTIONS.filter((o) => o.name === "help" || (o.name === "profile" && types.includes("ssh")) || (o.name === "wheelhouse-profile" && types.includes("wheelhouse")));
+}
 
 export function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -92,7 +103,7 @@ export function parseArgv(root: GroupDef, argv: readonly string[]): ParsedInvoca
   }
 
   const cmd: CommandDef = node;
-  const options = [...cmd.options, ...GLOBAL_OPTIONS];
+  const options = [...cmd.options, ...globalOptionsFor(cmd)];
   const positionals: string[] = [];
   const seen = new Set<string>();
 

@@ -1,6 +1,6 @@
 /** Help text for zwh, rendered from the shared definitions. */
 import type { CommandDef, GroupDef, NodeDef, OptionDef } from "../framework/types";
-import { GLOBAL_OPTIONS } from "./argv";
+import { globalOptionsFor } from "./argv";
 
 function wrap(text: string, indent: number, width = 100): string {
   const words = text.split(/\s+/).filter(Boolean);
@@ -49,7 +49,7 @@ export function renderHelp(node: NodeDef, path: string[]): string {
     out.push("");
   }
   const groups = new Map<string, OptionDef[]>();
-  for (const o of [...cmd.options, ...GLOBAL_OPTIONS]) {
+  for (const o of [...cmd.options, ...globalOptionsFor(cmd)]) {
     const g = o.group ?? "Options";
     groups.set(g, [...(groups.get(g) ?? []), o]);
   }
