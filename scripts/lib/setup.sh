@@ -33,6 +33,10 @@ zwh_setup() {
   zwh_need_apt /usr/share/python-wheels/setuptools-66.1.1-py3-none-any.whl python3-setuptools-whl
   zwh_need_apt /usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl python3-wheel-whl
   zwh_need_apt python3 python3
+  # z/OS commands the simulated LPAR offers (test/sim/controller.js ZOS_COMMANDS) that a fresh
+  # Debian lacks: pax (sim-shell.test.ts checks it), compress/uncompress/zcat of ncompress.
+  zwh_need_apt /usr/bin/pax pax
+  zwh_need_apt /usr/bin/uncompress ncompress
   if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
