@@ -3,8 +3,9 @@
  * zip entry), read with yauzl (supply-chain.md §11 step 1).
  *
  * Limits (a snapshot is input from outside the air gap): the file must be a regular file of at
- * most 1 GiB (it is read once into memory: the sha256 and the records come from the same bytes;
- * the real PyPI export is tens of MB); at most 2,000,000 entries; each record at most 16 MiB uncompressed; entry sizes
+ * most 1 GiB (the real PyPI export is tens of MB); it is hashed in 1 MiB pieces, then either read
+ * into memory (full read: the copy must hash the same) or, with a package index for that sha256,
+ * only the indexed records are read at their offsets; at most 2,000,000 entries; each record at most 16 MiB uncompressed; entry sizes
  * are validated by yauzl against the central directory. Entries that are not `*.json` are
  * ignored; a `*.json` entry that is not an OSV record refuses the whole snapshot (a damaged
  * database must not silently drop a vulnerability).
@@ -22,13 +23,12 @@ import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as yauzl from "yauzl";
 import { ZwhError } from "../core/errors";
-import { readInputFile } from "../io/input-file";
+import { openInputFile, readInputFile } from "../io/input-file";
 import { writeFileAtomic } from "../io/atomic-write";
 import { normalizeName } from "../core/names";
 import { OsvIndex, OsvRecord, osvPackages, osvRecordProblem, VULN } from "../core/osv-match";
 
 export const OSV_LIMITS = {
-  /** The file is read into memory once (hash and records from the same bytes). */
   maxFileBytes: 1024 ** 3,
   maxEntries: 2_000_000,
   maxRecordBytes: 16 * 1024 ** 2,
@@ -145,13 +145,41 @@ function listEntries(buf: Buffer): Promise<yauzl.Entry[]> {
  */
 type EntryRef = Pick<yauzl.Entry, "fileName" | "relativeOffsetOfLocalHeader" | "compressedSize" | "uncompressedSize" | "compressionMethod" | "crc32">;
 
-function entryBytes(buf: Buffer, e: EntryRef): Buffer {
+/** Bytes of the snapshot file: the in-memory copy (full read) or positioned reads (indexed read). */
+interface ByteSource {
+  size: number;
+  read(pos: number, len: number): Buffer;
+}
+
+function bufferSource(buf: Buffer): ByteSource {
+  return { size: buf.length, read: (pos, len) => buf.subarray(pos, pos + len) };
+}
+
+function fdSource(fd: number, size: number): ByteSource {
+  return {
+    size,
+    read(pos, len) {
+      const out = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < len) {
+        const n = fs.readSync(fd, out, got, len - got, pos + got);
+        if (n === 0) throw new Error("the file is shorter than its zip directory says");
+        got += n;
+      }
+      return out;
+    },
+  };
+}
+
+function entryBytes(src: ByteSource, e: EntryRef): Buffer {
   const at = e.relativeOffsetOfLocalHeader;
-  if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) throw new Error(`${e.fileName}: bad local file header`);
-  const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
+  if (at + 30 > src.size) throw new Error(`${e.fileName}: bad local file header`);
+  const head = src.read(at, 30);
+  if (head.readUInt32LE(0) !== 0x04034b50) throw new Error(`${e.fileName}: bad local file header`);
+  const start = at + 30 + head.readUInt16LE(26) + head.readUInt16LE(28);
   const end = start + e.compressedSize;
-  if (end > buf.length) throw new Error(`${e.fileName}: data runs past the end of the archive`);
-  const raw = buf.subarray(start, end);
+  if (end > src.size) throw new Error(`${e.fileName}: data runs past the end of the archive`);
+  const raw = src.read(start, e.compressedSize);
   let data: Buffer;
   if (e.compressionMethod === 0) data = raw;
   else if (e.compressionMethod === 8) data = zlib.inflateRawSync(raw, { maxOutputLength: OSV_LIMITS.maxRecordBytes });
@@ -167,18 +195,62 @@ export async function loadOsvSnapshot(fileArg: string, opts: LoadOsvOptions = {}
   const file = path.resolve(fileArg);
   const label = path.basename(file);
   const wanted = opts.packages ? new Set([...opts.packages].map(normalizeName)) : undefined;
-  let buf: Buffer;
+  let opened: { fd: number; size: number };
   try {
-    buf = readInputFile(file, { what: "OSV snapshot", maxBytes: OSV_LIMITS.maxFileBytes });
+    opened = openInputFile(file, { what: "OSV snapshot", maxBytes: OSV_LIMITS.maxFileBytes });
   } catch (e) {
     throw dbError(label, (e as Error).message, e);
   }
-  const sha256 = crypto.createHash("sha256").update(buf).digest("hex");
+  try {
+    return await loadFrom(opened.fd, opened.size, label, wanted, opts.indexDir);
+  } finally {
+    fs.closeSync(opened.fd);
+  }
+}
+
+/** Read `len` bytes from the start of fd into one buffer, or hash them in 1 MiB pieces. */
+function readAll(fd: number, size: number, into?: Buffer): string {
+  const h = crypto.createHash("sha256");
+  const piece = into ? undefined : Buffer.allocUnsafe(1 << 20);
+  let pos = 0;
+  while (pos < size) {
+    const target = into ?? piece!;
+    const off = into ? pos : 0;
+    const n = fs.readSync(fd, target, off, Math.min(target.length - off, size - pos), pos);
+    if (n === 0) break;
+    h.update(target.subarray(off, off + n));
+    pos += n;
+  }
+  if (pos !== size) throw new Error("the file changed while it was read");
+  return h.digest("hex");
+}
+
+async function loadFrom(fd: number, size: number, label: string, wanted: Set<string> | undefined, indexDir: string | undefined): Promise<OsvSnapshot> {
+  let sha256: string;
+  try {
+    sha256 = readAll(fd, size);
+  } catch (e) {
+    throw dbError(label, (e as Error).message, e);
+  }
+  const index = indexDir ? readIndex(indexDir, sha256) : undefined;
+  let src: ByteSource;
+  let buf: Buffer | undefined;
+  if (index) {
+    src = fdSource(fd, size); // only the indexed records are read
+  } else {
+    buf = Buffer.allocUnsafe(size);
+    try {
+      if (readAll(fd, size, buf) !== sha256) throw new Error("the file changed while it was read");
+    } catch (e) {
+      throw dbError(label, (e as Error).message, e);
+    }
+    src = bufferSource(buf);
+  }
   const byName = new Map<string, OsvRecord[]>();
   const parse = (ref: EntryRef): OsvRecord => {
     let bytes: Buffer;
     try {
-      bytes = entryBytes(buf, ref);
+      bytes = entryBytes(src, ref);
     } catch (e) {
       throw dbError(label, (e as Error).message, e);
     }
@@ -192,7 +264,6 @@ export async function loadOsvSnapshot(fileArg: string, opts: LoadOsvOptions = {}
     if (problem) throw dbError(label, `${ref.fileName} is not an OSV record: ${problem}`);
     return rec;
   };
-  const index = opts.indexDir ? readIndex(opts.indexDir, sha256) : undefined;
   if (index) {
     // Same bytes as when the index was built: read only the records of the asked-for projects.
     const seen = new Map<number, OsvRecord>();
@@ -207,7 +278,7 @@ export async function loadOsvSnapshot(fileArg: string, opts: LoadOsvOptions = {}
           seen.set(x[1], rec);
           kept++;
         }
-        if (!osvPackages(rec).includes(name)) throw dbError(label, `${x[0]} does not name ${name} as the index says; delete ${indexPath(opts.indexDir!, sha256)}`);
+        if (!osvPackages(rec).includes(name)) throw dbError(label, `${x[0]} does not name ${name} as the index says; delete ${indexPath(indexDir!, sha256)}`);
         list.push(rec);
       }
       byName.set(name, list);
@@ -225,7 +296,7 @@ export async function loadOsvSnapshot(fileArg: string, opts: LoadOsvOptions = {}
   let newest: string | null = null;
   let entries: yauzl.Entry[];
   try {
-    entries = await listEntries(buf);
+    entries = await listEntries(buf!);
   } catch (e) {
     throw dbError(label, `is not a readable zip archive (${(e as Error).message})`, e);
   }
@@ -251,7 +322,7 @@ export async function loadOsvSnapshot(fileArg: string, opts: LoadOsvOptions = {}
     }
     if (keptHere) kept++;
   }
-  if (opts.indexDir) writeIndex(opts.indexDir, { formatVersion: INDEX_FORMAT, sha256, records, withdrawn, date: newest, packages: built });
+  if (indexDir) writeIndex(indexDir, { formatVersion: INDEX_FORMAT, sha256, records, withdrawn, date: newest, packages: built });
   const info: OsvSnapshotInfo = { file: label, ecosystem: "PyPI", sha256, date: newest, records, withdrawn };
   return {
     info,
