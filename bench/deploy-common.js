@@ -124,6 +124,7 @@ async function ensureBundle(n, mb) {
 /** Start one simulated LPAR in a temp dir; returns {h, work, stop()}. */
 function startSim() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-bench-deploy-"));
+  fs.chmodSync(work, 0o755); // the simulator's unprivileged session user must reach sim/ below it
   const simDir = path.join(work, "sim");
   const st = spawnSync(path.join(repo, "scripts", "uss-sim"), ["start", "--json", "--dir", simDir], { encoding: "utf8" });
   if (st.status !== 0) throw new Error(`uss-sim start failed: ${st.stderr}`);
@@ -157,7 +158,8 @@ async function sftpBatch(h, lines) {
 
 /** A fresh install root with the target's trust anchors (not timed). */
 async function freshRoot(sim, b, name) {
-  const root = `${sim.h.root}/u/${name}`;
+  // under the session user's HOME: the simulated /u is root's, as on z/OS
+  const root = `${sim.h.home}/${name}`;
   fs.rmSync(root, { recursive: true, force: true });
   must(await zwh(["target", "trust", ...targetArgs(sim.h), "--root", root, "--trust", b.trust, "--json"], { env: benchEnv(sim) }), "zwh target trust");
   return root;
@@ -261,6 +263,22 @@ function resultHeader(name, b, load0, runs, loadExtra = {}) {
   };
 }
 
+// Target CPU (issue 9): the simulator writes one SMF-type-30-style record per exec and per SFTP
+// session (<hostDir>/smf30.jsonl, test/sim/README.md). A mark before a contender and the sum of the
+// records after it give the CPU the target spent for it (the whole process tree of each exec, and
+// the SFTP server).
+const simCtl = require(path.join(repo, "test", "sim", "controller.js"));
+
+/** Number of accounting records of the host so far. */
+function cpuMark(h) {
+  return simCtl.readCpuRecords(h.hostDir).length;
+}
+
+/** Target CPU seconds (user+system, all execs and SFTP sessions) since `mark`. */
+function cpuSince(h, mark) {
+  return simCtl.sumCpu(simCtl.readCpuRecords(h.hostDir, mark));
+}
+
 /** Run the contenders of run i in rotating order (run 0: as given, run 1: shifted by one, ...). */
 async function rotate(contenders, i) {
   for (let k = 0; k < contenders.length; k++) await contenders[(k + i) % contenders.length]();
@@ -273,7 +291,9 @@ async function rotate(contenders, i) {
  */
 async function deployFresh(sim, b, name, libDir, check, via) {
   const root = await freshRoot(sim, b, name);
+  const mark = cpuMark(sim.h);
   const d = await deploy(via ?? sim, b, root, [], libDir);
+  d.targetCpu = cpuSince(sim.h, mark);
   check(d);
   rmrf(root);
   return d;
@@ -282,5 +302,5 @@ async function deployFresh(sim, b, name, libDir, check, via) {
 module.exports = {
   repo, outDir, lib, arg, sarg, median, r1, r3, nowMs, run, must, zwh, checkBuilt, ensureBundle, startSim, targetArgs, sshOpts,
   sftpBatch, freshRoot, deploy, stepTable, medianSteps, machine, loadavg, writeResult, rmrf, benchEnv,
-  benchOptions, runBench, resultHeader, rotate, deployFresh,
+  benchOptions, runBench, resultHeader, rotate, deployFresh, cpuMark, cpuSince,
 };

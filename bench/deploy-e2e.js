@@ -47,28 +47,34 @@ c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
   const jsons = [];
   const cmpMs = [];
   const cmpJsons = [];
+  const zwhCpu = [];
+  const baseCpu = [];
+  const cmpCpu = [];
   for (let i = 0; i < RUNS; i++) {
     const fullInstall = (d) => {
       if (d.json.action !== "install" || d.json.installed.length !== b.wheelFiles.length) throw new Error(`run ${i}: unexpected result ${d.json.action}, ${d.json.installed.length} installed`);
     };
-    const zwhRun = (libDir, ms, js, label) => async () => {
+    const zwhRun = (libDir, ms, js, label, cpu) => async () => {
       const d = await c.deployFresh(sim, b, `bench-e2e-${label}-${i}`, libDir, fullInstall, via);
       ms.push(d.ms);
       js.push(d.json);
+      cpu.push(d.targetCpu);
     };
     const doBase = async () => {
-      const dir = `${sim.h.root}/u/bench-baseline-${i}`;
+      const dir = `${sim.h.home}/bench-baseline-${i}`;
       c.rmrf(dir);
+      const mark = c.cpuMark(h);
       const r = c.must(await c.run(path.join(__dirname, "baseline-deploy.sh"), [h.host, String(h.port), h.user, h.identityFile, h.knownHostsFile, h.pythonPath, b.wheelDir, b.lockFile, dir]), "baseline-deploy.sh");
       // It installed the set (not timed).
       const sp = fs.readdirSync(path.join(dir, "venv", "lib")).map((d) => path.join(dir, "venv", "lib", d, "site-packages"))[0];
       const got = fs.readdirSync(sp).filter((d) => d.startsWith("zwhbench_") && d.endsWith(".dist-info")).length;
       if (got !== b.wheelFiles.length) throw new Error(`baseline run ${i}: ${got} of ${b.wheelFiles.length} packages installed`);
       baseMs.push(r.ms);
+      baseCpu.push(c.cpuSince(h, mark));
       c.rmrf(dir);
     };
-    const doZwh = zwhRun(undefined, zwhMs, jsons, "zwh");
-    const doCmp = zwhRun(COMPARE, cmpMs, cmpJsons, "cmp");
+    const doZwh = zwhRun(undefined, zwhMs, jsons, "zwh", zwhCpu);
+    const doCmp = zwhRun(COMPARE, cmpMs, cmpJsons, "cmp", cmpCpu);
     try {
       await c.rotate(COMPARE ? [doZwh, doBase, doCmp] : [doZwh, doBase], i);
     } catch (e) {
@@ -76,7 +82,7 @@ c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
       throw e;
     }
     loads.push(c.loadavg()[0]);
-    console.log(`run ${i + 1}/${RUNS} (RTT ${link.rttMs} ms): zwh deploy ${zwhMs[i].toFixed(0)} ms, baseline ${baseMs[i].toFixed(0)} ms, ratio ${(zwhMs[i] / baseMs[i]).toFixed(3)}${COMPARE ? `, compare-lib ${cmpMs[i].toFixed(0)} ms (ratio ${(cmpMs[i] / baseMs[i]).toFixed(3)})` : ""}, load ${loads[i]}  [steps ${JSON.stringify(c.stepTable(jsons[i]))}]`);
+    console.log(`run ${i + 1}/${RUNS} (RTT ${link.rttMs} ms): zwh deploy ${zwhMs[i].toFixed(0)} ms (target CPU ${zwhCpu[i].cpu.toFixed(2)} s), baseline ${baseMs[i].toFixed(0)} ms (target CPU ${baseCpu[i].cpu.toFixed(2)} s), ratio ${(zwhMs[i] / baseMs[i]).toFixed(3)}${COMPARE ? `, compare-lib ${cmpMs[i].toFixed(0)} ms (ratio ${(cmpMs[i] / baseMs[i]).toFixed(3)})` : ""}, load ${loads[i]}  [steps ${JSON.stringify(c.stepTable(jsons[i]))}]`);
     console.log(`           zwh round trips ${JSON.stringify(jsons[i].roundTrips ?? null)}`);
     if (COMPARE) console.log(`           compare-lib steps ${JSON.stringify(c.stepTable(cmpJsons[i]))} round trips ${JSON.stringify(cmpJsons[i].roundTrips ?? null)}`);
   }
@@ -84,11 +90,17 @@ c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
   const mZ = c.median(zwhMs);
   const mB = c.median(baseMs);
   const ratio = mZ / mB;
+  const cpuStats = (xs) => ({
+    medianCpuS: c.r3(c.median(xs.map((x) => x.cpu))), medianUserS: c.r3(c.median(xs.map((x) => x.user))),
+    medianSystemS: c.r3(c.median(xs.map((x) => x.system))), runsCpuS: xs.map((x) => c.r3(x.cpu)),
+    execs: c.median(xs.map((x) => x.execs)), sftpSessions: c.median(xs.map((x) => x.sftpSessions)),
+  });
   const result = {
     ...c.resultHeader("deploy-e2e", b, load0, RUNS, { perRun1m: loads }),
     rttMs: link.rttMs,
-    zwh: { medianMs: c.r1(mZ), runsMs: zwhMs.map(c.r1), medianDurationMs: c.median(jsons.map((j) => j.durationMs)), medianSteps: c.medianSteps(jsons), roundTrips: jsons[0].roundTrips ?? null },
-    baseline: { script: "bench/baseline-deploy.sh", medianMs: c.r1(mB), runsMs: baseMs.map(c.r1), roundTrips: baselineRoundTrips(b.wheelFiles.length) },
+    zwh: { medianMs: c.r1(mZ), runsMs: zwhMs.map(c.r1), medianDurationMs: c.median(jsons.map((j) => j.durationMs)), medianSteps: c.medianSteps(jsons), targetCpu: cpuStats(zwhCpu), roundTrips: jsons[0].roundTrips ?? null },
+    baseline: { script: "bench/baseline-deploy.sh", medianMs: c.r1(mB), runsMs: baseMs.map(c.r1), targetCpu: cpuStats(baseCpu), roundTrips: baselineRoundTrips(b.wheelFiles.length) },
+    targetCpuRatio: c.r3(c.median(zwhCpu.map((x) => x.cpu)) / c.median(baseCpu.map((x) => x.cpu))),
     ratio: c.r3(ratio),
     perRunRatios: zwhMs.map((z, i) => c.r3(z / baseMs[i])),
     goal: GOAL,
@@ -98,11 +110,12 @@ c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
     const mC = c.median(cmpMs);
     result.compare = {
       lib: path.relative(c.repo, path.resolve(COMPARE)), medianMs: c.r1(mC), runsMs: cmpMs.map(c.r1), medianDurationMs: c.median(cmpJsons.map((j) => j.durationMs)),
-      medianSteps: c.medianSteps(cmpJsons), roundTrips: cmpJsons[0].roundTrips ?? null, ratioVsBaseline: c.r3(mC / mB), perRunRatios: cmpMs.map((z, i) => c.r3(z / baseMs[i])), zwhVsCompare: c.r3(mZ / mC),
+      medianSteps: c.medianSteps(cmpJsons), targetCpu: cpuStats(cmpCpu), roundTrips: cmpJsons[0].roundTrips ?? null, ratioVsBaseline: c.r3(mC / mB), perRunRatios: cmpMs.map((z, i) => c.r3(z / baseMs[i])), zwhVsCompare: c.r3(mZ / mC),
     };
     console.log(`compare-lib ${COMPARE}: median ${mC.toFixed(0)} ms, ratio vs baseline ${result.compare.ratioVsBaseline}; this lib / compare-lib ${result.compare.zwhVsCompare}`);
   }
   c.writeResult("deploy-e2e", result);
   console.log(`median (RTT ${link.rttMs} ms): zwh deploy ${mZ.toFixed(0)} ms, baseline ${mB.toFixed(0)} ms, ratio ${ratio.toFixed(3)} (goal <= ${GOAL}: ${result.meetsGoal ? "met" : "NOT met"}); load ${result.loadAverage.end.join(" ")}`);
+  console.log(`target CPU (user+sys, simulator SMF-30 records): zwh deploy ${result.zwh.targetCpu.medianCpuS} s, baseline ${result.baseline.targetCpu.medianCpuS} s, ratio ${result.targetCpuRatio}`);
   return 0;
 });

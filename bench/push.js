@@ -50,7 +50,7 @@ c.runBench("push", async ({ b, sim, load0, opts }) => {
       cmp.jsons.push(d.json);
     };
     const doSftp = async () => {
-      const dir = `${sim.h.root}/u/bench-sftp-${i}`;
+      const dir = `${sim.h.home}/bench-sftp-${i}`;
       c.rmrf(dir);
       const r = await c.sftpBatch(sim.h, [`mkdir "${dir}"`, ...b.wheelFiles.map((f) => `put "${f}" "${dir}/"`)]);
       // Same bytes arrived (the simulated host's paths are local paths); not timed.

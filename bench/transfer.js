@@ -67,6 +67,7 @@ async function main() {
   const chunkSize = Number(process.env.ZWH_BENCH_CHUNK) || UPLOAD_CHUNK_SIZE;
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-bench-"));
+  fs.chmodSync(work, 0o755); // the simulator's unprivileged session user must reach sim/ below it
   const simDir = path.join(work, "sim");
   const local = path.join(work, "payload.bin");
   const out = path.join(__dirname, ".out");

@@ -33,10 +33,16 @@ zwh_setup() {
   zwh_need_apt /usr/share/python-wheels/setuptools-66.1.1-py3-none-any.whl python3-setuptools-whl
   zwh_need_apt /usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl python3-wheel-whl
   zwh_need_apt python3 python3
-  # z/OS commands the simulated LPAR offers (test/sim/controller.js ZOS_COMMANDS) that a fresh
-  # Debian lacks: pax (sim-shell.test.ts checks it), compress/uncompress/zcat of ncompress.
+  # z/OS commands the simulated LPARs offer (test/sim/README.md): pax, uuencode/uudecode,
+  # compress/uncompress, cpio, strings.
   zwh_need_apt /usr/bin/pax pax
-  zwh_need_apt /usr/bin/uncompress ncompress
+  zwh_need_apt /usr/bin/uuencode sharutils
+  zwh_need_apt /usr/bin/compress ncompress
+  zwh_need_apt /usr/bin/cpio cpio
+  zwh_need_apt /usr/bin/strings binutils
+  # Run as root, the simulator's sessions use an unprivileged user, who cannot run a pyenv Python
+  # under a private /root: it then builds the SDK from Debian's python3 (needs venv + ensurepip).
+  if ! /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then ZWH_APT_MISSING+=(python3-venv); fi
   if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

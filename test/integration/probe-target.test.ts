@@ -122,7 +122,7 @@ describe("target probe", () => {
     expect(d.root).toMatchObject({ path: root, exists: true, measuredAt: root, writable: true });
     expect(d.tagging.dir).toMatch(/^\/tmp\/zwh-probe-/);
     expect(d.tagging.works).toBe(true);
-    expect(res.text).toMatch(/^Target {6}root@127\.0\.0\.1:/);
+    expect(res.text).toMatch(new RegExp(`^Target {6}${h.user}@127\\.0\\.0\\.1:`));
     expect(res.text).toContain("sys.platform=zos");
     expect(res.text).toContain("cp");
   });

@@ -97,7 +97,9 @@ describe("connect and exec", () => {
   it("exports per-command env and decodes output as ISO8859-1", async () => {
     const r = await session.execChecked({ script: 'printf "%s" "$ZWH_X"' }, { env: { ZWH_X: "a b$c" } });
     expect(r.stdout).toBe("a b$c");
-    const latin = await session.execChecked(["printf", "\\351\\374"]);
+    // z/OS sshd converts exec stdout IBM-1047 -> ISO8859-1 (zos-uss.md §5.3, §11): the EBCDIC
+    // bytes of é (0x51) and ü (0xDC) arrive as ISO8859-1 0xE9 0xFC, which we decode as latin1.
+    const latin = await session.execChecked(["printf", "\\121\\334"]);
     expect(latin.stdout).toBe("éü");
   });
 

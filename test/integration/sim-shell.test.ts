@@ -29,11 +29,13 @@ describe("simulator host basics", () => {
   it("reports the interface fields", () => {
     expect(h.name).toBe("lpar1");
     expect(h.host).toBe("127.0.0.1");
-    expect(h.user).toBe(os.userInfo().username);
+    // started as root, sessions run as the unprivileged zwhsim (issue 9 item 6)
+    expect(h.user).toBe(process.getuid?.() === 0 ? "zwhsim" : os.userInfo().username);
     expect(h.hostKeyFingerprint).toMatch(/^SHA256:[A-Za-z0-9+/]{43}$/);
     expect(h.hostKeyPublic).toMatch(/^ssh-ed25519 AAAA\S+$/);
     expect(fs.readFileSync(h.knownHostsFile, "utf8")).toContain(h.hostKeyPublic);
-    expect(h.pythonPath).toBe(path.join(h.root, "usr/lpp/IBM/cyp/v3r12/pyz/bin/python3"));
+    // §6: the SMP/E default path of the SDK whose version the interpreter reports (v3r11 for 3.11)
+    expect(h.pythonPath).toMatch(new RegExp(`^${h.root}/usr/lpp/IBM/cyp/v3r\\d+/pyz/bin/python3$`));
   });
 
   it("acceptance: chtag -tc ISO8859-1 then ls -T", async () => {
@@ -72,7 +74,8 @@ describe("simulator host basics", () => {
       .trim()
       .split("\n")
       .map((l) => l.split("=")[0]);
-    expect(names).toEqual(["HOME", "LOGNAME", "PATH", "PWD", "SHELL", "USER", "ZWH_SIM_HOST"]);
+    // upstream sshd also sets SSH_CLIENT and SSH_CONNECTION (issue 9 item 7)
+    expect(names).toEqual(["HOME", "LOGNAME", "PATH", "PWD", "SHELL", "SSH_CLIENT", "SSH_CONNECTION", "USER", "ZWH_SIM_HOST"]);
     expect(r.stdout).toContain(`HOME=${h.home}\n`);
     expect(r.stdout).toContain(`PATH=${path.join(h.root, "bin")}\n`);
     expect(r.stdout).not.toContain("FROM_PROFILE");

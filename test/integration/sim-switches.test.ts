@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SimCluster, type SimHost, setSimSwitches, simExec, simSftp, startUssHosts } from "../sim/index";
+import { type SimCluster, type SimHost, setSimSwitches, simExec, simSftp, startUssHosts, writeHostFile } from "../sim/index";
 
 // §11: "hello\n" in IBM-1047 with the z/OS NL mapping
 const HELLO_1047 = Buffer.from([0x88, 0x85, 0x93, 0x93, 0x96, 0x15]);
@@ -112,7 +112,7 @@ describe("strictUntaggedText", () => {
       r = await simExec(h, "cat t.txt"); // tagged, but AUTOCVT off: not converted
       expect(r.stdout).not.toBe("hello\n");
       // an EBCDIC file tagged IBM-1047 reads as text
-      fs.writeFileSync(home("e.txt"), HELLO_1047);
+      writeHostFile(h, home("e.txt"), HELLO_1047); // owned by the session user, so it may chtag it
       r = await simExec(h, "chtag -tc IBM-1047 e.txt && cat e.txt");
       expect(r.stdout).toBe("hello\n");
     } finally {

@@ -57,6 +57,7 @@ function commands(n: NodeDef, p: string[] = []): Array<{ path: string[]; cmd: Co
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-"));
+  fs.chmodSync(tmp, 0o755); // the simulator's unprivileged session user must reach sim/ below it
   home = path.join(tmp, "zowe-home");
   inventory = path.join(tmp, "inventory", "inventory.db");
   work = path.join(tmp, "work");

@@ -14,7 +14,13 @@ const SIM_DIR = __dirname;
 const REPO_ROOT = path.resolve(SIM_DIR, "..", "..");
 const SHIMS_DIR = path.join(SIM_DIR, "shims");
 const STATE_FILE = "sim-state.json";
+const ACCT_FILE = "smf30.jsonl";
 const SFTP_MARKER = "zwh-sim-sftp-subsystem";
+// Sessions run as an unprivileged user when the simulator runs as root (issue 9 item 6), so that
+// "EDC5111I Permission denied." paths happen: the LPAR's / and SDK are root's, HOME is the user's.
+// SIM_OTHER_USER owns things the session user must not change (a store of another user).
+const SESSION_USER = process.env.ZWH_SIM_USER || "zwhsim";
+const SIM_OTHER_USER = "zwhother";
 
 /** Switch defaults. Every switch is documented in test/sim/README.md with its reference §. */
 const DEFAULT_SWITCHES = Object.freeze({
@@ -23,28 +29,131 @@ const DEFAULT_SWITCHES = Object.freeze({
   unameVersion: "04",
   unameMachine: "8561",
   nodename: "", // empty: derived from the host name (lpar1 -> LPAR1)
-  pythonPath: "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3",
+  pythonPath: "", // empty: /usr/lpp/IBM/cyp/v3rNN/pyz/bin/python3 for the base interpreter's 3.NN
   strictUntaggedText: false,
   pipTagsInstalledFiles: false,
   hostileAutocvt: false, // false | "a2e" | "e2a"
   autoTagMount: false,
   noSha256: true,
+  strictPosix: true,
+  channelConvert: true,
+  pythonStdinEbcdic: true,
 });
 
-// Commands that exist on z/OS UNIX (symlinked to the Linux tool). Shell builtins of dash
-// (echo, printf, test, [, kill, pwd, true, false) are also present as files on z/OS.
+// Commands that exist on z/OS UNIX (symlinked to the Linux tool, or wrapped by a strict-POSIX
+// wrapper, see STRICT_RULES). Shell builtins of dash (echo, printf, test, [, kill, pwd, true, false)
+// are also present as files on z/OS. uuencode/uudecode (sharutils), compress/uncompress (ncompress)
+// and cpio are installed by scripts/lib/setup.sh; zcat (gzip) reads .Z files.
 const ZOS_COMMANDS = [
-  "sh", "cp", "mv", "rm", "mkdir", "rmdir", "ln", "chmod", "chown", "chgrp", "echo", "printf",
+  "sh", "rm", "mkdir", "rmdir", "ln", "chmod", "chown", "chgrp", "echo", "printf",
   "test", "[", "df", "du", "find", "grep", "egrep", "fgrep", "sed", "awk", "sort", "head", "tail",
-  "wc", "tr", "cut", "env", "id", "hostname", "date", "sleep", "touch", "tar", "pax", "od",
+  "wc", "tr", "cut", "env", "id", "date", "sleep", "touch", "tar", "od",
   "xargs", "kill", "ps", "cmp", "diff", "basename", "dirname", "pwd", "true", "false", "expr",
   "tee", "uniq", "ssh-keygen", "cksum", "sum", "split", "paste", "join", "comm", "fold", "nl",
   "expand", "unexpand", "logname", "getconf", "locale", "nohup", "nice", "mkfifo", "tty", "stty",
   "umask", "wait", "file", "compress", "uncompress", "zcat", "more", "vi", "ed", "tsort",
+  "dd", "uuencode", "uudecode", "cpio", "strings", "whoami", "mv",
 ];
 // Not on z/OS (deliberately absent): sha256sum, realpath, mktemp, bash, base64, xxd, which,
 // timeout, stat, python/python3 (only under the SDK path), curl, wget.
-const SHIM_COMMANDS = ["chtag", "ls", "uname", "iconv", "cat", "readlink"];
+const SHIM_COMMANDS = ["chtag", "ls", "uname", "iconv", "cat", "readlink", "hostname", "pax"];
+
+// strictPosix: GNU-only options that the z/OS tools lack fail with an FSUM-style usage error
+// (issue 9 item 4). `bad`: option letters z/OS lacks; `arg`: letters that take an argument (the
+// rest of a bundle, or the next word, is a value and not checked); `words`: whole-word options
+// (find); `stop`: scanning stops at the first operand (the rest is another command's argv).
+// Every wrapped tool also refuses long options (`--x`, including --version/--help).
+const STRICT_RULES = {
+  sed: { bad: "i", arg: "ef" },
+  cksum: { bad: "a", arg: "" },
+  find: { words: ["-maxdepth", "-mindepth", "-print0", "-delete"], stopWords: ["-exec", "-execdir", "-ok"] },
+  xargs: { bad: "0", arg: "IinLlPsEed", stop: true },
+  mv: { bad: "T", arg: "tS" },
+  grep: { bad: "roRPz", arg: "efmABCD" },
+  egrep: { bad: "roRPz", arg: "efmABCD" },
+  fgrep: { bad: "roRPz", arg: "efmABCD" },
+  date: { bad: "d", arg: "rf" },
+  du: { bad: "h", arg: "dBt" },
+  // only long options refused:
+  rm: {}, mkdir: {}, rmdir: {}, ln: {}, chmod: {}, chown: {}, chgrp: {}, df: {}, awk: { arg: "vfF" },
+  sort: { arg: "otk" }, head: { arg: "nc" }, tail: { arg: "nc" }, wc: {}, cut: { arg: "cdf" },
+  env: { stop: true }, id: {}, sleep: {}, touch: { arg: "rtd" }, tar: {}, od: { arg: "AjNtw" },
+  cmp: {}, diff: {}, basename: {}, dirname: {}, tee: {}, uniq: { arg: "fs" }, sum: {},
+  split: { arg: "abl" }, paste: { arg: "d" }, join: { arg: "12aejot" }, comm: {}, fold: { arg: "w" },
+  nl: {}, expand: { arg: "t" }, unexpand: { arg: "t" }, logname: {}, nohup: { stop: true },
+  nice: { arg: "n", stop: true }, mkfifo: { arg: "m" }, dd: {}, whoami: {}, uuencode: {},
+  uudecode: { arg: "o" }, cpio: {}, strings: { arg: "nt" }, compress: { arg: "b" }, uncompress: {},
+  zcat: {}, cp: {},
+};
+// Always wrapped: cp copies the file tag (IBM cp: a UNIX-to-UNIX copy tags the target like the
+// source), i.e. GNU cp --preserve=xattr. mv keeps tags by itself (rename keeps the inode's xattr;
+// GNU mv across file systems copies xattrs).
+// zcat and uncompress are ncompress's compress (Debian's are gzip scripts that need gzip on PATH).
+const WRAPPED_ALWAYS = { cp: ["--preserve=xattr"], zcat: ["-d", "-c"], uncompress: ["-d"] };
+const REAL_NAME = { zcat: "compress", uncompress: "compress" };
+
+function realTool(c) {
+  return c === "sh" ? "/bin/sh" : which(REAL_NAME[c] || c, ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
+}
+
+/** The strict-POSIX wrapper script for one tool: dash checks the options, then perl (Debian
+ *  essential) execs the tool with argv[0] = its name (GNU messages say "mkdir: ...", not a path),
+ *  leaving the environment alone (bash's `exec -a` would export SHLVL and PWD). */
+function strictWrapper(name, real, rule, extraArgs) {
+  const q = (s) => s.replace(/[\\\]\[^-]/g, (c) => "\\" + c);
+  const L = [
+    "#!/bin/sh",
+    `# z/OS USS simulator: ${name} with z/OS options only (strictPosix; generated by test/sim/controller.js)`,
+    `zwh_bad() { printf '%s: FSUM5006 Unknown option "%s".\\n' ${shq(name)} "$1" >&2; exit 2; }`,
+    "zwh_skip=",
+    "for zwh_a do",
+    '  if [ -n "$zwh_skip" ]; then zwh_skip=; continue; fi',
+    "  case $zwh_a in",
+    "    --) break ;;",
+    '    --?*) zwh_bad "${zwh_a%%=*}" ;;',
+  ];
+  if (rule.words && rule.words.length) L.push(`    ${rule.words.join("|")}) zwh_bad "$zwh_a" ;;`);
+  if (rule.stopWords && rule.stopWords.length) L.push(`    ${rule.stopWords.join("|")}) break ;;`);
+  const arg = rule.arg || "";
+  if (arg) L.push(`    -[${q(arg)}]) zwh_skip=1 ;;`);
+  if (rule.bad) {
+    const pre = arg ? `\${zwh_a%%[${q(arg)}]*}` : "$zwh_a";
+    L.push(`    -?*) case ${pre} in`);
+    for (const ch of rule.bad) L.push(`        *${q(ch)}*) zwh_bad -${ch} ;;`);
+    L.push("      esac ;;");
+  }
+  if (rule.stop) L.push("    -*) ;;", "    *) break ;;");
+  L.push("  esac", "done");
+  L.push(
+    `exec /usr/bin/perl -e 'exec {shift} @ARGV or die "${name}: $!\\n"' ${shq(real)} ${shq(name)}${(extraArgs || []).map((a) => " " + a).join("")} "$@"`,
+    "",
+  );
+  return L.join("\n");
+}
+
+// strictUntaggedText: these read FILE operands through the tag like cat (shims/zsim.py tag_reader)
+const TAG_READER_TOOLS = ["head", "grep", "sed", "awk"];
+
+/** Regenerate the wrapped tools of a host's bin/ for the current strictPosix/strictUntaggedText. */
+function applyStrictTools(bin, sw, hostDir) {
+  const shimDir = path.join(hostDir, "shimbin"); // tag-aware tools, called by the wrappers
+  fs.mkdirSync(shimDir, { recursive: true });
+  const names = new Set([...Object.keys(STRICT_RULES), ...Object.keys(WRAPPED_ALWAYS), ...TAG_READER_TOOLS]);
+  for (const c of names) {
+    let real = realTool(c);
+    if (sw.strictUntaggedText && TAG_READER_TOOLS.includes(c) && real) {
+      writeShim(shimDir, c, hostDir);
+      real = path.join(shimDir, c);
+    }
+    const p = path.join(bin, c);
+    fs.rmSync(p, { force: true });
+    if (!real) continue;
+    const extra = WRAPPED_ALWAYS[c];
+    if (sw.strictPosix) fs.writeFileSync(p, strictWrapper(c, real, STRICT_RULES[c] || {}, extra), { mode: 0o755 });
+    else if (extra) fs.writeFileSync(p, strictWrapper(c, real, { arg: "" }, extra).replace(/^for zwh_a do[\s\S]*?^done\n/m, ""), { mode: 0o755 });
+    else fs.symlinkSync(real, p);
+  }
+}
 
 function fail(msg) {
   const e = new Error(msg);
@@ -118,8 +227,13 @@ try:
         zos = sysconfig._get_sysconfigdata_name()
     finally:
         sys.platform = saved
-    wheels = sorted(glob.glob(os.path.join(os.path.dirname(ensurepip.__file__), "_bundled", "pip-*.whl")))
+    ep = os.path.dirname(ensurepip.__file__)
+    # CPython bundles pip in ensurepip/_bundled; Debian keeps it in /usr/share/python-wheels
+    wheels = sorted(glob.glob(os.path.join(ep, "_bundled", "pip-*.whl"))) or \
+        sorted(glob.glob(os.path.join(ep, "pip-*.whl"))) or \
+        sorted(glob.glob("/usr/share/python-wheels/pip-*.whl"))
     info = {"ok": bool(wheels), "ver": "%d.%d" % sys.version_info[:2],
+            "version": "%d.%d.%d" % sys.version_info[:3],
             "executable": os.path.realpath(sys.executable),
             "stdlib": sysconfig.get_paths()["stdlib"], "sysconfigOrig": orig, "sysconfigZos": zos,
             "pipWheel": wheels[-1] if wheels else None}
@@ -139,15 +253,47 @@ function probePython(exe) {
   }
 }
 
+/** True when every directory above `p` is searchable and `p` readable by any user (o+x / o+r). */
+function worldReadable(p) {
+  try {
+    let cur = fs.realpathSync(p);
+    if (!(fs.statSync(cur).mode & 0o004)) return false;
+    while (cur !== path.dirname(cur)) {
+      cur = path.dirname(cur);
+      if (!(fs.statSync(cur).mode & 0o001)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The session user (not root) can run this interpreter: binary, its libraries, stdlib, pip. */
+function usableBySessionUser(info) {
+  if (![info.executable, info.stdlib, info.pipWheel].every(worldReadable)) return false;
+  // a RUNPATH/RPATH into a private tree (pyenv under /root) would not load for another user
+  const r = spawnSync("ldd", [info.executable], { encoding: "utf8" });
+  for (const m of (r.stdout || "").matchAll(/=> (\/\S+)/g)) if (!worldReadable(m[1])) return false;
+  return true;
+}
+
 let cachedPython = null;
-function findBasePython() {
-  if (cachedPython) return cachedPython;
+let pythonForUser = false;
+/**
+ * The base CPython the hosts are built from. `forSessionUser`: the separate (non-root) session
+ * user must be able to run it, so a pyenv tree under a private /root is skipped.
+ */
+function findBasePython(forSessionUser = pythonForUser) {
+  if (cachedPython && (!forSessionUser || cachedPython.forUser)) return cachedPython;
+  const ok = (info) => (info && forSessionUser ? usableBySessionUser(info) : Boolean(info));
+  const keep = (info) => (cachedPython = { ...info, forUser: forSessionUser });
   const tried = [];
   const cands = [];
   if (process.env.ZWH_SIM_BASE_PYTHON) {
     const info = probePython(process.env.ZWH_SIM_BASE_PYTHON);
     if (!info) fail(`uss-sim: ZWH_SIM_BASE_PYTHON=${process.env.ZWH_SIM_BASE_PYTHON} is not a CPython 3 with venv+ensurepip`);
-    return (cachedPython = info);
+    if (!ok(info)) fail(`uss-sim: ZWH_SIM_BASE_PYTHON=${process.env.ZWH_SIM_BASE_PYTHON} cannot be run by the session user ${SESSION_USER} (a private directory above it)`);
+    return keep(info);
   }
   const roots = [process.env.PYENV_ROOT, path.join(os.homedir(), ".pyenv"), "/root/.pyenv"].filter(Boolean);
   for (const r of roots) {
@@ -174,9 +320,12 @@ function findBasePython() {
     if (!fs.existsSync(c)) continue;
     tried.push(c);
     const info = probePython(c);
-    if (info) return (cachedPython = info);
+    if (ok(info)) return keep(info);
   }
-  fail(`uss-sim: no usable base Python (need CPython 3 with venv+ensurepip); tried: ${tried.join(", ") || "none"}. Set ZWH_SIM_BASE_PYTHON.`);
+  fail(
+    `uss-sim: no usable base Python (need CPython 3 with venv+ensurepip${forSessionUser ? `, runnable by the session user ${SESSION_USER}` : ""}); ` +
+      `tried: ${tried.join(", ") || "none"}. Set ZWH_SIM_BASE_PYTHON (Debian: apt-get install -y python3-venv python3-pip-whl).`,
+  );
 }
 
 function shq(s) {
@@ -238,10 +387,17 @@ function parseSwitchValue(name, raw) {
   return raw;
 }
 
-function normalizeSwitches(partial, hostName) {
+/** The SMP/E default path of IBM Open Enterprise SDK for Python 3.NN (zos-uss.md §6). */
+function sdkPythonPath(ver) {
+  const [maj, min] = ver.split(".");
+  return `/usr/lpp/IBM/cyp/v${maj}r${min}/pyz/bin/python3`;
+}
+
+function normalizeSwitches(partial, hostName, pyVer) {
   const sw = { ...DEFAULT_SWITCHES };
   for (const [k, v] of Object.entries(partial || {})) sw[k] = parseSwitchValue(k, v);
   if (!sw.nodename) sw.nodename = hostName.toUpperCase();
+  if (!sw.pythonPath) sw.pythonPath = sdkPythonPath(pyVer);
   if (!sw.pythonPath.startsWith("/")) fail("uss-sim: pythonPath must be absolute (inside the host root)");
   return sw;
 }
@@ -267,6 +423,12 @@ function setSwitches(hostDir, partial) {
 
 function applyBinSwitches(hostDir, sw) {
   const bin = path.join(hostDir, "root", "bin");
+  applyStrictTools(bin, sw, hostDir);
+  // strictUntaggedText: `sh FILE` reads the script through its tag (shims/zsim.py sh)
+  const shp = path.join(bin, "sh");
+  fs.rmSync(shp, { force: true });
+  if (sw.strictUntaggedText) writeShim(bin, "sh", hostDir);
+  else fs.symlinkSync("/bin/sh", shp);
   const p = path.join(bin, "sha256");
   const present = fs.existsSync(p);
   if (sw.noSha256 && present) fs.unlinkSync(p);
@@ -274,12 +436,24 @@ function applyBinSwitches(hostDir, sw) {
 }
 
 let basePythonForShims = null;
+/** The interpreter the host's shims were generated with (setSwitches runs in another process). */
+function hostShimPython(hostDir) {
+  try {
+    const first = fs.readFileSync(path.join(hostDir, "root", "bin", "chtag"), "utf8").split("\n")[0];
+    const m = /^#!(\S+) -IBS$/.exec(first);
+    return m ? m[1] : null;
+  } catch {
+    return null;
+  }
+}
+
 function writeShim(bin, cmd, hostDir) {
-  const py = basePythonForShims || findBasePython().executable;
+  const py = hostShimPython(hostDir) || basePythonForShims || findBasePython().executable;
   const text =
     `#!${py} -IBS\n` +
     `# z/OS USS simulator shim (generated by test/sim/controller.js)\n` +
-    `import sys\nsys.path.insert(0, ${JSON.stringify(SHIMS_DIR)})\nimport zsim\n` +
+    `import sys\nsys.pycache_prefix = ${JSON.stringify(path.join(path.dirname(hostDir), "shared", "pycache"))}\n` +
+    `sys.path.insert(0, ${JSON.stringify(SHIMS_DIR)})\nimport zsim\n` +
     `sys.exit(zsim.main(${JSON.stringify(cmd)}, ${JSON.stringify(hostDir)}, sys.argv[1:]))\n`;
   fs.writeFileSync(path.join(bin, cmd), text, { mode: 0o755 });
 }
@@ -315,9 +489,18 @@ function buildPython(root, hostDir, sw, py, pipDir) {
   const real = path.join(binDir, `python${ver}`);
   fs.copyFileSync(py.executable, real);
   fs.chmodSync(real, 0o755);
+  // python3 (and the configured name) print IBM's --version banner (zos-uss.md §6, §12) and
+  // otherwise exec the interpreter with argv[0] kept, so sys.executable is the path called, as
+  // with the symlinks of a real SDK. Perl (Debian essential) because dash has no `exec -a`.
+  const banner = `IBM Open Enterprise SDK for Python ${py.version}`;
+  const wrapper =
+    `#!/usr/bin/perl\n` +
+    `# z/OS USS simulator: IBM SDK entry point (generated by test/sim/controller.js)\n` +
+    `if (@ARGV == 1 && ($ARGV[0] eq "--version" || $ARGV[0] eq "-V")) { print "${banner}\\n"; exit 0; }\n` +
+    `exec { ${JSON.stringify(real)} } $0, @ARGV or die "python: $!\\n";\n`;
   for (const n of ["python3", path.basename(pyPath)]) {
     const l = path.join(binDir, n);
-    if (l !== real && !fs.existsSync(l)) fs.symlinkSync(`python${ver}`, l);
+    if (l !== real && !fs.existsSync(l)) fs.writeFileSync(l, wrapper, { mode: 0o755 });
   }
   const lib = path.join(prefix, "lib", `python${ver}`);
   fs.mkdirSync(lib, { recursive: true });
@@ -347,6 +530,20 @@ function buildPython(root, hostDir, sw, py, pipDir) {
   return pyPath;
 }
 
+/** Create a local system user for the simulator (root only): no password, no login but by key. */
+function ensureUser(name) {
+  if (spawnSync("id", ["-u", name]).status === 0) return;
+  runOk("useradd", ["--system", "--no-create-home", "--home-dir", "/", "--shell", "/bin/sh", name]);
+  // "*" = no password, yet not locked: sshd (UsePAM no) refuses key logins for locked ("!") accounts
+  runOk("usermod", ["-p", "*", name]);
+}
+
+function userIds(name) {
+  const uid = Number(runOk("id", ["-u", name]).stdout.trim());
+  const gid = Number(runOk("id", ["-g", name]).stdout.trim());
+  return { uid, gid };
+}
+
 function buildHost(dir, index, switchesIn, ctx) {
   const name = `lpar${index}`;
   const hostDir = path.join(dir, name);
@@ -358,7 +555,8 @@ function buildHost(dir, index, switchesIn, ctx) {
     fs.mkdirSync(d, { recursive: true });
   }
   fs.chmodSync(path.join(root, "tmp"), 0o1777);
-  const sw = normalizeSwitches(switchesIn, name);
+  for (const d of [hostDir, root, path.join(root, "u"), path.join(root, "bin"), path.join(root, "etc")]) fs.chmodSync(d, 0o755);
+  const sw = normalizeSwitches(switchesIn, name, ctx.py.ver);
   fs.writeFileSync(path.join(hostDir, "switches.json"), JSON.stringify(sw, null, 2) + "\n");
 
   // xattr support check (tags live in user.* xattrs)
@@ -371,7 +569,8 @@ function buildHost(dir, index, switchesIn, ctx) {
   // PATH directory: z/OS commands + shims only
   const bin = path.join(root, "bin");
   for (const c of ZOS_COMMANDS) {
-    const real = c === "sh" ? "/bin/sh" : which(c, ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
+    if (STRICT_RULES[c] || WRAPPED_ALWAYS[c] || c === "sh") continue; // applyBinSwitches writes these
+    const real = realTool(c);
     if (real) fs.symlinkSync(real, path.join(bin, c));
   }
   for (const c of SHIM_COMMANDS) writeShim(bin, c, hostDir);
@@ -397,13 +596,23 @@ function buildHost(dir, index, switchesIn, ctx) {
     `# no client environment, PATH = the host's z/OS command set.\n` +
     `cd ${shq(home)} || exit 1\n` +
     `if [ "\${SSH_ORIGINAL_COMMAND-}" = ${SFTP_MARKER} ]; then\n` +
-    `  exec env -i ${envBase} ${shq(ctx.py.executable)} -IBS ${shq(path.join(SHIMS_DIR, "sftp_filter.py"))} ${shq(hostDir)}\n` +
+    `  exec env -i ${envBase} ${shq(ctx.py.executable)} -IBS ${shq(path.join(SHIMS_DIR, "session.py"))} ${shq(hostDir)} --sftp\n` +
     `fi\n` +
     `if [ -z "\${SSH_ORIGINAL_COMMAND+x}" ]; then\n` +
-    `  exec env -i ${envBase} \${TERM:+TERM="$TERM"} /bin/sh\n` +
+    `  exec env -i ${envBase} \${TERM:+TERM="$TERM"} \${SSH_CONNECTION:+SSH_CONNECTION="$SSH_CONNECTION"} \${SSH_CLIENT:+SSH_CLIENT="$SSH_CLIENT"} /bin/sh\n` +
     `fi\n` +
-    `exec env -i ${envBase} /bin/sh -c "$SSH_ORIGINAL_COMMAND"\n`;
+    `exec env -i ${envBase} \${SSH_CONNECTION:+SSH_CONNECTION="$SSH_CONNECTION"} \${SSH_CLIENT:+SSH_CLIENT="$SSH_CLIENT"} ` +
+    `${shq(ctx.py.executable)} -IBS ${shq(path.join(SHIMS_DIR, "session.py"))} ${shq(hostDir)} "$SSH_ORIGINAL_COMMAND"\n`;
   fs.writeFileSync(path.join(hostDir, "login"), login, { mode: 0o755 });
+
+  // The accounting log is appended by the session (as the session user); HOME is the user's.
+  const acct = path.join(hostDir, ACCT_FILE);
+  fs.writeFileSync(acct, "", { mode: 0o644 });
+  if (ctx.ids) {
+    fs.chownSync(acct, ctx.ids.uid, ctx.ids.gid);
+    fs.chownSync(home, ctx.ids.uid, ctx.ids.gid);
+    fs.chmodSync(home, 0o755);
+  }
 
   return { name, hostDir, root, home, sw, pythonPath, hostKey, hostKeyPublic, fp, user };
 }
@@ -554,12 +763,32 @@ async function startHosts(opts = {}) {
   if (process.getuid && process.getuid() === 0 && !fs.existsSync("/run/sshd")) {
     fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege-separation dir
   }
-  const py = findBasePython();
+  const asRoot = process.getuid && process.getuid() === 0;
+  const py = findBasePython(asRoot);
   basePythonForShims = py.executable;
-  const user = os.userInfo().username;
+  let user = os.userInfo().username;
+  let ids = null;
+  if (asRoot) {
+    ensureUser(SESSION_USER);
+    ensureUser(SIM_OTHER_USER);
+    user = SESSION_USER;
+    ids = userIds(SESSION_USER);
+    pythonForUser = true;
+    fs.chmodSync(dir, 0o755); // a mkdtemp dir is 0700: the session user must reach its host root
+    // sshd reads authorized_keys, and the session runs, as the session user: every directory
+    // above the sim dir must be searchable by it
+    for (let d = path.dirname(dir); d !== path.dirname(d); d = path.dirname(d)) {
+      if (!(fs.statSync(d).mode & 0o001)) {
+        fail(`uss-sim: the session user ${SESSION_USER} cannot reach ${dir}: ${d} is not searchable by others (chmod o+x it, or use a --dir elsewhere)`);
+      }
+    }
+  }
   const identityFile = ensureIdentity(dir);
   const pipDir = ensureSharedPip(dir, py);
-  const ctx = { sshd, py, user, identityFile, pipDir };
+  // Shims run with -B (never write into the repo); precompiled bytecode under <dir>/shared/pycache
+  // (sys.pycache_prefix in every shim) spares each simulated command the compile of zsim.py.
+  runOk(py.executable, ["-I", "-X", `pycache_prefix=${path.join(dir, "shared", "pycache")}`, "-m", "compileall", "-q", SHIMS_DIR]);
+  const ctx = { sshd, py, user, ids, identityFile, pipDir };
 
   const hosts = [];
   try {
@@ -595,6 +824,52 @@ async function startHosts(opts = {}) {
   return { dir, hosts: hosts.map(publicHost) };
 }
 
+// ------------------------------------------------------------------------------------------------
+// CPU accounting (SMF type 30 style): shims/session.py appends one JSON line per exec to
+// <hostDir>/smf30.jsonl: {type, time, command, user, system, cpu, elapsed, exit}.
+
+
+/** The accounting records of one host, oldest first (from record number `from`, 0-based). */
+function readCpuRecords(hostDir, from = 0) {
+  let text = "";
+  try {
+    text = fs.readFileSync(path.join(hostDir, ACCT_FILE), "utf8");
+  } catch {
+    return [];
+  }
+  const recs = [];
+  for (const line of text.split("\n")) {
+    if (!line) continue;
+    try {
+      recs.push(JSON.parse(line));
+    } catch {
+      /* a torn last line while a session is writing */
+    }
+  }
+  return recs.slice(from);
+}
+
+/** Sum of records: execs, SFTP sessions, user/system/total CPU seconds, elapsed seconds. */
+function sumCpu(records) {
+  const t = { execs: 0, sftpSessions: 0, user: 0, system: 0, cpu: 0, elapsed: 0 };
+  for (const r of records) {
+    if (r.kind === "sftp") t.sftpSessions += 1;
+    else t.execs += 1;
+    t.user += r.user || 0;
+    t.system += r.system || 0;
+    t.cpu += r.cpu || 0;
+    t.elapsed += r.elapsed || 0;
+  }
+  return t;
+}
+
+function cpuReport(dir) {
+  dir = path.resolve(dir || path.join(REPO_ROOT, ".sim"));
+  const st = readState(dir);
+  if (!st) return { dir, hosts: [] };
+  return { dir, hosts: st.hosts.map((h) => ({ name: h.name, ...sumCpu(readCpuRecords(h.hostDir)) })) };
+}
+
 function status(dir) {
   dir = path.resolve(dir || path.join(REPO_ROOT, ".sim"));
   const st = readState(dir);
@@ -609,6 +884,7 @@ const USAGE = `usage:
   uss-sim start [--hosts N] [--dir D] [--json] [--switch name=value ...] [--zowe-config PATH]
   uss-sim stop [--dir D]
   uss-sim status [--dir D] [--json]
+  uss-sim cpu [--dir D] [--json]       per-host CPU totals of all execs (SMF type 30 style)
 Switches: ${Object.keys(DEFAULT_SWITCHES).join(", ")} (see test/sim/README.md)`;
 
 function parseArgs(argv) {
@@ -695,6 +971,21 @@ async function cli(argv) {
     else console.log(r.stopped.length ? `uss-sim: stopped ${r.stopped.join(", ")}` : "uss-sim: nothing running");
     return 0;
   }
+  if (o.cmd === "cpu") {
+    const r = cpuReport(o.dir);
+    if (o.json) console.log(JSON.stringify({ hosts: r.hosts }, null, 2));
+    else if (!r.hosts.length) console.log(`uss-sim: no hosts in ${r.dir}`);
+    else {
+      console.log("host     execs  sftp   user s  system s   total s  elapsed s");
+      for (const h of r.hosts) {
+        console.log(
+          `${h.name.padEnd(8)} ${String(h.execs).padStart(5)} ${String(h.sftpSessions).padStart(5)} ${h.user.toFixed(3).padStart(8)} ${h.system.toFixed(3).padStart(9)} ` +
+            `${h.cpu.toFixed(3).padStart(9)} ${h.elapsed.toFixed(3).padStart(10)}`,
+        );
+      }
+    }
+    return r.hosts.length ? 0 : 3;
+  }
   if (o.cmd === "status") {
     const s = status(o.dir);
     if (o.json) console.log(JSON.stringify({ hosts: s.hosts }, null, 2));
@@ -709,10 +1000,15 @@ async function cli(argv) {
 module.exports = {
   DEFAULT_SWITCHES,
   ZOS_COMMANDS,
+  SESSION_USER,
+  SIM_OTHER_USER,
   startHosts,
   stopHosts,
   status,
   setSwitches,
+  readCpuRecords,
+  sumCpu,
+  cpuReport,
   findSshd,
   findBasePython,
   cli,

@@ -17,7 +17,8 @@ export interface SimSwitches {
   unameMachine: string;
   /** `uname -n`; empty means the upper-cased host name (LPAR1). */
   nodename: string;
-  /** Absolute path inside the host root of the SDK interpreter (§6). Start-time only. */
+  /** Absolute path inside the host root of the SDK interpreter (§6). Start-time only; empty (the
+   *  default) means `/usr/lpp/IBM/cyp/v3rNN/pyz/bin/python3` for the base interpreter's 3.NN. */
   pythonPath: string;
   /** Tag-aware `cat`: untagged files count as EBCDIC, as a client sees them through z/OS (§4). */
   strictUntaggedText: boolean;
@@ -29,6 +30,13 @@ export interface SimSwitches {
   autoTagMount: boolean;
   /** No `sha256` command on PATH (§5.3, unverified). Default true. */
   noSha256: boolean;
+  /** GNU-only options of the POSIX tools fail with an FSUM usage error (issue 9). Default true. */
+  strictPosix: boolean;
+  /** Exec stdin/stdout conversion like z/OS sshd's ChannelConvert shell,exec (§5.3, §12). Default true. */
+  channelConvert: boolean;
+  /** Python source piped on stdin is EBCDIC to the SDK interpreter: SyntaxError unless
+   *  PYTHONSTDINENCODING is set (§9, §12). Default true. */
+  pythonStdinEbcdic: boolean;
 }
 
 export interface SimHost {
@@ -64,6 +72,35 @@ interface Controller {
   stopHosts(dir: string): Promise<{ stopped: string[] }>;
   setSwitches(hostDir: string, partial: Partial<SimSwitches>): SimSwitches;
   findBasePython(): { executable: string; ver: string };
+  readCpuRecords(hostDir: string, from?: number): CpuRecord[];
+  sumCpu(records: CpuRecord[]): CpuTotals;
+}
+
+/** One exec's accounting record (SMF type 30 style), written by the host's session wrapper. */
+export interface CpuRecord {
+  type: 30;
+  /** "exec" (one per exec request) or "sftp" (one per SFTP session). */
+  kind: "exec" | "sftp";
+  /** Start time, ISO 8601 UTC. */
+  time: string;
+  command: string;
+  /** User and system CPU seconds of the whole process tree of the exec. */
+  user: number;
+  system: number;
+  cpu: number;
+  /** Wall seconds from start to exit. */
+  elapsed: number;
+  exit: number;
+  signal?: number;
+}
+
+export interface CpuTotals {
+  execs: number;
+  sftpSessions: number;
+  user: number;
+  system: number;
+  cpu: number;
+  elapsed: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -185,6 +222,26 @@ export async function simSftp(host: SimHost, batch: string, opts?: { port?: numb
   return { code: r.code, stdout: r.stdout.toString("utf8"), stderr: r.stderr.toString("utf8") };
 }
 
+/** The host's accounting records, oldest first, from record number `from` (a `cpuMark`). */
+export function readCpuRecords(host: SimHost, from = 0): CpuRecord[] {
+  return ctl.readCpuRecords(host.hostDir, from);
+}
+
+/** The number of records so far: pass it to `readCpuRecords`/`cpuSince` to measure a span. */
+export function cpuMark(host: SimHost): number {
+  return ctl.readCpuRecords(host.hostDir).length;
+}
+
+/** Totals (execs, user/system/total CPU seconds, elapsed) of records. */
+export function sumCpu(records: CpuRecord[]): CpuTotals {
+  return ctl.sumCpu(records);
+}
+
+/** Totals of the execs on `host` since `mark` (from `cpuMark`). */
+export function cpuSince(host: SimHost, mark: number): CpuTotals {
+  return sumCpu(readCpuRecords(host, mark));
+}
+
 /** Absolute local path of a host path ("/u/root/x" -> "<root>/u/root/x"). */
 export function hostPath(host: SimHost, p: string): string {
   return path.join(host.root, p);
@@ -202,4 +259,16 @@ export function buildTestWheel(outDir: string, name: string, version: string, ta
   });
   if (r.status !== 0) throw new Error(`make_wheel.py failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+/**
+ * Write a file into the host's file system as the host's session user would own it (the test
+ * process may be root; the session user must be able to change or chtag the file).
+ */
+export function writeHostFile(host: SimHost, localPath: string, data: string | Buffer): void {
+  fs.writeFileSync(localPath, data);
+  if (process.getuid?.() === 0 && host.user !== "root") {
+    const id = (flag: string) => Number(spawnSync("id", [flag, host.user], { encoding: "utf8" }).stdout.trim());
+    fs.chownSync(localPath, id("-u"), id("-g"));
+  }
 }

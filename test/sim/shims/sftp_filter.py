@@ -17,6 +17,8 @@ import struct
 import sys
 import threading
 
+if len(sys.argv) > 1:  # precompiled shims (controller: <dir>/shared/pycache)
+    sys.pycache_prefix = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "shared", "pycache")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zsim  # noqa: E402
 

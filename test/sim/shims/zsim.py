@@ -1,12 +1,10 @@
-"""z/OS USS simulator shims: chtag, ls, uname, iconv, cat, readlink, sha256.
+"""z/OS USS simulator shims: chtag, ls, uname, iconv, cat, readlink, sha256, hostname, pax.
 
 Every command on a simulated host's PATH that is not a plain symlink to a Linux tool is a tiny
 generated wrapper that calls ``main(<command>, <hostdir>, argv)`` here.  Facts come from
 /work/shared/reference/zos-uss.md (section numbers in comments).  Stdlib only.
 """
 
-import hashlib
-import json
 import os
 import stat
 import sys
@@ -40,6 +38,9 @@ DEFAULT_SWITCHES = {
     "hostileAutocvt": False,
     "autoTagMount": False,
     "noSha256": True,
+    "strictPosix": True,
+    "channelConvert": True,
+    "pythonStdinEbcdic": True,
 }
 
 # s11: z/OS-faithful tables (glibc IBM1047 with the 0x15/0x25 swap); inverse permutations.
@@ -68,11 +69,19 @@ assert len(A2E) == 256 and len(E2A) == 256
 # host configuration
 
 
+def parse_switches(text):
+    """switches.json (written by the controller: a flat object of strings, numbers, booleans).
+    Parsed as a Python expression with JSON's three names, because importing json (re, enum)
+    costs more than the rest of a shim: every simulated command pays it."""
+    return eval(compile(text, "switches.json", "eval"),  # noqa: S307 (our own file)
+                {"__builtins__": {}, "true": True, "false": False, "null": None})
+
+
 def load_switches(hostdir):
     sw = dict(DEFAULT_SWITCHES)
     try:
         with open(os.path.join(hostdir, "switches.json"), "r", encoding="utf-8") as f:
-            sw.update(json.load(f))
+            sw.update(parse_switches(f.read()))
     except (OSError, ValueError):
         pass
     return sw
@@ -466,6 +475,13 @@ def ls_main(argv, hostdir):
         def flush(self):
             pass
 
+    if load_switches(hostdir).get("strictPosix", True):
+        for a in argv:
+            if a == "--":
+                break
+            if a.startswith("--"):  # z/OS ls has no long options (strictPosix, issue 9 item 4)
+                err('ls: FSUM5006 Unknown option "%s".' % a.split("=")[0])
+                return 2
     if not any(a.startswith("-") and not a.startswith("--") and "T" in a for a in argv
                if a != "--"):
         os.execv(REAL_LS, ["ls"] + argv)
@@ -526,9 +542,18 @@ ICONV_SETS = {
     "IBM-1047": 1047, "1047": 1047, "IBM1047": 1047,
     "UTF-8": 1208, "1208": 1208, "UTF8": 1208,
 }
+# every other code set chtag accepts (CCSID_NAMES) is known to iconv too, by name and number;
+# Python's stdlib codecs provide them (issue 9 item 9)
+STDLIB_CODECS = {37: "cp037", 273: "cp273", 500: "cp500", 850: "cp850", 1140: "cp1140"}
+for _n, _c in list(NAME_TO_CCSID.items()):
+    if _c in STDLIB_CODECS:
+        ICONV_SETS.setdefault(_n, _c)
+        ICONV_SETS.setdefault(str(_c), _c)
 
 
 def _to_unicode(data, cs):
+    if cs in STDLIB_CODECS:
+        return data.decode(STDLIB_CODECS[cs])
     if cs == 819:
         return data.decode("latin-1")
     if cs == 1047:
@@ -538,6 +563,8 @@ def _to_unicode(data, cs):
 
 def _from_unicode(text, cs, omit):
     errors = "ignore" if omit else "strict"
+    if cs in STDLIB_CODECS:
+        return text.encode(STDLIB_CODECS[cs], errors)
     if cs == 819:
         return text.encode("latin-1", errors)
     if cs == 1047:
@@ -553,7 +580,8 @@ def iconv(argv, hostdir):
     while i < len(argv):
         a = argv[i]
         if a == "-l":
-            out("\n".join(["IBM-1047 1047", "ISO8859-1 819", "UTF-8 1208"]) + "\n")
+            names = sorted({c: n for n, c in ICONV_SETS.items() if not n.isdigit() and n == CCSID_NAMES.get(c, "").upper()}.items())
+            out("".join("%s %d\n" % (CCSID_NAMES[c], c) for c, _ in names))
             return 0
         if a == "-c":
             omit = True
@@ -653,6 +681,86 @@ def cat(argv, hostdir):
 
 
 # ---------------------------------------------------------------------------------------------
+# head, grep, sed, awk under strictUntaggedText read their FILE operands through the tag, like cat
+# (s3, s4): each file operand is replaced by a pipe carrying what cat would show. Output that names
+# files (grep with several files, head's ==> headers) names the pipe (/dev/fd/N): a limitation.
+
+TAG_READERS = {
+    # tool: (real path, option letters taking a value, "first operand is a script unless -e/-f")
+    "head": ("/usr/bin/head", "nc", ""),
+    "grep": ("/usr/bin/grep", "efmABCD", "ef"),
+    "sed": ("/usr/bin/sed", "ef", "ef"),
+    "awk": ("/usr/bin/awk", "fvF", "f"),
+}
+
+
+def _as_read_by_zos(path, data):
+    ccsid, txt = get_tag(path)
+    autocvt = os.environ.get("_BPXK_AUTOCVT", "OFF").upper() in ("ON", "ALL")
+    if txt and ccsid in (819, 1208) and autocvt:
+        return data
+    return data.translate(E2A)
+
+
+def tag_reader(tool, argv, hostdir):
+    real, argletters, scriptopts = TAG_READERS[tool]
+    if not load_switches(hostdir).get("strictUntaggedText"):
+        os.execv(real, [tool] + argv)
+    files = []  # indexes of file operands
+    have_script = False
+    need_script = bool(scriptopts)
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            i += 1
+            break
+        if a.startswith("-") and len(a) > 1 and not a[1:].isdigit():
+            for k, ch in enumerate(a[1:]):
+                if ch in argletters:
+                    if ch in scriptopts:
+                        have_script = True
+                    if k == len(a) - 2:
+                        i += 1
+                    break
+            i += 1
+            continue
+        break
+    rest = list(range(i, len(argv)))
+    if need_script and not have_script and rest:
+        rest = rest[1:]
+    for j in rest:
+        a = argv[j]
+        if tool == "awk" and "=" in a and a.split("=", 1)[0].isidentifier():
+            continue
+        if a != "-":
+            files.append(j)
+    if not files:
+        os.execv(real, [tool] + argv)
+    args = list(argv)
+    for j in files:
+        try:
+            with open(argv[j], "rb") as fh:
+                data = _as_read_by_zos(argv[j], fh.read())
+        except OSError:
+            continue  # the tool reports it
+        r, w = os.pipe()
+        if os.fork() == 0:
+            os.close(r)
+            try:
+                mv = memoryview(data)
+                while mv:
+                    mv = mv[os.write(w, mv):]
+            except OSError:
+                pass
+            os._exit(0)
+        os.close(w)
+        os.set_inheritable(r, True)
+        args[j] = "/dev/fd/%d" % r
+    os.execv(real, [tool] + args)
+
+
+# ---------------------------------------------------------------------------------------------
 # readlink: present without GNU's -f (s12 "absent tools")
 
 
@@ -670,7 +778,9 @@ def readlink(argv, hostdir):
     try:
         out(os.readlink(ops[0]) + "\n")
     except OSError as e:
-        err('readlink: FSUM6xxx file "%s": %s' % (ops[0], edc_message(e)))
+        # s10 shape of a file error (FSUM6258 as in the mv mock); the readlink number itself is
+        # not captured from a real system (s13), see test/sim/README.md
+        err('readlink: FSUM6258 cannot open file "%s": %s' % (ops[0], edc_message(e)))
         return 1
     return 0
 
@@ -692,6 +802,7 @@ def sha256(argv, hostdir):
             files.append(a)
     rc = 0
     for f in files or ["-"]:
+        import hashlib
         h = hashlib.sha256()
         try:
             fh = sys.stdin.buffer if f == "-" else open(f, "rb")
@@ -699,7 +810,7 @@ def sha256(argv, hostdir):
                 for chunk in iter(lambda: fh.read(1 << 20), b""):
                     h.update(chunk)
         except OSError as e:
-            err('sha256: FSUM6xxx file "%s": %s' % (f, edc_message(e)))
+            err('sha256: FSUM6258 cannot open file "%s": %s' % (f, edc_message(e)))
             rc = 1
             continue
         if rev:
@@ -709,7 +820,167 @@ def sha256(argv, hostdir):
     return rc
 
 
+# ---------------------------------------------------------------------------------------------
+# hostname: the LPAR's node name, as uname -n (s6), not the Linux host name of the simulator.
+
+
+def hostname(argv, hostdir):
+    if argv:
+        err('hostname: FSUM5006 Unknown option "%s".' % argv[0])
+        err("Usage: hostname")
+        return 2
+    out(load_switches(hostdir)["nodename"] + "\n")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# pax (s1.1): tags are kept only with the extended formats (-x pax, -o saveext, -x os390). The
+# Debian pax has none of them, so those archives are written (and every archive is read) by GNU
+# tar in pax format with the tag xattr in the extended header; other uses run the Debian pax.
+
+REAL_PAX = "/usr/bin/pax"
+REAL_TAR = "/bin/tar"
+
+
+def pax(argv, hostdir):
+    mode_r = mode_w = verbose = gz = False
+    archive = None
+    fmt = None
+    opts = []
+    operands = []
+    other = False
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            operands.extend(argv[i + 1:])
+            break
+        if a.startswith("-") and len(a) > 1:
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                if ch in "fxop":
+                    val = a[j + 1:]
+                    if not val:
+                        i += 1
+                        if i >= len(argv):
+                            err('pax: FSUM5011 Option "-%s" requires an argument.' % ch)
+                            return 2
+                        val = argv[i]
+                    if ch == "f":
+                        archive = val
+                    elif ch == "x":
+                        fmt = val
+                    elif ch == "o":
+                        opts.extend(val.split(","))
+                    else:
+                        other = True
+                    break
+                if ch == "r":
+                    mode_r = True
+                elif ch == "w":
+                    mode_w = True
+                elif ch == "v":
+                    verbose = True
+                elif ch == "z":
+                    gz = True
+                else:
+                    other = True
+                j += 1
+        else:
+            operands.append(a)
+        i += 1
+    extended = "saveext" in opts or fmt in ("pax", "os390")
+    if mode_w and not mode_r and extended and not other:
+        cmd = [REAL_TAR, "-c", "--format=pax", "--xattrs", "--xattrs-include=user.zos.tag",
+               "-f", archive or "-"] + (["-z"] if gz else []) + (["-v"] if verbose else [])
+        os.execv(REAL_TAR, cmd + ["--"] + (operands or ["."]))
+    if mode_r and not mode_w and not other and archive:
+        cmd = [REAL_TAR, "-x", "--xattrs", "--xattrs-include=user.zos.tag", "-f", archive]
+        cmd += (["-z"] if gz else []) + (["-v"] if verbose else [])
+        os.execv(REAL_TAR, cmd + ["--"] + operands)
+    rest = [a for a in argv]
+    if fmt in ("pax", "os390") or opts:  # Debian pax knows neither; drop them for plain archives
+        rest = []
+        skip = False
+        for k, a in enumerate(argv):
+            if skip:
+                skip = False
+                continue
+            if a in ("-x", "-o") and k + 1 < len(argv):
+                skip = True
+                continue
+            if a.startswith("-x") or a.startswith("-o"):
+                continue
+            rest.append(a)
+    os.execv(REAL_PAX, ["pax"] + rest)
+
+
+# ---------------------------------------------------------------------------------------------
+# sh (strictUntaggedText only; otherwise bin/sh is the plain dash): a script FILE is read through
+# its tag as z/OS /bin/sh (an EBCDIC program) reads it (s3, s4, s12): untagged, `b` and `m` files
+# and ASCII-tagged files without _BPXK_AUTOCVT=ON|ALL are EBCDIC to it, so ASCII text in them is a
+# syntax error; `t IBM-1047` is converted; `t ISO8859-1`/`UTF-8` with AUTOCVT runs.
+
+
+def sh(argv, hostdir):
+    script_at = None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            script_at = i + 1 if i + 1 < len(argv) else None
+            break
+        if a.startswith("-") or a.startswith("+"):
+            if a[0] == "-" and any(c in a[1:] for c in "csi"):
+                break  # -c string / -s stdin / interactive: no script file
+            if a in ("-o", "+o") and i + 1 < len(argv):
+                i += 1
+            i += 1
+            continue
+        script_at = i
+        break
+    if script_at is None:
+        os.execv("/bin/sh", ["sh"] + argv)
+    path = argv[script_at]
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        os.execv("/bin/sh", ["sh"] + argv)  # dash reports the missing file
+    ccsid, txt = get_tag(path)
+    autocvt = os.environ.get("_BPXK_AUTOCVT", "OFF").upper() in ("ON", "ALL")
+    if txt and ccsid in (819, 1208) and autocvt:
+        os.execv("/bin/sh", ["sh"] + argv)
+    text = data.translate(E2A)  # what an EBCDIC reader makes of the bytes
+    if not (txt and ccsid == 1047):
+        # ASCII bytes read as EBCDIC are not shell text; the wording after the number is the
+        # simulator's (s13)
+        err("%s: FSUM7332 syntax error: the file is read as IBM-1047 (tag: %s)"
+            % (path, tag_prefix(ccsid, txt)[:19].rstrip()))
+        return 2
+    r, w = os.pipe()
+    if os.fork() == 0:
+        os.close(r)
+        try:
+            mv = memoryview(text)
+            while mv:
+                mv = mv[os.write(w, mv):]
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.set_inheritable(r, True)
+    os.execv("/bin/sh", ["sh"] + argv[:script_at] + ["/dev/fd/%d" % r] + argv[script_at + 1:])
+
+
 COMMANDS = {
+    "head": lambda argv, hostdir: tag_reader("head", argv, hostdir),
+    "grep": lambda argv, hostdir: tag_reader("grep", argv, hostdir),
+    "sed": lambda argv, hostdir: tag_reader("sed", argv, hostdir),
+    "awk": lambda argv, hostdir: tag_reader("awk", argv, hostdir),
+    "sh": sh,
+    "hostname": hostname,
+    "pax": pax,
     "chtag": chtag,
     "ls": ls_main,
     "uname": uname,
