@@ -8,7 +8,8 @@
  * Wheelhouse before issue 8 did) and the real deploy's local verification passes it too.
  * Production code has no switch for this. The target then re-reads every wheel with its own
  * Python's zipfile before pip runs, and must refuse: no code from the wheel runs (its `.pth`
- * would write a marker file), nothing is installed, and `current` is unchanged.
+ * would write a marker file in the session user's home), nothing is installed, and `current` is
+ * unchanged. A control test shows the marker hook does write its marker when it runs.
  *
  * The last test covers the order of the install checks: a start-up hook planted in the new
  * release's site-packages after pip (through the deploy's test seam) is caught by the RECORD
@@ -29,7 +30,7 @@ import type { BundleTarget } from "../../src/bundle/statement";
 import { ZwhError } from "../../src/core/errors";
 import { deploy } from "../../src/deploy/deploy";
 import { installTargetTrust } from "../../src/deploy/trust";
-import { startUssHosts, type SimCluster, type SimHost } from "../sim";
+import { simExec, startUssHosts, writeHostFile, type SimCluster, type SimHost } from "../sim";
 import { makeBundle, makeSigner, recordingOutput, sampleWheels, simTarget, specFor, tmp, type Signer } from "../support/deploy";
 import { appendedMembers, concatenated, markerPth, wheelEntries, writeZip } from "../support/zips";
 import { assembleBundle } from "../support/bundles";
@@ -102,9 +103,20 @@ const shapes: Array<[string, (marker: string) => Buffer]> = [
   ["hook in .data/purelib after the counted entries, with a second RECORD", (m) => appendedMembers("hostile", "1.0", FILES, { "hostile-1.0.data/purelib/zzz_hostile.pth": markerPth(m) }, true)],
 ];
 
+describe("control", () => {
+  it("the marker hook, run by the target's Python as the session user, writes its marker (so its absence below means it never ran)", async () => {
+    const marker = join(h.home, "marker-control");
+    const script = join(h.home, "control.py");
+    writeHostFile(h, script, markerPth(marker));
+    const r = await simExec(h, `${h.pythonPath} ${script}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+  });
+});
+
 describe("target: refused by the target's zipfile when the workstation check is bypassed", () => {
   it.each(shapes.map(([label, make], i) => [label, make, i] as const))("%s", async (label, make, i) => {
-    const marker = join(work, `marker-${i}`);
+    const marker = join(h.home, `marker-${i}`);
     const before = current();
     const dir = await signBypassed(`s${i}`, make(marker));
     const e = await deployBypassed(dir);
@@ -121,7 +133,7 @@ describe("target: refused by the target's zipfile when the workstation check is 
   }, 180_000);
 
   it("a signed bundle whose policy does not allow a wheel's start-up hook is refused before anything changes", async () => {
-    const marker = join(work, "marker-hook");
+    const marker = join(h.home, "marker-hook");
     const wd = join(work, "in-hook");
     mkdirSync(wd, { recursive: true });
     const file = join(wd, "hostile-1.0-py3-none-any.whl");
@@ -140,7 +152,7 @@ describe("target: refused by the target's zipfile when the workstation check is 
 
 describe("target: the installed tree is checked before any venv Python starts", () => {
   it("a .pth planted in the release's site-packages after pip is refused by the isolated RECORD check; it never runs", async () => {
-    const marker = join(work, "marker-planted");
+    const marker = join(h.home, "marker-planted");
     const b = await makeBundle(work, { id: "planted", sequence: seq++, target, signer, wheels: sampleWheels({ app: "1.1" }) });
     const before = current();
     const out = recordingOutput();
@@ -151,7 +163,7 @@ describe("target: the installed tree is checked before any venv Python starts", 
           if (step !== "verify-install") return;
           const lib = join(root, "releases", info.releaseId!, "venv", "lib");
           const sp = join(lib, readdirSync(lib).find((d) => d.startsWith("python3"))!, "site-packages");
-          writeFileSync(join(sp, "zzz_planted.pth"), markerPth(marker));
+          writeHostFile(h, join(sp, "zzz_planted.pth"), markerPth(marker));
         },
       },
     }).catch((x: unknown) => x as ZwhError);
