@@ -11,7 +11,7 @@ const lockTtl: OptionDef = {
 };
 const inventory: OptionDef = {
   name: "inventory", type: "string",
-  description: "Local inventory store (SQLite file) that records what was deployed where (default $ZWH_INVENTORY, else ~/.zwh/inventory.db).",
+  description: "Inventory store that records what was deployed where: a SQLite file, or a shared PostgreSQL store as postgres://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass, never on the command line). Default $ZWH_INVENTORY, else ~/.zwh/inventory.db.",
 };
 
 export const deployCommand: CommandDef = {

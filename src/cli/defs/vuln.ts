@@ -21,7 +21,7 @@ export const vulnGroup: GroupDef = {
       options: [
         ...vulnGateOptions(true).map((o) => (o.name === "vuln-db" ? { ...o, required: true } : o)),
         { name: "trust", type: "string", description: "Trust file whose keys must have signed the --waivers documents (default ~/.zwh/trust.json, or $ZWH_TRUST); only read with --waivers." },
-        { name: "inventory", type: "string", description: "Local inventory store (SQLite file) (default $ZWH_INVENTORY, else ~/.zwh/inventory.db)." },
+        { name: "inventory", type: "string", description: "Inventory store: a SQLite file or postgres://USER@HOST:PORT/DB (default $ZWH_INVENTORY, else ~/.zwh/inventory.db)." },
         { name: "all-releases", type: "boolean", defaultValue: false, description: "Also check previous and staged releases still on disk (rollback targets), not only the active ones." },
         { name: "format", type: "string", allowableValues: ["table", "json", "markdown"], defaultValue: "table", description: "Output format." },
         jsonOption,

@@ -37,7 +37,7 @@ export const WHEELHOUSE_PROFILE_PROPERTIES: WheelhouseProfileProperty[] = [
   { property: "keepReleases", option: "keep", type: "number",
     description: "How many releases to keep besides current and previous (which are never pruned); older ones are pruned after a deploy." },
   { property: "inventory", option: "inventory", type: "string",
-    description: "Local inventory store that records what was deployed where (SQLite file path)." },
+    description: "Inventory store that records what was deployed where: a SQLite file path, or postgres://USER@HOST:PORT/DB (password from PGPASSWORD or ~/.pgpass)." },
   { property: "vulnDb", option: "vuln-db", type: "string",
     description: "OSV snapshot (PyPI all.zip) for the offline vulnerability gate of bundle create/verify, deploy and vuln scan." },
   { property: "commandTimeout", option: "command-timeout", type: "number",
