@@ -526,7 +526,7 @@ describe.each(["sqlite", "postgres"] as const)("inventory contract: %s", (dialec
       `;
       const run = (tag: string) =>
         new Promise<{ code: number | null; stderr: string }>((resolve) => {
-          const p = spawn(process.execPath, ["-e", child, fx.location, fx.auditLog, tag, "20"]);
+          const p = spawn(process.execPath, ["-e", child, fx.location, fx.auditLog, tag, "10"]);
           let stderr = "";
           p.stderr.on("data", (d) => (stderr += d));
           p.on("close", (code) => resolve({ code, stderr }));
@@ -534,8 +534,8 @@ describe.each(["sqlite", "postgres"] as const)("inventory contract: %s", (dialec
       const results = await Promise.all(["p1", "p2", "p3"].map(run));
       for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0 });
       const s = await fx.open();
-      expect(await s.verifyAudit()).toMatchObject({ ok: true, db: { count: 180 }, log: { ok: true, count: 180 } });
-      expect((await fx.raw("SELECT COUNT(*) AS n FROM runs WHERE status = 'ok'"))[0]!.n).toBe(60);
+      expect(await s.verifyAudit()).toMatchObject({ ok: true, db: { count: 90 }, log: { ok: true, count: 90 } });
+      expect((await fx.raw("SELECT COUNT(*) AS n FROM runs WHERE status = 'ok'"))[0]!.n).toBe(30);
     });
   });
 });
