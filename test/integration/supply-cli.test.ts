@@ -12,7 +12,7 @@ import { ghsa, mal, writeOsvZip } from "../support/osv";
 import { validateCycloneDx16 } from "../support/cyclonedx";
 import { zwh as runZwh } from "../support/cli";
 import { tmpDir } from "../support/unit";
-import { SqliteStore } from "../../src/inventory/sqlite-store";
+import { openStore } from "../../src/inventory";
 
 const root = tmpDir("zwh-supply-cli-");
 const env = { HOME: root, ZWH_TRUST: path.join(root, "trust.json"), ZWH_TRUST_STATE: path.join(root, "state.json"), ZWH_CACHE: path.join(root, "cache") };
@@ -90,13 +90,13 @@ describe("zwh: know what you ship", () => {
 
   it("vuln scan exits 2 when a deployed host runs a malicious package, 0 otherwise", async () => {
     const inv = path.join(root, "inv.db");
-    const s = new SqliteStore({ path: inv });
-    s.upsertHost({ name: "lpar9", address: "lpar9.example" });
-    const run = s.startRun("deploy", {});
-    const row = s.recordRelease({ host: "lpar9", root: "/u/zwh", releaseId: "r1", path: "/u/zwh/releases/r1", runId: run });
-    s.recordInstalled(row, [{ name: "totally-legit", version: "1.0", installer: "pip" }]);
-    s.setActiveRelease("lpar9", "/u/zwh", "r1", run);
-    s.close();
+    const s = await openStore(inv);
+    await s.upsertHost({ name: "lpar9", address: "lpar9.example" });
+    const run = await s.startRun("deploy", {});
+    const row = await s.recordRelease({ host: "lpar9", root: "/u/zwh", releaseId: "r1", path: "/u/zwh/releases/r1", runId: run });
+    await s.recordInstalled(row, [{ name: "totally-legit", version: "1.0", installer: "pip" }]);
+    await s.setActiveRelease("lpar9", "/u/zwh", "r1", run);
+    await s.close();
     const bad = await writeOsvZip(path.join(root, "mal.zip"), [mal("MAL-2026-1234", "totally-legit")]);
     const r = zwh("vuln", "scan", "--vuln-db", bad, "--inventory", inv, "--json");
     expect(r.code, r.stderr).toBe(2);
