@@ -43,11 +43,19 @@ zwh_setup() {
   # Run as root, the simulator's sessions use an unprivileged user, who cannot run a pyenv Python
   # under a private /root: it then builds the SDK from Debian's python3 (needs venv + ensurepip).
   if ! /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then ZWH_APT_MISSING+=(python3-venv); fi
+  # PostgreSQL server binaries for the shared-inventory tests: they start a throwaway cluster on a
+  # loopback port as the 'postgres' system user (test/support/pg-cluster.js), never the service.
+  if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then ZWH_APT_MISSING+=(postgresql); fi
   if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
       zwh_log "installing Debian packages: ${ZWH_APT_MISSING[*]}"
       export DEBIAN_FRONTEND=noninteractive
+      if [[ " ${ZWH_APT_MISSING[*]} " == *" postgresql "* ]]; then
+        # No "main" cluster: the package must not create (or start) a system database.
+        mkdir -p /etc/postgresql-common/createcluster.d
+        echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/zwh-no-main-cluster.conf
+      fi
       apt-get update -qq >/dev/null && apt-get install -y -qq "${ZWH_APT_MISSING[@]}" >/dev/null \
         || { zwh_log "apt-get install failed for: ${ZWH_APT_MISSING[*]}"; return 1; }
     else
