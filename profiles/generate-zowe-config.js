@@ -16,7 +16,11 @@
  *                                               plus pythonPath/deployRoot when all hosts agree)
  *   profiles.prod.profiles.<host>  type wheelhouse  per-host pythonPath and deployRoot
  *                                               (use as --wheelhouse-profile prod.<host>)
- *   defaults.ssh = first host, defaults.wheelhouse = prod
+ *   profiles.<host>_zosmf      type zosmf       for hosts with a (simulated) z/OSMF (`h.zosmf`):
+ *                                               host, port, user, password, rejectUnauthorized
+ *                                               true, protocol https (the password is plain text:
+ *                                               simulator credentials for headless tests)
+ *   defaults.ssh = first host, defaults.wheelhouse = prod, defaults.zosmf = first z/OSMF profile
  *
  * Each host: { name, host, port, user, identityFile, hostKeyFingerprint?, hostKeyPublic?,
  * pythonPath?, home?, deployRoot? }. The pin is the base64 key blob from hostKeyPublic (what
@@ -72,9 +76,22 @@ function buildZoweConfig(hosts, opts = {}) {
       }),
     };
   }
-  const perHost = hosts.map((h) => ({ name: h.name, props: clean({ pythonPath: h.pythonPath, deployRoot: deployRoot(h) }) }));
+  const zosmfNames = [];
+  for (const h of hosts) {
+    if (!h.zosmf) continue;
+    const name = `${h.name}_zosmf`;
+    zosmfNames.push(name);
+    profiles[name] = {
+      type: "zosmf",
+      properties: clean({
+        host: h.zosmf.host, port: h.zosmf.port, user: h.zosmf.user, password: h.zosmf.password,
+        rejectUnauthorized: true, protocol: "https",
+      }),
+    };
+  }
+  const perHost = hosts.map((h) => ({ name: h.name, props: clean({ pythonPath: h.pythonPath, deployRoot: deployRoot(h), zosmfCaFile: h.zosmf ? h.zosmf.caFile : undefined }) }));
   const shared = { ...(opts.wheelhouse || {}) };
-  for (const key of ["pythonPath", "deployRoot"]) {
+  for (const key of ["pythonPath", "deployRoot", "zosmfCaFile"]) {
     const values = new Set(perHost.map((p) => p.props[key]));
     if (values.size === 1 && !values.has(undefined)) {
       shared[key] = perHost[0].props[key];
@@ -88,7 +105,7 @@ function buildZoweConfig(hosts, opts = {}) {
   return {
     $schema: "./zowe.schema.json",
     profiles,
-    defaults: { ssh: hosts[0].name, wheelhouse: whName },
+    defaults: { ssh: hosts[0].name, wheelhouse: whName, ...(zosmfNames.length ? { zosmf: zosmfNames[0] } : {}) },
     autoStore: false,
   };
 }
@@ -112,7 +129,7 @@ function buildSchema() {
     host: { type: "string" }, port: { type: "number" }, user: { type: "string", secure: true },
     password: { type: "string", secure: true }, rejectUnauthorized: { type: "boolean" },
   }, required: [] } };
-  return imperative.ConfigSchema.buildSchema([cli.ZosUssProfile, wheelhouse.wheelhouseProfileTypeConfiguration(), base]);
+  return imperative.ConfigSchema.buildSchema([cli.ZosUssProfile, cli.ZosmfProfile, wheelhouse.wheelhouseProfileTypeConfiguration(), base]);
 }
 
 /** Write the config (and its schema) to `file`. Returns the config object. */

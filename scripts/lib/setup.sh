@@ -40,6 +40,8 @@ zwh_setup() {
   zwh_need_apt /usr/bin/compress ncompress
   zwh_need_apt /usr/bin/cpio cpio
   zwh_need_apt /usr/bin/strings binutils
+  # the simulated z/OSMF (test/sim/zosmf) makes its own CA and server certificate with openssl
+  zwh_need_apt /usr/bin/openssl openssl
   # Run as root, the simulator's sessions use an unprivileged user, who cannot run a pyenv Python
   # under a private /root: it then builds the SDK from Debian's python3 (needs venv + ensurepip).
   if ! /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then ZWH_APT_MISSING+=(python3-venv); fi

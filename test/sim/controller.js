@@ -38,6 +38,10 @@ const DEFAULT_SWITCHES = Object.freeze({
   strictPosix: true,
   channelConvert: true,
   pythonStdinEbcdic: true,
+  // simulated z/OSMF test switches ("value" or "value:substring of the job's command/script")
+  zosmfJobAbend: "", // e.g. "S0C4" or "S0C4:pip": matching BPXBATCH jobs abend before running
+  zosmfJobStallMs: "", // e.g. "60000" or "60000:install": matching jobs stay ACTIVE that long first
+  zosmfCutUploadAfter: "", // e.g. "1000": a file upload over z/OSMF is cut after that many bytes
 });
 
 // Commands that exist on z/OS UNIX (symlinked to the Linux tool, or wrapped by a strict-POSIX
@@ -614,7 +618,8 @@ function buildHost(dir, index, switchesIn, ctx) {
     fs.chmodSync(home, 0o755);
   }
 
-  return { name, hostDir, root, home, sw, pythonPath, hostKey, hostKeyPublic, fp, user };
+  const zosEnv = { HOME: home, USER: user, LOGNAME: user, PATH: bin, SHELL: "/bin/sh", ZWH_SIM_HOST: hostDir };
+  return { name, hostDir, root, home, sw, pythonPath, hostKey, hostKeyPublic, fp, user, zosEnv };
 }
 
 function sshdConfig(h, port, ctx) {
@@ -706,12 +711,79 @@ function sshdAlive(host) {
   }
 }
 
+// ------------------------------------------------------------------------------------------------
+// simulated z/OSMF (test/sim/zosmf): one HTTPS daemon per host, beside its sshd
+
+const ZOSMF_SERVER = path.join(SIM_DIR, "zosmf", "server.js");
+
+async function startZosmf(b, dir) {
+  const { ensureCertificates } = require(path.join(SIM_DIR, "zosmf", "tls.js"));
+  const zdir = path.join(b.hostDir, "zosmf");
+  fs.mkdirSync(zdir, { recursive: true, mode: 0o700 });
+  const tls = ensureCertificates(path.join(dir, "zosmf-ca"), "simulated zOSMF");
+  const password = require("node:crypto").randomBytes(12).toString("base64url");
+  const token = require("node:crypto").randomBytes(24).toString("base64url");
+  fs.writeFileSync(path.join(zdir, "password"), password + "\n", { mode: 0o600 });
+  const readyFile = path.join(zdir, "ready.json");
+  fs.rmSync(readyFile, { force: true });
+  const cfg = {
+    hostName: b.name, hostDir: b.hostDir, root: b.root, home: b.home, user: b.user, password, token,
+    tls, port: 0, env: b.zosEnv, logFile: path.join(zdir, "zosmf.log"), readyFile,
+  };
+  const cfgFile = path.join(zdir, "config.json");
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 2) + "\n", { mode: 0o600 });
+  // Jobs and file requests run as the owner of the host's home directory (the login user).
+  const st = fs.statSync(b.home);
+  const ids = process.getuid && process.getuid() === 0 && st.uid !== 0 ? { uid: st.uid, gid: st.gid } : {};
+  if (ids.uid !== undefined) {
+    for (const f of [zdir, cfgFile, path.join(zdir, "password"), tls.key]) fs.chownSync(f, ids.uid, ids.gid);
+  }
+  const out = fs.openSync(path.join(zdir, "server.out"), "w");
+  const child = require("node:child_process").spawn(process.execPath, [ZOSMF_SERVER, cfgFile], {
+    detached: true, stdio: ["ignore", out, out], ...ids,
+  });
+  child.unref();
+  fs.closeSync(out);
+  for (let i = 0; i < 200; i++) {
+    if (fs.existsSync(readyFile)) {
+      const r = JSON.parse(fs.readFileSync(readyFile, "utf8"));
+      return {
+        host: "127.0.0.1", port: r.port, pid: r.pid, user: b.user, password, token,
+        caFile: tls.ca, wrongCaFile: tls.wrongCa, configFile: cfgFile, logFile: cfg.logFile,
+      };
+    }
+    if (child.exitCode !== null) break;
+    await sleep(50);
+  }
+  fail(`uss-sim: the simulated z/OSMF for ${b.name} did not start: ${fs.readFileSync(path.join(zdir, "server.out"), "utf8").trim()}`);
+}
+
+function zosmfAlive(host) {
+  const z = host.zosmf;
+  if (!z || !z.pid) return 0;
+  try {
+    const cmd = fs.readFileSync(`/proc/${z.pid}/cmdline`, "utf8");
+    return cmd.includes(ZOSMF_SERVER) && cmd.includes(z.configFile) ? z.pid : 0;
+  } catch {
+    return 0;
+  }
+}
+
 async function stopHosts(dir) {
   dir = path.resolve(dir);
   const st = readState(dir);
   if (!st) return { stopped: [] };
   const stopped = [];
   for (const h of st.hosts) {
+    const zpid = zosmfAlive(h);
+    if (zpid) {
+      try {
+        process.kill(zpid, "SIGTERM");
+      } catch {
+        /* gone */
+      }
+      for (let i = 0; i < 60 && zosmfAlive(h); i++) await sleep(50);
+    }
     const pid = sshdAlive(h);
     if (!pid) continue;
     try {
@@ -748,7 +820,12 @@ function publicHost(h) {
     hostKeyPublic: h.hostKeyPublic,
     home: h.home,
     hostDir: h.hostDir,
+    ...(h.zosmf ? { zosmf: publicZosmf(h.zosmf) } : {}),
   };
+}
+
+function publicZosmf(z) {
+  return { host: z.host, port: z.port, user: z.user, password: z.password, token: z.token, caFile: z.caFile, wrongCaFile: z.wrongCaFile, logFile: z.logFile };
 }
 
 async function startHosts(opts = {}) {
@@ -795,6 +872,7 @@ async function startHosts(opts = {}) {
     for (let i = 1; i <= n; i++) {
       const b = buildHost(dir, i, opts.switches, ctx);
       const { port, pid } = await startSshd(b, ctx);
+      const zosmf = opts.zosmf ? await startZosmf(b, dir) : undefined;
       const knownHostsFile = path.join(b.hostDir, "known_hosts");
       fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${b.hostKeyPublic}\n`);
       hosts.push({
@@ -811,6 +889,7 @@ async function startHosts(opts = {}) {
         home: b.home,
         hostDir: b.hostDir,
         pid,
+        ...(zosmf ? { zosmf } : {}),
       });
       writeFileAtomic(
         path.join(dir, STATE_FILE),
@@ -874,14 +953,17 @@ function status(dir) {
   dir = path.resolve(dir || path.join(REPO_ROOT, ".sim"));
   const st = readState(dir);
   if (!st) return { dir, hosts: [] };
-  return { dir, hosts: st.hosts.map((h) => ({ ...publicHost(h), running: sshdAlive(h) !== 0 })) };
+  return {
+    dir,
+    hosts: st.hosts.map((h) => ({ ...publicHost(h), running: sshdAlive(h) !== 0 && (!h.zosmf || zosmfAlive(h) !== 0) })),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------
 // CLI
 
 const USAGE = `usage:
-  uss-sim start [--hosts N] [--dir D] [--json] [--switch name=value ...] [--zowe-config PATH]
+  uss-sim start [--hosts N] [--dir D] [--json] [--switch name=value ...] [--zosmf] [--zowe-config PATH]
   uss-sim stop [--dir D]
   uss-sim status [--dir D] [--json]
   uss-sim cpu [--dir D] [--json]       per-host CPU totals of all execs (SMF type 30 style)
@@ -916,6 +998,9 @@ function parseArgs(argv) {
         o.switches[k] = parseSwitchValue(k, s.slice(eq + 1));
         break;
       }
+      case "--zosmf": // also start a simulated z/OSMF per host (test/sim/zosmf)
+        o.zosmf = true;
+        break;
       case "--zowe-config": // also write a Zowe team config for the hosts (profiles/generate-zowe-config.js)
         o.zoweConfig = val();
         break;
@@ -939,6 +1024,9 @@ function printHuman(hosts, withRunning) {
     console.log(`  knownHostsFile:     ${h.knownHostsFile}`);
     console.log(`  root:               ${h.root}`);
     console.log(`  pythonPath:         ${h.pythonPath}`);
+    if (h.zosmf) {
+      console.log(`  z/OSMF (simulated): https://${h.zosmf.host}:${h.zosmf.port}  user ${h.zosmf.user}  CA ${h.zosmf.caFile}`);
+    }
     console.log(
       `  try: ssh -i ${shq(h.identityFile)} -p ${h.port} -o UserKnownHostsFile=${shq(h.knownHostsFile)} ${h.user}@${h.host} 'uname -a'`,
     );
@@ -948,7 +1036,7 @@ function printHuman(hosts, withRunning) {
 async function cli(argv) {
   const o = parseArgs(argv);
   if (o.cmd === "start") {
-    const res = await startHosts({ hosts: o.hosts, dir: o.dir, switches: o.switches });
+    const res = await startHosts({ hosts: o.hosts, dir: o.dir, switches: o.switches, zosmf: o.zosmf });
     if (o.zoweConfig) {
       // A Zowe team config (ssh profile per host, pinned host keys, wheelhouse profile) for the
       // fleet; the schema file needs lib/ built, so skip it when the build is absent.

@@ -37,6 +37,29 @@ export interface SimSwitches {
   /** Python source piped on stdin is EBCDIC to the SDK interpreter: SyntaxError unless
    *  PYTHONSTDINENCODING is set (§9, §12). Default true. */
   pythonStdinEbcdic: boolean;
+  /** Simulated z/OSMF: "S0C4" or "S0C4:<substring>": matching BPXBATCH jobs abend before running. */
+  zosmfJobAbend: string;
+  /** Simulated z/OSMF: "<ms>" or "<ms>:<substring>": matching jobs stay ACTIVE that long before running. */
+  zosmfJobStallMs: string;
+  /** Simulated z/OSMF: "<bytes>": a file upload is cut (connection destroyed) after that many bytes. */
+  zosmfCutUploadAfter: string;
+}
+
+/** The simulated z/OSMF of a host (startUssHosts({ zosmf: true })). A simulator, not z/OSMF. */
+export interface SimZosmf {
+  host: "127.0.0.1";
+  port: number;
+  user: string;
+  /** Generated per start; the only password the simulated z/OSMF accepts for `user`. */
+  password: string;
+  /** Accepted as an LtpaToken2 / apimlAuthenticationToken cookie (token login). */
+  token: string;
+  /** The simulator's own CA (PEM): the only issuer of the server certificate. */
+  caFile: string;
+  /** An unrelated CA: trusting only it must make TLS verification fail. */
+  wrongCaFile: string;
+  /** Request log (method, path, status; never credentials). */
+  logFile: string;
 }
 
 export interface SimHost {
@@ -55,6 +78,8 @@ export interface SimHost {
   home: string;
   /** Simulator bookkeeping dir of this host (sshd_config, switches.json, logs). */
   hostDir: string;
+  /** Present when started with `zosmf: true`. */
+  zosmf?: SimZosmf;
 }
 
 export interface SimCluster {
@@ -65,7 +90,7 @@ export interface SimCluster {
 
 interface Controller {
   DEFAULT_SWITCHES: SimSwitches;
-  startHosts(opts: { hosts?: number; dir?: string; switches?: Partial<SimSwitches> }): Promise<{
+  startHosts(opts: { hosts?: number; dir?: string; switches?: Partial<SimSwitches>; zosmf?: boolean }): Promise<{
     dir: string;
     hosts: SimHost[];
   }>;
@@ -110,16 +135,18 @@ export const DEFAULT_SWITCHES: Readonly<SimSwitches> = ctl.DEFAULT_SWITCHES;
 
 /**
  * Start `hosts` simulated z/OS hosts (default 1). Without `dir`, a fresh temp dir is used (and
- * removed by `stop()`), so parallel test files never collide.
+ * removed by `stop()`), so parallel test files never collide. `zosmf: true` also starts a
+ * simulated z/OSMF (HTTPS, own CA) per host beside its sshd (test/sim/zosmf).
  */
 export async function startUssHosts(opts?: {
   hosts?: number;
   dir?: string;
   switches?: Partial<SimSwitches>;
+  zosmf?: boolean;
 }): Promise<SimCluster> {
   const temp = !opts?.dir;
   const dir = opts?.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), "zwh-sim-"));
-  const res = await ctl.startHosts({ hosts: opts?.hosts, dir, switches: opts?.switches });
+  const res = await ctl.startHosts({ hosts: opts?.hosts, dir, switches: opts?.switches, zosmf: opts?.zosmf });
   let stopped = false;
   return {
     hosts: res.hosts,
