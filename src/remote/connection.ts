@@ -188,6 +188,11 @@ function toStat(s: Stats): RemoteStat {
 
 /** Open one verified, authenticated connection to the target. */
 export async function connectTarget(spec: TargetSpec, opts: ConnectOptions = {}): Promise<RemoteSession> {
+  if (spec.transport === "zosmf") {
+    // Loaded only when used: the Zowe SDKs are large and an SSH run never needs them.
+    const { connectZosmf } = await import("./zosmf/session");
+    return connectZosmf(spec);
+  }
   const ctx: SshErrorContext = { host: spec.host, port: spec.port, operation: "connect", methodsTried: [] };
   const hostCheck = makeHostKeyCheck(spec);
   const prep = prepareAuth(spec, opts.env ?? process.env);

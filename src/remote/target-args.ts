@@ -90,7 +90,93 @@ function envPairs(v: unknown): Record<string, string> | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Settings shared by both transports: timeouts, extra environment, the target's Python. */
+function commonSettings(spec: TargetSpec, args: Record<string, unknown>): TargetSpec {
+  const ct = num(args, "commandTimeout", 0);
+  if (ct !== undefined) spec.commandTimeoutMs = ct;
+  const extraEnv = envPairs(args.env);
+  if (extraEnv) spec.extraEnv = extraEnv;
+  // Logical name: --name, else the ssh profile the connection came from (both CLIs put its name
+  // in sshProfileName when its values were used).
+  const name = str(args, "name");
+  const profile = str(args, "sshProfileName");
+  for (const [v, what] of [[name, "--name"], [profile, "the ssh profile name"]] as const) {
+    if (v !== undefined && !isValidHostName(v)) {
+      throw new ZwhError("ZWH-ARGS-INVALID", `${what} ${JSON.stringify(v)} is not a valid host name`, {
+        subject: "name",
+        hint: "Use letters, digits and . _ - : @ (at most 128 characters, starting with a letter or digit).",
+      });
+    }
+  }
+  if (name) Object.assign(spec, { name, nameSource: "name" as const });
+  else if (profile) Object.assign(spec, { name: profile, nameSource: "profile" as const });
+  if (profile) spec.zoweProfile = profile;
+  spec.pythonPath = str(args, "python") ?? DEFAULT_PYTHON;
+  if (!spec.pythonPath.startsWith("/")) {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--python must be an absolute path on the target (got ${spec.pythonPath})`, { subject: "python" });
+  }
+  return spec;
+}
+
+/**
+ * --transport zosmf: z/OSMF connection from zosmf* arguments (zwh flags, or a zosmf profile
+ * mapped by zosmfTargetArgs). Secrets: zosmfPassword / zosmfTokenValue only from a profile;
+ * on the command line only --zosmf-password-env / --zosmf-token-env (variable names).
+ */
+function zosmfSpecFromArgs(args: Record<string, unknown>, env: NodeJS.ProcessEnv, opts: TargetArgsOptions): TargetSpec {
+  const host = str(args, "zosmfHost");
+  if (!host) {
+    throw new ZwhError("ZWH-ARGS-MISSING", "--transport zosmf needs a z/OSMF host", {
+      hint: "Use a Zowe zosmf profile (--zosmf-profile NAME, or a default zosmf profile in the team config), or give --zosmf-host and --zosmf-user.",
+    });
+  }
+  const port = num(args, "zosmfPort", 1) ?? 443;
+  if (port > 65535) throw new ZwhError("ZWH-ARGS-INVALID", `--zosmf-port must be 1-65535 (got ${port})`, { subject: "zosmf-port" });
+  const user = str(args, "zosmfUser");
+  const z: NonNullable<TargetSpec["zosmf"]> = { host, port, user };
+  for (const [literal, envOpt, field] of [["zosmfPassword", "zosmfPasswordEnv", "password"], ["zosmfTokenValue", "zosmfTokenEnv", "tokenValue"]] as const) {
+    const lit = args[literal];
+    if (lit !== undefined && lit !== null && lit !== "") {
+      if (!opts.secretsFromProfile) {
+        throw new ZwhError("ZWH-ARGS-SECRET", "a z/OSMF password or token given as a value is refused: command lines end up in shell history and process lists", {
+          subject: kebab(literal), hint: `Pass --${kebab(envOpt)} VARNAME, or keep it in the zosmf profile's secure properties.`,
+        });
+      }
+      if (typeof lit !== "string") throw new ZwhError("ZWH-ARGS-INVALID", `${kebab(literal)} must be a string`);
+      z[field] = lit;
+    }
+    const envName = str(args, envOpt);
+    if (envName) z[field] = fromEnv(env, kebab(envOpt), envName);
+  }
+  const tokenType = str(args, "zosmfTokenType");
+  if (tokenType) z.tokenType = tokenType;
+  const basePath = str(args, "zosmfBasePath");
+  if (basePath) z.basePath = basePath;
+  const ca = str(args, "zosmfCaFile");
+  if (ca) z.caFile = expandHome(ca);
+  const ru = args.zosmfRejectUnauthorized;
+  if (ru !== undefined && ru !== null) z.rejectUnauthorized = ru !== false;
+  const jobName = str(args, "zosmfJobName");
+  if (jobName) z.jobName = jobName;
+  const jobClass = str(args, "zosmfJobClass");
+  if (jobClass) z.jobClass = jobClass;
+  const account = str(args, "zosmfJobAccount");
+  if (account) z.account = account;
+  if (!z.tokenValue && !(user && z.password)) {
+    throw new ZwhError("ZWH-ARGS-MISSING", `z/OSMF at ${host}:${port} needs a user and password, or a token`, {
+      hint: "Keep them in the zosmf profile (secure store), or give --zosmf-user with --zosmf-password-env VAR (or --zosmf-token-env VAR).",
+    });
+  }
+  // An ssh profile merged in by Zowe does not name a z/OSMF target: only --name does.
+  return commonSettings({ host, port, user: user ?? "", transport: "zosmf", zosmf: z }, { ...args, sshProfileName: undefined });
+}
+
 export function targetSpecFromArgs(args: Record<string, unknown>, env: NodeJS.ProcessEnv, opts: TargetArgsOptions = {}): TargetSpec {
+  const transport = str(args, "transport") ?? "ssh";
+  if (transport !== "ssh" && transport !== "zosmf") {
+    throw new ZwhError("ZWH-ARGS-INVALID", `--transport must be ssh or zosmf (got ${transport})`, { subject: "transport" });
+  }
+  if (transport === "zosmf") return zosmfSpecFromArgs(args, env, opts);
   const host = str(args, "host");
   const user = str(args, "user");
   const missing = [!host && "--host", !user && "--user"].filter(Boolean);
@@ -131,28 +217,5 @@ export function targetSpecFromArgs(args: Record<string, unknown>, env: NodeJS.Pr
   if (knownHosts) spec.knownHostsFile = expandHome(knownHosts);
   const hs = num(args, "handshakeTimeout", 0);
   if (hs !== undefined) spec.handshakeTimeoutMs = hs;
-  const ct = num(args, "commandTimeout", 0);
-  if (ct !== undefined) spec.commandTimeoutMs = ct;
-  const extraEnv = envPairs(args.env);
-  if (extraEnv) spec.extraEnv = extraEnv;
-  // Logical name: --name, else the ssh profile the connection came from (both CLIs put its name
-  // in sshProfileName when its values were used).
-  const name = str(args, "name");
-  const profile = str(args, "sshProfileName");
-  for (const [v, what] of [[name, "--name"], [profile, "the ssh profile name"]] as const) {
-    if (v !== undefined && !isValidHostName(v)) {
-      throw new ZwhError("ZWH-ARGS-INVALID", `${what} ${JSON.stringify(v)} is not a valid host name`, {
-        subject: "name",
-        hint: "Use letters, digits and . _ - : @ (at most 128 characters, starting with a letter or digit).",
-      });
-    }
-  }
-  if (name) Object.assign(spec, { name, nameSource: "name" as const });
-  else if (profile) Object.assign(spec, { name: profile, nameSource: "profile" as const });
-  if (profile) spec.zoweProfile = profile;
-  spec.pythonPath = str(args, "python") ?? DEFAULT_PYTHON;
-  if (!spec.pythonPath.startsWith("/")) {
-    throw new ZwhError("ZWH-ARGS-INVALID", `--python must be an absolute path on the target (got ${spec.pythonPath})`, { subject: "python" });
-  }
-  return spec;
+  return commonSettings(spec, args);
 }

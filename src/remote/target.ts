@@ -1,3 +1,5 @@
+import type { ZosmfTarget } from "./zosmf/session";
+
 /**
  * How to reach one target host. Built from zwh flags or from a Zowe ssh profile + wheelhouse
  * profile; consumed by the SSH transport.
@@ -34,6 +36,13 @@ export interface TargetSpec {
   nameSource?: "name" | "profile";
   /** The Zowe ssh profile the target came from, if any. */
   zoweProfile?: string;
+  /**
+   * "ssh" (default): SFTP + exec over one SSH connection. "zosmf": z/OSMF REST (files) and
+   * BPXBATCH jobs (commands) through the Zowe SDKs; host/port/user then name z/OSMF and
+   * `zosmf` holds the connection.
+   */
+  transport?: "ssh" | "zosmf";
+  zosmf?: ZosmfTarget;
 }
 
 import { addressLabel } from "../core/host-name";

@@ -2,6 +2,7 @@
 import type { OptionDef } from "../framework/types";
 
 export const TARGET_GROUP = "Target options";
+export const ZOSMF_GROUP = "z/OSMF transport options";
 
 /**
  * How to reach the target. In the Zowe plugin host/port/user/identity/passphrase/host key come
@@ -36,6 +37,35 @@ export const targetOptions: OptionDef[] = [
     description: "Extra environment variables exported for every remote command, as NAME=VALUE (several: --env A=1 B=2), e.g. " +
       "site settings such as LIBPATH=/usr/lib/site or _BPXK_JOBLOG=STDERR. Exported after Wheelhouse's own z/OS " +
       "settings, so it can override them. Names are letters, digits and _; values are passed literally (quoted)." },
+  { name: "transport", type: "string", group: TARGET_GROUP, allowableValues: ["ssh", "zosmf"], defaultValue: "ssh",
+    description: "How to reach the target: ssh (SFTP + exec, the default) or zosmf (z/OSMF REST files and BPXBATCH jobs, for " +
+      "sites without SSH access; connection from a Zowe zosmf profile or the --zosmf-* options)." },
+  { name: "zosmf-profile", type: "string", group: ZOSMF_GROUP,
+    description: "Zowe zosmf profile to connect with when --transport zosmf (default: the team config's default zosmf profile). " +
+      "Its password comes from the Zowe secure store; a base profile's API ML token is used when it has no user/password." },
+  { name: "zosmf-host", type: "string", group: ZOSMF_GROUP, only: "zwh",
+    description: "z/OSMF host (with --transport zosmf and no zosmf profile)." },
+  { name: "zosmf-port", type: "number", group: ZOSMF_GROUP, only: "zwh",
+    description: "z/OSMF HTTPS port (default 443)." },
+  { name: "zosmf-user", type: "string", group: ZOSMF_GROUP, only: "zwh",
+    description: "z/OSMF user ID." },
+  { name: "zosmf-password-env", type: "string", group: ZOSMF_GROUP, only: "zwh",
+    description: "Name of an environment variable holding the z/OSMF password (never pass secrets on the command line)." },
+  { name: "zosmf-token-env", type: "string", group: ZOSMF_GROUP, only: "zwh",
+    description: "Name of an environment variable holding a z/OSMF or API ML token (instead of user/password)." },
+  { name: "zosmf-token-type", type: "string", group: ZOSMF_GROUP, only: "zwh",
+    description: "Type of that token: LtpaToken2 (default), apimlAuthenticationToken or jwtToken." },
+  { name: "zosmf-base-path", type: "string", group: ZOSMF_GROUP, only: "zwh",
+    description: "Base path in front of /zosmf, e.g. /ibmzosmf/api/v1 behind the API Mediation Layer." },
+  { name: "zosmf-ca-file", type: "string", group: ZOSMF_GROUP,
+    description: "PEM file with the CA certificate(s) that issued z/OSMF's TLS certificate, trusted in addition to the system's. " +
+      "TLS is always verified unless the zosmf profile sets rejectUnauthorized false." },
+  { name: "zosmf-job-name", type: "string", group: ZOSMF_GROUP,
+    description: "Job name of the BPXBATCH jobs that run Wheelhouse's target-side commands (1-8 characters, default ZWHJOB)." },
+  { name: "zosmf-job-class", type: "string", group: ZOSMF_GROUP,
+    description: "Job class of those jobs (default A)." },
+  { name: "zosmf-job-account", type: "string", group: ZOSMF_GROUP,
+    description: "Accounting information of those jobs (default none)." },
 ];
 
 export const rootOption: OptionDef = {

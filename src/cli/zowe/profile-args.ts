@@ -69,3 +69,25 @@ export function sshTargetArgs(v: SshProfileValues, source = "the ssh profile"): 
   if (present(v.keyPassphrase)) out.passphrase = v.keyPassphrase;
   return out;
 }
+
+/**
+ * Handler arguments for --transport zosmf from a zosmf profile (and, for a token, the base
+ * profile, as Zowe does behind the API ML):
+ *   host, port, user, password (in memory only), basePath, rejectUnauthorized
+ *     -> zosmfHost, zosmfPort, zosmfUser, zosmfPassword, zosmfBasePath, zosmfRejectUnauthorized
+ *   tokenType, tokenValue (zosmf or base profile) -> zosmfTokenType, zosmfTokenValue
+ */
+export function zosmfTargetArgs(v: Record<string, unknown>, base: Record<string, unknown> = {}): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const pick = (k: string) => (present(v[k]) ? v[k] : present(base[k]) ? base[k] : undefined);
+  for (const [k, arg] of [["host", "zosmfHost"], ["user", "zosmfUser"], ["password", "zosmfPassword"], ["basePath", "zosmfBasePath"],
+    ["tokenType", "zosmfTokenType"], ["tokenValue", "zosmfTokenValue"]] as const) {
+    const val = pick(k);
+    if (val !== undefined) out[arg] = val;
+  }
+  const port = pick("port");
+  if (port !== undefined) out.zosmfPort = num(port);
+  const ru = pick("rejectUnauthorized");
+  if (ru !== undefined) out.zosmfRejectUnauthorized = !(ru === false || (typeof ru === "string" && /^(false|no|0)$/i.test(ru)));
+  return out;
+}

@@ -6,7 +6,7 @@
  * below anything given explicitly and above defaults.
  */
 import type { CommandDef } from "../framework/types";
-import { sshTargetArgs, type SshProfileValues } from "./profile-args";
+import { sshTargetArgs, zosmfTargetArgs, type SshProfileValues } from "./profile-args";
 import { ZwhError } from "../../core/errors";
 import { wheelhouseProfileArgs, wheelhousePropertyFor } from "./wheelhouse-profile";
 import { decimalOption, nonEmptyOption } from "../framework/strict-values";
@@ -65,5 +65,31 @@ export function handlerArgsFromImperative(
     }
   }
   if (cmd.options.some((o) => o.name === "json")) args.json = json;
+  if (cmd.connects && args.transport === "zosmf") {
+    for (const [k, v] of Object.entries(zoweZosmfProfileArgs(typeof args.zosmfProfile === "string" ? args.zosmfProfile : undefined))) {
+      if (args[k] === undefined) args[k] = v;
+    }
+  }
   return args;
+}
+
+/**
+ * --transport zosmf under Zowe: the zosmf profile (named, else the default) read from the host's
+ * team config, with its secure values as Zowe loaded them; a base profile fills a token (API ML).
+ * The ssh profile stays the first merged type (zowe-plugin.md §3), so z/OSMF is loaded here.
+ */
+function zoweZosmfProfileArgs(name: string | undefined): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ImperativeConfig } = require("@zowe/imperative") as typeof import("@zowe/imperative");
+  const config = ImperativeConfig.instance.config;
+  const profName = name ?? config?.properties?.defaults?.zosmf;
+  if (!config?.exists || !profName || !config.api.profiles.exists(profName)) {
+    throw new ZwhError("ZWH-PROFILE-NOT-FOUND", name ? `no zosmf profile named '${name}' in the Zowe team config` : "--transport zosmf needs a zosmf profile, and the team config has no default one", {
+      subject: name ?? "zosmf",
+      hint: "Create one with 'zowe config init' (or 'zowe config set profiles.<name>.type zosmf ...') and pass --zosmf-profile NAME.",
+    });
+  }
+  const baseName = config.properties.defaults?.base;
+  const base = baseName && config.api.profiles.exists(baseName) ? (config.api.profiles.get(baseName) as Record<string, unknown>) : {};
+  return zosmfTargetArgs(config.api.profiles.get(profName) as Record<string, unknown>, base);
 }

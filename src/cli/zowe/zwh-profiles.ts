@@ -19,7 +19,7 @@ import * as os from "os";
 import * as path from "path";
 import { ZwhError } from "../../core/errors";
 import type { CommandDef } from "../framework/types";
-import { sshTargetArgs, type SshProfileValues } from "./profile-args";
+import { sshTargetArgs, zosmfTargetArgs, type SshProfileValues } from "./profile-args";
 import { SSH_PROFILE_PROPERTIES } from "./ssh-options";
 import { WHEELHOUSE_PROFILE_TYPE, wheelhouseProfileArgs } from "./wheelhouse-profile";
 import { readInputText } from "../../io/input-file";
@@ -29,6 +29,10 @@ export interface ZwhProfileRequest {
   profile?: string;
   /** --wheelhouse-profile: wheelhouse profile name. */
   wheelhouseProfile?: string;
+  /** --zosmf-profile: zosmf profile name (used with --transport zosmf). */
+  zosmfProfile?: string;
+  /** --transport as given on the command line (the wheelhouse profile may also set it). */
+  transport?: string;
   /** The command connects to a target (only then is an ssh profile read). */
   connects?: boolean;
   /** Whether the command has this (kebab-case) option; wheelhouse values go only to existing options. */
@@ -44,7 +48,7 @@ export interface ZwhProfileResult {
   /** Handler arguments (camelCase) supplied by profiles and ZOWE_OPT_*. Flags must be laid over them. */
   args: Record<string, unknown>;
   /** The profiles used, for messages: { ssh: "lpar1", wheelhouse: "prod" }. */
-  used: { ssh?: string; wheelhouse?: string };
+  used: { ssh?: string; wheelhouse?: string; zosmf?: string };
 }
 
 /** ZOWE_CLI_HOME or ~/.zowe, as Zowe CLI uses. */
@@ -137,9 +141,8 @@ export async function resolveZwhProfiles(req: ZwhProfileRequest): Promise<ZwhPro
   const env = req.env ?? process.env;
   const cwd = req.cwd ?? process.cwd();
   const result: ZwhProfileResult = { args: {}, used: {} };
-  const explicit = req.profile !== undefined || req.wheelhouseProfile !== undefined;
+  const explicit = req.profile !== undefined || req.wheelhouseProfile !== undefined || req.zosmfProfile !== undefined;
   if (!explicit && !teamConfigExists(env, cwd)) return result;
-  const wantSsh = !!req.connects && (req.profile !== undefined || !req.hostGiven);
 
   const imp = loadImperative();
   useZoweHome(imp, zoweHome(env));
@@ -202,6 +205,19 @@ export async function resolveZwhProfiles(req: ZwhProfileRequest): Promise<ZwhPro
   const props = (name: string): Record<string, unknown> =>
     (config.api.profiles.get(name) ?? {}) as Record<string, unknown>;
 
+  const wh = pick(WHEELHOUSE_PROFILE_TYPE, req.wheelhouseProfile);
+  const whProps = wh ? props(wh.profName) : {};
+  const transport = req.transport ?? (typeof whProps.transport === "string" ? whProps.transport : "ssh");
+  const wantSsh = !!req.connects && transport !== "zosmf" && (req.profile !== undefined || !req.hostGiven);
+  if (req.connects && transport === "zosmf") {
+    const zp = pick("zosmf", req.zosmfProfile);
+    if (zp) {
+      const base = profInfo.getDefaultProfile("base") as ProfAttrs | null;
+      Object.assign(result.args, zosmfTargetArgs(props(zp.profName), base ? props(base.profName) : {}));
+      result.used.zosmf = zp.profName;
+    }
+  }
+
   if (wantSsh) {
     const ssh = pick("ssh", req.profile);
     if (ssh) {
@@ -221,9 +237,8 @@ export async function resolveZwhProfiles(req: ZwhProfileRequest): Promise<ZwhPro
     }
   }
 
-  const wh = pick(WHEELHOUSE_PROFILE_TYPE, req.wheelhouseProfile);
   if (wh) {
-    const whArgs = wheelhouseProfileArgs(props(wh.profName), req.hasOption ?? (() => true), !!req.connects);
+    const whArgs = wheelhouseProfileArgs(whProps, req.hasOption ?? (() => true), !!req.connects);
     for (const [k, v] of Object.entries(whArgs)) if (result.args[k] === undefined) result.args[k] = v;
     result.used.wheelhouse = wh.profName;
   }
@@ -258,6 +273,8 @@ export async function applyZwhProfiles(
   const { args: fromProfiles, used } = await resolveZwhProfiles({
     profile: typeof args.profile === "string" ? args.profile : undefined,
     wheelhouseProfile: typeof args.wheelhouseProfile === "string" ? args.wheelhouseProfile : undefined,
+    zosmfProfile: typeof args.zosmfProfile === "string" ? args.zosmfProfile : undefined,
+    transport: isExplicit("transport") && typeof args.transport === "string" ? args.transport : undefined,
     connects: !!cmd.connects,
     hasOption: (n) => names.has(n),
     hostGiven: isExplicit("host"),

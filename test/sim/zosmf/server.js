@@ -580,7 +580,7 @@ class Jobs {
     }
     const sw = readSwitches(cfg);
     const subject = cmd.kind === "sh" ? cmd.command : [cmd.program, ...cmd.args].join(" ");
-    const matches = (m) => !m.match || subject.includes(m.match) || scriptText(subject).includes(m.match);
+    const matches = (m) => !m.match || subject.includes(m.match) || scriptText(subject, cfg.home).includes(m.match);
     const stall = matchSwitch(sw.zosmfJobStallMs);
     if (stall && matches(stall)) {
       await new Promise((r) => {
@@ -647,18 +647,24 @@ class Jobs {
   }
 }
 
-/** Text of a script file named in a command (so test switches can match what a job will run). */
-function scriptText(command) {
+/**
+ * Text of the script files a command names (absolute, or relative to HOME where BPXBATCH starts),
+ * so that test switches can match what a job will run. Only regular files under 1 MiB that are
+ * not executables (the shell itself is named too).
+ */
+function scriptText(command, home) {
+  let text = "";
   for (const w of command.split(/\s+/)) {
-    if (!w.startsWith("/")) continue;
+    if (!w || w.startsWith("-")) continue;
+    const p = path.resolve(home, w);
     try {
-      const st = fs.statSync(w);
-      if (st.isFile() && st.size < 1024 * 1024) return fs.readFileSync(w, "latin1");
+      const st = fs.statSync(p);
+      if (st.isFile() && st.size < 1024 * 1024 && (st.mode & 0o111) === 0) text += fs.readFileSync(p, "latin1") + "\n";
     } catch {
       /* not a file */
     }
   }
-  return "";
+  return text;
 }
 
 function killGroup(p) {

@@ -1,0 +1,121 @@
+/**
+ * `zowe wheelhouse … --transport zosmf` through the installed plugin (real Zowe CLI, isolated
+ * ZOWE_CLI_HOME, headless: "CredentialManager": false) against the simulated z/OSMF: the zosmf
+ * profile written by profiles/generate-zowe-config.js, the CA from the wheelhouse profile's
+ * zosmfCaFile; target probe, target trust, deploy, status; `--rfj` .data equal to zwh --json
+ * except for run-specific fields; a wrong zosmf password gives ZWH-ZOSMF-AUTH.
+ *
+ * Like test/integration/zowe-plugin.test.ts this runs `npm pack`, so it is run by the
+ * integrator's full suite (scripts/test), not in a worktree with a symlinked node_modules.
+ */
+import { spawnSync, type SpawnSyncReturns } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startUssHosts, type SimCluster } from "../sim";
+import { buildWheel, type WheelSpec } from "../support/wheels";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { writeZoweConfig } = require("../../profiles/generate-zowe-config.js");
+
+const REPO = path.resolve(__dirname, "..", "..");
+const ZOWE = path.join(REPO, "node_modules", ".bin", "zowe");
+const ZWH = path.join(REPO, "bin", "zwh.js");
+
+let tmp: string;
+let home: string;
+let work: string;
+let sim: SimCluster | undefined;
+
+function zenv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ZWH_INVENTORY: path.join(tmp, "inventory.db"), ...extra };
+  for (const k of Object.keys(env)) if (k.startsWith("ZOWE_OPT_")) delete env[k];
+  return env;
+}
+const zowe = (args: string[], extra: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> =>
+  spawnSync(ZOWE, args, { cwd: work, env: zenv(extra), encoding: "utf8", timeout: 600_000 });
+const zwh = (args: string[]): SpawnSyncReturns<string> =>
+  spawnSync(process.execPath, [ZWH, ...args], { cwd: work, env: zenv(), encoding: "utf8", timeout: 600_000 });
+const ok = (r: SpawnSyncReturns<string>) => expect(r.status, r.stdout + r.stderr).toBe(0);
+const rfj = (r: SpawnSyncReturns<string>) => JSON.parse(r.stdout) as { exitCode: number; data: Record<string, any> };
+
+const PROF = ["--transport", "zosmf", "--zosmf-profile", "lpar1_zosmf", "--wheelhouse-profile", "prod"];
+
+/** Run-specific values out (ids, times), so the two CLIs' objects compare. */
+function stable(v: unknown): unknown {
+  const drop = new Set(["runId", "durationMs", "ms", "at", "startedAt", "finishedAt", "deployedAt", "createdAt"]);
+  const walk = (x: unknown): unknown => Array.isArray(x) ? x.map(walk) : x && typeof x === "object"
+    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([k]) => !drop.has(k)).map(([k, val]) => [k, walk(val)])) : x;
+  return walk(v);
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-zosmf-"));
+  home = path.join(tmp, "zowe-home");
+  work = path.join(tmp, "work");
+  fs.mkdirSync(path.join(home, "settings"), { recursive: true });
+  fs.mkdirSync(work, { recursive: true });
+  fs.writeFileSync(path.join(home, "settings", "imperative.json"), JSON.stringify({ overrides: { CredentialManager: false } }));
+  const pack = spawnSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
+  expect(pack.status, pack.stderr).toBe(0);
+  const tgz = path.join(tmp, JSON.parse(pack.stdout)[0].filename as string);
+  ok(zowe(["plugins", "install", tgz], { npm_config_offline: "true", npm_config_ignore_scripts: "true" }));
+  sim = await startUssHosts({ hosts: 1, dir: path.join(tmp, "sim"), zosmf: true });
+  const cfgFile = path.join(home, "zowe.config.json");
+  writeZoweConfig(sim.hosts, cfgFile, {});
+  // a second zosmf profile with a wrong password
+  const cfg = JSON.parse(fs.readFileSync(cfgFile, "utf8"));
+  cfg.profiles.bad_zosmf = { type: "zosmf", properties: { ...cfg.profiles.lpar1_zosmf.properties, password: "wrong-zosmf-pw" } };
+  fs.writeFileSync(cfgFile, JSON.stringify(cfg, null, 4));
+}, 600_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("zowe wheelhouse --transport zosmf", () => {
+  const wheels: WheelSpec[] = [
+    { name: "zwhdemo-util", version: "1.0", files: { "zwhdemo_util/__init__.py": "VERSION = '1.0'\n" } },
+    { name: "zwhdemo-app", version: "1.0", requiresDist: ["zwhdemo-util>=1.0"], files: { "zwhdemo_app/__init__.py": "import zwhdemo_util\nVERSION = '1.0'\n" } },
+  ];
+  const trustFile = () => path.join(tmp, "keys", "trust.json");
+  let bundleDir: string;
+
+  beforeAll(async () => {
+    const keys = path.join(tmp, "keys");
+    ok(zwh(["keys", "generate", "--out", path.join(keys, "release-bot")]));
+    ok(zwh(["trust", "init", "--out", trustFile(), "--channel", "stable"]));
+    ok(zwh(["trust", "add-key", "--trust", trustFile(), "--key", path.join(keys, "release-bot.pub"), "--name", "release-bot"]));
+    const probe = zowe(["wh", "target", "probe", ...PROF, "--rfj"]);
+    ok(probe);
+    expect(rfj(probe).data.target.authMethod).toBe("zosmf-basic");
+    fs.writeFileSync(path.join(work, "probe.json"), JSON.stringify(rfj(probe).data));
+    const wheelDir = path.join(work, "wheels");
+    for (const w of wheels) await buildWheel(wheelDir, w);
+    fs.writeFileSync(path.join(work, "top.txt"), "zwhdemo-app\n");
+    bundleDir = path.join(work, "bundle-demo-1");
+    ok(zwh(["bundle", "create", wheelDir, "--out", bundleDir, "--id", "demo", "--channel", "stable", "--sequence", "1",
+      "--target-env", path.join(work, "probe.json"), "--requirements", path.join(work, "top.txt"), "--sign-key", path.join(keys, "release-bot.key")]));
+  }, 600_000);
+
+  it("target trust, deploy, status through the plugin; status --rfj .data equals zwh --json", () => {
+    ok(zowe(["wh", "target", "trust", ...PROF, "--trust", trustFile(), "--rfj"]));
+    const d = zowe(["wh", "deploy", bundleDir, ...PROF, "--trust", trustFile(), "--rfj"]);
+    ok(d);
+    expect(rfj(d).data).toMatchObject({ ok: true, action: "install", changed: true, upload: { files: 2 } });
+    const a = zowe(["wh", "status", ...PROF, "--rfj"]);
+    const b = zwh(["status", ...PROF, "--json"]);
+    ok(a);
+    ok(b);
+    expect(stable(rfj(a).data)).toEqual(stable(JSON.parse(b.stdout)));
+    expect(rfj(a).data.current.releaseId).toBe(rfj(d).data.releaseId);
+  });
+
+  it("a wrong zosmf password gives ZWH-ZOSMF-AUTH and is not printed", () => {
+    const r = zowe(["wh", "status", "--transport", "zosmf", "--zosmf-profile", "bad_zosmf", "--wheelhouse-profile", "prod", "--rfj"]);
+    expect(rfj(r).exitCode).toBe(1);
+    expect(rfj(r).data.error.code).toBe("ZWH-ZOSMF-AUTH");
+    expect(r.stdout + r.stderr).not.toContain("wrong-zosmf-pw");
+  });
+});
