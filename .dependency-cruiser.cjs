@@ -47,8 +47,9 @@ module.exports = {
     {
       name: "no-imperative-below-cli",
       severity: "error",
-      comment: "No Zowe imperative singletons (ImperativeConfig, Logger, CredentialManager) below the CLI; the z/OSMF transport may use the Zowe SDK packages.",
-      from: { path: BELOW_CLI },
+      comment: "No Zowe imperative singletons (ImperativeConfig, Logger, CredentialManager) below the CLI; the z/OSMF transport may use the Zowe SDK packages, " +
+        "and its session module imperative's Session class and EncodeUri (a REST session object and URL encoding, no singletons).",
+      from: { path: BELOW_CLI, pathNot: "^src/remote/zosmf/session\\.ts$" },
       to: { path: "(^|/)node_modules/@zowe/(imperative|cli)/" },
     },
     {

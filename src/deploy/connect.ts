@@ -10,7 +10,12 @@ import type { Transport } from "../remote/transport";
 import { checkRoot, layoutFor } from "./layout";
 import { TargetOps } from "./target-ops";
 
-export function openTransport(spec: TargetSpec, env?: NodeJS.ProcessEnv): Promise<Transport> {
+export async function openTransport(spec: TargetSpec, env?: NodeJS.ProcessEnv): Promise<Transport> {
+  if (spec.transport === "zosmf") {
+    // Loaded only when used: the Zowe SDKs are large and an SSH run never needs them.
+    const { openZosmfTransport } = await import("../remote/zosmf/transport");
+    return openZosmfTransport(spec);
+  }
   return openSshTransport(spec, { env: env ?? process.env });
 }
 
