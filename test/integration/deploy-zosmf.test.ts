@@ -198,9 +198,11 @@ describe("z/OSMF failures: coded errors, current unchanged", { timeout: 600_000 
     expect(current(root)).toBe(before);
   });
 
+  // The switches match the venv command itself ("…venv --without-pip /<root>…"), not the
+  // cleanup job, whose audit line quotes the failed step's label ("python -m venv --without-pip + …").
   it("a job that abends during the install", () => {
     const f = fresh(true);
-    setSimSwitches(zHost, { zosmfJobAbend: "S0C4:--without-pip" });
+    setSimSwitches(zHost, { zosmfJobAbend: "S0C4:venv --without-pip /" });
     let r: CliResult;
     try {
       r = run("zosmf", ["deploy", bundles[1].dir, "--trust", signer.trustFile, "--inventory", f.inv], { root: f.root });
@@ -216,7 +218,7 @@ describe("z/OSMF failures: coded errors, current unchanged", { timeout: 600_000 
 
   it("a job that outlives the command timeout is cancelled", () => {
     const f = fresh(true);
-    setSimSwitches(zHost, { zosmfJobStallMs: "120000:--without-pip" });
+    setSimSwitches(zHost, { zosmfJobStallMs: "120000:venv --without-pip /" });
     let r: CliResult;
     try {
       r = run("zosmf", ["deploy", bundles[1].dir, "--trust", signer.trustFile, "--inventory", f.inv, "--command-timeout", "8000"], { root: f.root });
@@ -226,6 +228,7 @@ describe("z/OSMF failures: coded errors, current unchanged", { timeout: 600_000 
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(errCode(r)).toBe("ZWH-ZOSMF-JOB-TIMEOUT");
     expect(current(f.root)).toBe(f.before);
+    expect(run("zosmf", ["lock", "status"], { root: f.root }).json).toMatchObject({ held: false });
   });
 
   it("an upload that is cut", () => {
