@@ -63,7 +63,7 @@ export interface ZosmfTarget extends JobSettings {
   pollMs?: number;
 }
 
-const MARK = "@@ZWH-EXIT-";
+const MARK = "@@ZWH_EXIT_";
 /** Files at or above this count go as one archive (z/OSMF is slow per request). */
 export const ARCHIVE_MIN_FILES = 3;
 /** Largest archive built in memory; above it files go one by one. */
