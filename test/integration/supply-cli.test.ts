@@ -53,7 +53,7 @@ describe("zwh: know what you ship", () => {
     expect(fs.existsSync(path.join(root, "bad"))).toBe(false);
   });
 
-  it("the gate refuses the IBM .postN rebuild of a vulnerable release; a signed waiver for the CVE lets it through and is recorded", () => {
+  it("the gate refuses the IBM .postN rebuild of a vulnerable release; a signed waiver for the CVE lets it through and is recorded", async () => {
     const good = req([`app==1.0 --hash=sha256:${sha(wheels.app)}`, `lib==2.17.0.post0 --hash=sha256:${sha(wheels.lib)}`]);
     const r = create("gated", "--from-requirements", good, "--vuln-db", db);
     expect(r.code).toBe(3);
@@ -81,7 +81,7 @@ describe("zwh: know what you ship", () => {
     // sbom and diff
     const out = path.join(root, "ok.cdx.json");
     expect(zwh("bundle", "sbom", path.join(root, "ok"), "--out", out, "--trust", env.ZWH_TRUST, "--json").code).toBe(0);
-    expect(validateCycloneDx16(fs.readFileSync(out, "utf8"))).toBeNull();
+    expect(await validateCycloneDx16(fs.readFileSync(out, "utf8"))).toBeNull();
     const d = zwh("bundle", "diff", path.join(root, "ok"), req([`app==1.1 --hash=sha256:${"1".repeat(64)}`, `lib==2.17.1.post0 --hash=sha256:${"2".repeat(64)}`]), "--vuln-db", db, "--format", "markdown");
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toContain("| lib | 2.17.0.post0 | 2.17.1.post0 |");
