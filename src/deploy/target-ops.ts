@@ -119,7 +119,8 @@ export class TargetOps {
     if (!allow.includes(r.code)) {
       const err = (json.error ?? {}) as Record<string, unknown>;
       throw new ZwhError(String(err.code ?? "ZWH-DEPLOY-HELPER"), `${name} ${args[0] ?? ""} failed on ${this.host}: ${String(err.message ?? stderr.trim().slice(-500))}`, {
-        subject: this.host,
+        subject: typeof err.subject === "string" ? err.subject : this.host,
+        ...(typeof err.hint === "string" ? { hint: err.hint } : {}),
         details: { helper: json, stderr: stderr.slice(-4000), exitCode: r.code },
       });
     }

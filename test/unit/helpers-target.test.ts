@@ -578,3 +578,50 @@ describe("Python 3.8 compatibility (static: no 3.8 interpreter is installable he
     expect(py38Problems(f)[0]![1]).toMatch(/syntax not accepted by Python 3\.8/);
   });
 });
+
+describe("full and read-only file systems get their own codes (real mounts; the suite runs as root)", () => {
+  function mount(args: string[]): void {
+    const r = spawnSync("mount", args, { encoding: "utf8" });
+    expect(r.status, `mount ${args.join(" ")}: ${r.stderr}`).toBe(0);
+  }
+  function umount(dir: string): void {
+    spawnSync("umount", [dir]);
+  }
+
+  it("EROFS: ZWH-TARGET-READ-ONLY-FS naming the path, with a hint", () => {
+    const src = mkdir("ro src");
+    const ro = mkdir("ro mount");
+    mount(["--bind", src, ro]);
+    try {
+      mount(["-o", "remount,bind,ro", ro]);
+      const r = helper(["audit-append", "--root", ro, "--json", JSON.stringify({ event: "x" })]);
+      expect(r.code).toBe(1);
+      expect(r.out.error).toMatchObject({ code: "ZWH-TARGET-READ-ONLY-FS", errno: 30 });
+      expect(r.out.error.message).toContain(ro);
+      expect(r.out.error.hint).toMatch(/read-write/);
+    } finally {
+      umount(ro);
+    }
+  });
+
+  it("ENOSPC: ZWH-TARGET-DISK-FULL naming the path, with a hint", () => {
+    const small = mkdir("full fs");
+    mount(["-t", "tmpfs", "-o", "size=64k", "tmpfs", small]);
+    try {
+      // Fill the file system to the last block, then append.
+      fs.mkdirSync(path.join(small, ".wheelhouse"));
+      try {
+        fs.writeFileSync(path.join(small, "fill"), Buffer.alloc(128 * 1024));
+      } catch (e) {
+        expect((e as NodeJS.ErrnoException).code).toBe("ENOSPC");
+      }
+      const r = helper(["audit-append", "--root", small, "--json", JSON.stringify({ event: "x" })]);
+      expect(r.code).toBe(1);
+      expect(r.out.error).toMatchObject({ code: "ZWH-TARGET-DISK-FULL", errno: 28 });
+      expect(r.out.error.message).toContain(small);
+      expect(r.out.error.hint).toMatch(/Free space/);
+    } finally {
+      umount(small);
+    }
+  });
+});

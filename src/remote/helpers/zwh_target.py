@@ -1062,7 +1062,11 @@ def cmd_audit_append(args):
     line = json_bytes(entry) + b"\n"
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        written = os.write(fd, line)
+        try:
+            written = os.write(fd, line)
+        except OSError as e:
+            # os.write names no file: add it, so a full or read-only file system names the log.
+            raise OSError(e.errno, e.strerror, path)
         if written != len(line):
             raise HelperError("ZWH-HELPER-SHORT-WRITE", "short write to audit log", subject=path)
         os.fsync(fd)
@@ -1168,9 +1172,26 @@ def run(argv=None):
             err["errno"] = e.errno
             if e.filename is not None:
                 err["subject"] = e.filename
+            err.update(file_system_error(e))
         obj = result(command, False, error=err)
         code = EXIT_ERROR
     return code, obj
+
+
+def file_system_error(e):
+    """Own codes for a full or read-only file system (z/OS: EDC5133I / EDC5141I), with the path."""
+    text = str(e)
+    where = e.filename if e.filename is not None else "the target file system"
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)) or "EDC5133I" in text:
+        return {"code": "ZWH-TARGET-DISK-FULL",
+                "message": "no space left on the file system of %s (ENOSPC, EDC5133I): %s" % (where, text),
+                "hint": "Free space or grow the z/OS UNIX file system that holds it (e.g. zfsadm grow), or use another --root. "
+                        "Nothing was activated; re-run the command afterwards."}
+    if e.errno == errno.EROFS or "EDC5141I" in text:
+        return {"code": "ZWH-TARGET-READ-ONLY-FS",
+                "message": "%s is on a read-only file system (EROFS, EDC5141I): %s" % (where, text),
+                "hint": "Mount that file system read-write, or use a --root on a writable one. Nothing was activated."}
+    return {}
 
 
 def main(argv=None):
