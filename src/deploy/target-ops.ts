@@ -19,13 +19,15 @@ import { chtagFailed, formatTag, isBinaryTag, isTextTag, parseTagOutput, type Fi
 import type { BatchCommand, BatchResult, ExecOptions, Transport } from "../remote/transport";
 import type { RootLayout } from "./layout";
 
-export type HelperName = "zwh_target.py" | "dsse_verify.py" | "zwh_deploy.py";
-export const HELPERS: readonly HelperName[] = ["zwh_target.py", "dsse_verify.py", "zwh_deploy.py"];
+export type HelperName = "zwh_target.py" | "dsse_verify.py" | "zwh_deploy.py" | "zwh_drift.py";
+export const HELPERS: readonly HelperName[] = ["zwh_target.py", "dsse_verify.py", "zwh_deploy.py", "zwh_drift.py"];
+/** Helpers that live beside the deploy code (src/deploy/helpers); the rest are in src/remote/helpers. */
+const DEPLOY_HELPERS: readonly HelperName[] = ["zwh_deploy.py", "zwh_drift.py"];
 
 /** Source of a helper in this installation (lib/ after build, src/ under vitest). */
 export function helperSource(name: HelperName): string {
   const candidates =
-    name === "zwh_deploy.py"
+    DEPLOY_HELPERS.includes(name)
       ? [join(__dirname, "helpers", name), join(__dirname, "..", "..", "src", "deploy", "helpers", name)]
       : [join(__dirname, "..", "remote", "helpers", name), join(__dirname, "..", "..", "src", "remote", "helpers", name)];
   for (const c of candidates) if (existsSync(c)) return c;

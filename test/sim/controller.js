@@ -512,6 +512,22 @@ function buildPython(root, hostDir, sw, py, pipDir) {
     if (ent === "site-packages" || ent === "dist-packages" || ent === "sitecustomize.py") continue;
     fs.symlinkSync(path.join(py.stdlib, ent), path.join(lib, ent));
   }
+  // `encodings` is a real directory whose __init__ also sets the z/OS identity, so that
+  // `python -I -S` (no site, no sitecustomize) is z/OS too, as on a real LPAR.
+  const encSrc = path.join(py.stdlib, "encodings");
+  const encDst = path.join(lib, "encodings");
+  fs.rmSync(encDst, { force: true });
+  fs.mkdirSync(encDst);
+  for (const ent of fs.readdirSync(encSrc)) {
+    if (ent === "__init__.py" || ent === "__pycache__") continue;
+    fs.symlinkSync(path.join(encSrc, ent), path.join(encDst, ent));
+  }
+  fs.writeFileSync(
+    path.join(encDst, "__init__.py"),
+    fs.readFileSync(path.join(encSrc, "__init__.py"), "utf8") +
+      `\nZWH_EARLY_SWITCHES = ${JSON.stringify(path.join(hostDir, "switches.json"))}\n` +
+      fs.readFileSync(path.join(SIM_DIR, "python", "identity_early.py"), "utf8"),
+  );
   const body = fs.readFileSync(path.join(SIM_DIR, "python", "sitecustomize_body.py"), "utf8");
   fs.writeFileSync(
     path.join(lib, "sitecustomize.py"),

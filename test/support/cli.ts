@@ -2,7 +2,7 @@
  * Run the built zwh CLI (lib/) as a user would. Builds once per test process if lib/ is missing
  * or older than src/ (scripts/test always builds first, so this is for focused dev runs).
  */
-import { spawnSync, execFileSync } from "child_process";
+import { spawn, spawnSync, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -51,4 +51,27 @@ export function zwh(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: strin
     try { res.json = JSON.parse(r.stdout); } catch { /* left undefined: the test says what it expected */ }
   }
   return res;
+}
+
+/**
+ * zwh without blocking this process: needed when the test process itself serves the target
+ * (the fault proxy lives in the test's event loop, which spawnSync would freeze).
+ */
+export function zwhAsync(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  ensureBuilt();
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [ZWH, ...args], { cwd: opts.cwd ?? REPO, env: { ...process.env, CI: "true", ...opts.env } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    c.stdout.on("data", (b: Buffer) => out.push(b));
+    c.stderr.on("data", (b: Buffer) => err.push(b));
+    c.on("error", reject);
+    c.on("close", (code) => {
+      const res: CliResult = { code: code ?? -1, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+      if (args.includes("--json")) {
+        try { res.json = JSON.parse(res.stdout); } catch { /* left undefined: the test says what it expected */ }
+      }
+      resolve(res);
+    });
+  });
 }

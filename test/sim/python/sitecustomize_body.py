@@ -1,7 +1,8 @@
 # --- z/OS identity for the simulated IBM Open Enterprise SDK for Python (zos-uss.md s6, s12) ---
 # This file lives in the SDK's stdlib directory (not site-packages), so every process started
 # from this interpreter gets it: `python -I`, venvs created from it, pip's subprocesses.
-# (`python -S` skips site and therefore this file: a documented limitation.)
+# (`python -S` skips site and this file; the platform and uname part is also set from the
+# stdlib's encodings/__init__.py, see identity_early.py, so `python -I -S` is z/OS too.)
 import os as _os
 import sys as _sys
 

@@ -1,0 +1,220 @@
+/**
+ * drift: observe + compare, never apply. Per host: one SSH connection and one helper run
+ * (zwh_drift.py under the base interpreter with -I -S, so nothing in the release runs while it is
+ * examined), then a pure comparison (src/core/drift.ts) against the inventory record, the
+ * on-target receipt and an optional desired bundle. Hosts run in parallel. Every run and its
+ * findings are recorded, so a finding's first sighting and its resolution are tracked.
+ */
+import { hostname } from "os";
+import { randomUUID } from "crypto";
+import { compareHost, driftExitCode, unknownFinding, withFirstSeen, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
+import { toZwhError, ZwhError } from "../core/errors";
+import type { InventoryStore } from "../inventory/types";
+import { connectTarget } from "../remote/connection";
+import { parseTagOutput } from "../remote/tags";
+import { DEFAULT_PYTHON, type TargetSpec } from "../remote/target";
+import { DRIFT_REPORT_VERSION, totalsOf, type DriftReport, type HostDriftSummary } from "../report/drift-model";
+import { checkRoot, layoutFor } from "./layout";
+import { TargetOps, localUser } from "./target-ops";
+
+export interface DriftTarget {
+  /** Logical host name (profile name, --name, or the address). */
+  name: string;
+  spec: TargetSpec;
+  root: string;
+  /** How remediation commands name this target (e.g. "--host h --port 22 --root /u/wh"). */
+  cliTarget: string;
+}
+
+export interface DriftOptions {
+  targets: DriftTarget[];
+  store?: InventoryStore;
+  desired?: DesiredState;
+  failOn?: Severity;
+  /** "zwh" or "zowe wh": remediation commands are written in the words of the CLI in use. */
+  cli: string;
+  env?: NodeJS.ProcessEnv;
+  argv?: string[];
+  concurrency?: number;
+  progress?: { step<T>(title: string, fn: () => Promise<T>): Promise<T> };
+  /** Tool version for SARIF. */
+  now?: () => Date;
+}
+
+export interface HostDriftResult {
+  summary: HostDriftSummary;
+  findings: Finding[];
+}
+
+const FINDINGS_EVENT = "drift.findings";
+
+async function recordedState(store: InventoryStore | undefined, host: string, root: string): Promise<RecordedState | undefined> {
+  if (!store) return undefined;
+  const h = await store.getHost(host);
+  if (!h) return undefined;
+  const hs = await store.hostStatus(host, root);
+  const a = hs.active;
+  if (!a) return undefined;
+  const run = a.activatedRunId ? await store.getRun(a.activatedRunId) : undefined;
+  return {
+    releaseId: a.releaseId,
+    ...(a.bundleDigest ? { statementDigest: `sha256:${a.bundleDigest.replace(/^sha256:/, "")}` } : {}),
+    installed: a.packages.map((p) => ({ name: p.displayName, version: p.version })),
+    lastDeploy: {
+      ...(a.activatedRunId ? { runId: a.activatedRunId } : {}),
+      ...(run?.actorLocal ? { by: run.actorLocal } : {}),
+      ...(a.activatedAt ? { at: a.activatedAt } : {}),
+      releaseId: a.releaseId,
+    },
+  };
+}
+
+/** First-seen times of the findings still open from earlier drift runs of this host and root. */
+async function earlierFindings(store: InventoryStore | undefined, host: string, root: string): Promise<Map<string, string>> {
+  const m = new Map<string, string>();
+  if (!store) return m;
+  const evs = await store.listEvents();
+  for (const e of evs) {
+    if (e.type !== FINDINGS_EVENT || e.host !== host) continue;
+    const p = e.payload as { root?: string; findings?: Array<{ key: string; firstSeen: string }> } | null;
+    if (!p || p.root !== root) continue;
+    // Only findings present in the latest run stay open; a run without them resolved them.
+    m.clear();
+    for (const f of p.findings ?? []) m.set(f.key, f.firstSeen);
+  }
+  return m;
+}
+
+async function observeHost(t: DriftTarget, o: DriftOptions): Promise<DriftObservation> {
+  const root = checkRoot(t.root);
+  const session = await connectTarget(t.spec, { env: o.env ?? process.env });
+  try {
+    const ops = new TargetOps(session, layoutFor(root), t.spec.pythonPath ?? DEFAULT_PYTHON);
+    await ops.ensureHelpers();
+    // Base interpreter, isolated, no site: a planted .pth or sitecustomize cannot run here.
+    const argv = [ops.python, "-I", "-S", ops.helpers["zwh_drift.py"].remotePath, "observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", root, "--tags"];
+    const r = await session.exec(argv, { label: "drift observe" });
+    let json: Record<string, unknown> | undefined;
+    for (const line of r.stdout.split("\n").reverse()) {
+      if (line.trim().startsWith("{")) {
+        try {
+          json = JSON.parse(line) as Record<string, unknown>;
+          break;
+        } catch {
+          /* not the JSON line */
+        }
+      }
+    }
+    if (!json) {
+      throw new ZwhError("ZWH-DRIFT-HELPER", `the drift observer printed no JSON on ${t.name} (exit ${r.code})`, {
+        subject: t.name, details: { stderr: r.stderr.slice(-2000) }, hint: "Check that --python names a working interpreter on the target.",
+      });
+    }
+    if (json.ok !== true) {
+      const err = (json.error ?? {}) as { code?: string; message?: string; subject?: string };
+      const code = err.code ?? "ZWH-DRIFT-HELPER";
+      throw new ZwhError(code, code === "ZWH-ROOT-NOT-FOUND" ? `${root} does not exist on ${t.name}` : `drift observer failed on ${t.name}: ${err.message ?? "unknown error"}`, {
+        subject: err.subject ?? t.name,
+        hint: code === "ZWH-ROOT-NOT-FOUND" ? "Check --root: nothing was ever deployed there." : undefined,
+      });
+    }
+    return json as unknown as DriftObservation;
+  } finally {
+    await session.close().catch(() => undefined);
+  }
+}
+
+function tagLookup(obs: DriftObservation): (p: string) => { kind: "text" | "binary" | "mixed" | "untagged"; ccsid: string } | undefined {
+  const m = new Map<string, { kind: "text" | "binary" | "mixed" | "untagged"; ccsid: string }>();
+  for (const l of parseTagOutput((obs.release?.tags?.listing.lines ?? []).join("\n"))) {
+    if (!l.tag) continue;
+    const kind = l.tag.type === "t" ? "text" : l.tag.type === "b" ? "binary" : l.tag.type === "m" ? "mixed" : "untagged";
+    m.set(l.rest, { kind, ccsid: l.tag.codeset });
+  }
+  return (p) => m.get(p);
+}
+
+async function driftOne(t: DriftTarget, o: DriftOptions, runId: string, now: string): Promise<HostDriftResult> {
+  const root = checkRoot(t.root);
+  let recorded: RecordedState | undefined;
+  try {
+    recorded = await recordedState(o.store, t.name, root);
+    const obs = await observeHost(t, o);
+    const raw = compareHost({ host: t.name, target: t.cliTarget, cli: o.cli, observation: obs, recorded, desired: o.desired, tagOf: tagLookup(obs) });
+    const findings = withFirstSeen(raw, await earlierFindings(o.store, t.name, root), now);
+    const receipt = obs.release?.receipt as Record<string, unknown> | null | undefined;
+    return {
+      findings,
+      summary: {
+        host: t.name, address: t.spec.host, root, status: findings.length > 0 ? "drift" : "clean",
+        release: obs.current.release,
+        ...(typeof receipt?.bundleId === "string" ? { bundleId: receipt.bundleId } : {}),
+        ...(typeof receipt?.statementDigest === "string" ? { statementDigest: receipt.statementDigest } : {}),
+        ...(recorded?.lastDeploy ? { lastDeploy: recorded.lastDeploy } : {}),
+        observedAt: now,
+        filesChecked: obs.release?.record?.checked ?? 0,
+        ...(obs.interpreter.version ? { interpreter: obs.interpreter.version } : {}),
+        findings: findings.length,
+      },
+    };
+  } catch (e) {
+    const err = toZwhError(e);
+    const f = unknownFinding(t.name, err.code, err.message, `${o.cli} drift ${t.cliTarget}`);
+    return {
+      findings: withFirstSeen([f], await earlierFindings(o.store, t.name, root).catch(() => new Map<string, string>()), now),
+      summary: { host: t.name, address: t.spec.host, root, status: "unknown", release: recorded?.releaseId ?? null, findings: 1, errorCode: err.code, ...(recorded?.lastDeploy ? { lastDeploy: recorded.lastDeploy } : {}) },
+    };
+  }
+}
+
+async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
+
+/** Observe and compare every target; record the run and its findings; build the report. */
+export async function drift(o: DriftOptions): Promise<DriftReport> {
+  if (o.targets.length === 0) throw new ZwhError("ZWH-DRIFT-NO-HOSTS", "no hosts to check", { hint: `Give --host, --profile, or --all-recorded (hosts the inventory knows).` });
+  const store = o.store;
+  const failOn = o.failOn ?? "low";
+  const nowD = (o.now ?? (() => new Date()))();
+  const now = nowD.toISOString();
+  const runId = store ? await store.startRun("drift", { actorLocal: localUser(), controllerHost: hostname(), argv: o.argv }) : randomUUID();
+  const step = o.progress?.step.bind(o.progress) ?? (<T>(_t: string, fn: () => Promise<T>) => fn());
+  const results = await pool(o.targets, o.concurrency ?? 8, (t) => step(`Observe ${t.name}`, () => driftOne(t, o, runId, now)));
+  const findings = results.flatMap((r) => r.findings);
+  const hosts = results.map((r) => r.summary);
+  const exitCode = driftExitCode(findings, failOn);
+  if (store) {
+    for (const r of results) {
+      const h = r.summary;
+      if (!(await store.getHost(h.host))) {
+        const t = o.targets.find((x) => x.name === h.host)!;
+        await store.upsertHost({ name: h.host, address: t.spec.host, port: t.spec.port, sshUser: t.spec.user });
+      }
+      await store.appendEvent({ type: FINDINGS_EVENT, runId, host: h.host, payload: { root: h.root, status: h.status, findings: r.findings.map((f) => ({ key: f.key, kind: f.kind, severity: f.severity, subject: f.subject, firstSeen: f.firstSeen })) } });
+      await store.recordRunHost(runId, h.host, { status: h.status === "unknown" ? "unreachable" : h.status === "drift" ? "changed" : "ok", ...(h.release ? { releaseId: h.release } : {}), ...(h.errorCode ? { errorCode: h.errorCode } : {}) });
+    }
+    await store.finishRun(runId, { status: exitCode === 0 ? "ok" : "changed", exitCode });
+  }
+  return {
+    formatVersion: DRIFT_REPORT_VERSION,
+    runId,
+    generatedAt: now,
+    cli: o.cli,
+    failOn,
+    ...(o.desired ? { desired: { bundleId: o.desired.bundleId, statementDigest: o.desired.statementDigest, source: o.desired.source } } : {}),
+    totals: totalsOf(hosts, findings),
+    hosts,
+    findings,
+    exitCode,
+  };
+}
