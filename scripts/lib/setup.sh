@@ -48,6 +48,8 @@ zwh_setup() {
   # PostgreSQL server binaries for the shared-inventory tests: they start a throwaway cluster on a
   # loopback port as the 'postgres' system user (test/support/pg-cluster.js), never the service.
   if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then ZWH_APT_MISSING+=(postgresql); fi
+  # Headless Chromium renders the HTML drift report in the tests (screenshot, console errors).
+  zwh_need_apt /usr/bin/chromium chromium
   if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

@@ -16,7 +16,8 @@ header{padding:20px 28px;border-bottom:1px solid var(--line);background:var(--bg
 .cards{display:flex;gap:12px;flex-wrap:wrap;margin:0 0 20px}.card{border:1px solid var(--line);border-radius:8px;padding:10px 14px;min-width:120px}
 .card b{display:block;font-size:22px}.card.high b{color:var(--high)}.card.medium b{color:var(--medium)}.card.low b{color:var(--low)}.card.ok b{color:var(--ok)}.card.unk b{color:var(--unk)}
 table{border-collapse:collapse;width:100%;margin:8px 0 24px}th,td{border-bottom:1px solid var(--line);padding:6px 8px;text-align:left;vertical-align:top}
-th{background:var(--bg);font-weight:600}code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:1px 4px;border-radius:4px;word-break:break-all}
+th{background:var(--bg);font-weight:600}code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;background:var(--bg);padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
+.nowrap{white-space:nowrap}
 .pill{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff}
 .pill.high{background:var(--high)}.pill.medium{background:var(--medium)}.pill.low{background:var(--low)}
 .pill.clean{background:var(--ok)}.pill.drift{background:var(--high)}.pill.unknown{background:var(--unk)}
@@ -29,7 +30,7 @@ function pill(cls: string, text: string): string {
 
 function hostRow(h: HostDriftSummary): string {
   const last = h.lastDeploy ? `${h.lastDeploy.by ?? "?"}, ${h.lastDeploy.at ?? "?"}${h.lastDeploy.bundleId ? ` (${h.lastDeploy.bundleId})` : ""}` : h.errorCode ?? "never deployed";
-  return `<tr><td>${esc(h.host)}</td><td>${pill(h.status, h.status)}</td><td><code>${esc(h.root)}</code></td><td><code>${esc(h.release ?? "-")}</code></td><td>${h.findings}</td><td>${esc(h.filesChecked !== undefined ? String(h.filesChecked) : "-")}</td><td>${esc(last)}</td></tr>`;
+  return `<tr><td>${esc(h.host)}</td><td>${pill(h.status, h.status)}</td><td class="nowrap"><code>${esc(h.root)}</code></td><td><code>${esc(h.release ?? "-")}</code></td><td>${h.findings}</td><td>${esc(h.filesChecked !== undefined ? String(h.filesChecked) : "-")}</td><td>${esc(last)}</td></tr>`;
 }
 
 function evidence(f: Finding): string {
