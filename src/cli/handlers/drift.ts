@@ -108,7 +108,9 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       concurrency: ctx.args.forks === undefined ? 8 : Number(ctx.args.forks), progress: ctx.out.progress,
     });
     for (const rep of reports) writeFileAtomic(path.resolve(rep.file), renderDriftReport(r, rep.format));
-    const text = renderDriftReport(r, format);
+    // Colour only on an interactive zwh terminal, never with NO_COLOR or in a file.
+    const color = ctx.host === "zwh" && !ctx.json && process.stdout.isTTY === true && !ctx.env.NO_COLOR && !(typeof ctx.args.out === "string" && ctx.args.out !== "");
+    const text = renderDriftReport(r, format, { color });
     if (typeof ctx.args.out === "string" && ctx.args.out !== "") {
       writeFileAtomic(path.resolve(ctx.args.out), text);
       return { exitCode: r.exitCode, data: r as unknown as Record<string, unknown>, text: `Wrote ${format} report to ${ctx.args.out}\n` };
