@@ -19,6 +19,9 @@ import type { PlanWheel } from "./core/plan";
 import type { Progress } from "./core/progress";
 import type { TargetSpec } from "./remote/target";
 import type { Transport } from "./remote/transport";
+import type { DriftOptions } from "./deploy/drift";
+import type { DesiredState } from "./core/drift";
+import type { DriftReport } from "./report/drift-model";
 
 export { commandTree, ROOT_NAME } from "./cli/defs/tree";
 export type { CommandDef, GroupDef, OptionDef, CommandContext, CommandResult, HandlerModule } from "./cli/framework/types";
@@ -45,6 +48,9 @@ export type { RecordStore } from "./deploy/record";
 export type { InventoryStore } from "./inventory/types";
 export type { OpenStoreOptions } from "./inventory";
 export type { Transport, TransportStats } from "./remote/transport";
+export type { DriftOptions, DriftTarget } from "./deploy/drift";
+export type { DesiredState, Finding, Severity, DriftKind } from "./core/drift";
+export type { DriftReport, HostDriftSummary } from "./report/drift-model";
 
 /** Deploy a signed bundle to one install root on one host (one run, one session). */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
@@ -95,6 +101,16 @@ export async function plan(bundle: PlanBundle, observed: ObservedState, opts: Pl
 /** The rollback planner (pure). */
 export async function planRollback(observed: RollbackObserved, where: { host: string; root: string }, to?: string): Promise<RollbackPlan> {
   return (await import("./core/plan-rollback")).planRollback(observed, where, to);
+}
+
+/** Drift: observe + compare every target (one connection and one helper run each), never apply. */
+export async function drift(o: DriftOptions): Promise<DriftReport> {
+  return (await import("./deploy/drift")).drift(o);
+}
+
+/** The desired state for drift from a bundle directory (its signed statement, verified). */
+export async function desiredFromBundle(dir: string, trustPath: string): Promise<DesiredState> {
+  return (await import("./deploy/drift")).desiredFromBundle(dir, trustPath);
 }
 
 /**

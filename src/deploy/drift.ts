@@ -10,11 +10,13 @@ import { randomUUID } from "crypto";
 import { compareHost, driftExitCode, unknownFinding, withFirstSeen, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { InventoryStore } from "../inventory/types";
-import { connectTarget } from "../remote/connection";
 import { parseTagOutput } from "../remote/tags";
 import { DEFAULT_PYTHON, type TargetSpec } from "../remote/target";
 import { DRIFT_REPORT_VERSION, totalsOf, type DriftReport, type HostDriftSummary } from "../report/drift-model";
-import { checkRoot, layoutFor } from "./layout";
+import { loadAndVerifyBundle } from "../bundle/verify";
+import { loadTrust } from "../bundle/signing/trust";
+import { openTransport } from "./connect";
+import { checkRoot, layoutFor, releaseIdFor } from "./layout";
 import { TargetOps, localUser } from "./target-ops";
 
 export interface DriftTarget {
@@ -39,6 +41,12 @@ export interface DriftOptions {
   progress?: { step<T>(title: string, fn: () => Promise<T>): Promise<T> };
   /** Tool version for SARIF. */
   now?: () => Date;
+}
+
+/** The desired state from a bundle directory: its signed statement verified against a trust file. */
+export async function desiredFromBundle(dir: string, trustPath: string): Promise<DesiredState> {
+  const vb = await loadAndVerifyBundle(dir, { trust: loadTrust(trustPath), statementOnly: true });
+  return { bundleId: vb.predicate.bundleId, statementDigest: vb.statementDigest, releaseId: releaseIdFor(vb.predicate.bundleId, vb.statementDigest), source: dir };
 }
 
 export interface HostDriftResult {
@@ -87,7 +95,7 @@ async function earlierFindings(store: InventoryStore | undefined, host: string, 
 
 async function observeHost(t: DriftTarget, o: DriftOptions): Promise<DriftObservation> {
   const root = checkRoot(t.root);
-  const session = await connectTarget(t.spec, { env: o.env ?? process.env });
+  const session = await openTransport(t.spec, o.env ?? process.env);
   try {
     const ops = new TargetOps(session, layoutFor(root), t.spec.pythonPath ?? DEFAULT_PYTHON);
     await ops.ensureHelpers();

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedBundle } from "../../src/bundle/create";
-import { deploy } from "../../src/deploy/engine";
+import { deploy } from "../../src/deploy/deploy";
 import { installTargetTrust } from "../../src/deploy/trust";
 import { startUssHosts, type SimCluster, type SimHost } from "../sim";
 import { zwh, zwhAsync } from "../support/cli";

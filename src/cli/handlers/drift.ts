@@ -1,18 +1,17 @@
 /** `drift`: observe + compare every selected host; print one report, write others (--report). */
 import * as path from "path";
-import { loadAndVerifyBundle } from "../../bundle/verify";
 import { writeFileAtomic } from "../../core/atomic-write";
 import type { DesiredState, Severity } from "../../core/drift";
 import { ZwhError } from "../../core/errors";
-import { openInventory } from "../../deploy/cli-common";
-import { drift, type DriftTarget } from "../../deploy/drift";
-import { checkRoot, releaseIdFor } from "../../deploy/layout";
+import { openInventory } from "../framework/deploy-options";
+import { drift, desiredFromBundle, type DriftTarget } from "../../index";
+import { checkRoot } from "../../deploy/layout";
 import type { InventoryStore } from "../../inventory/types";
 import { hostLabel, type TargetSpec } from "../../remote/target";
 import { renderDriftReport, DRIFT_FORMATS, type DriftFormat } from "../../report/render-drift";
 import { targetSpec } from "../framework/target-spec";
 import type { CommandContext, CommandResult, Handler } from "../framework/types";
-import { trustFrom } from "./bundle/common";
+import { defaultTrustPath } from "../../bundle/signing/trust";
 
 function cliName(ctx: CommandContext): string {
   return ctx.host === "zowe" ? "zowe wh" : "zwh";
@@ -67,13 +66,8 @@ function parseReports(v: unknown): Array<{ format: DriftFormat; file: string }> 
 function desiredFrom(ctx: CommandContext): Promise<DesiredState | undefined> {
   const dir = typeof ctx.args.desired === "string" && ctx.args.desired !== "" ? ctx.args.desired : undefined;
   if (!dir) return Promise.resolve(undefined);
-  const t = trustFrom(ctx, true)!;
-  return loadAndVerifyBundle(dir, { trust: t.trust, statementOnly: true }).then((vb) => ({
-    bundleId: vb.predicate.bundleId,
-    statementDigest: vb.statementDigest,
-    releaseId: releaseIdFor(vb.predicate.bundleId, vb.statementDigest),
-    source: dir,
-  }));
+  const trust = typeof ctx.args.trust === "string" && ctx.args.trust !== "" ? ctx.args.trust : defaultTrustPath(ctx.env);
+  return desiredFromBundle(dir, trust);
 }
 
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
@@ -83,7 +77,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
   const failOn = String(ctx.args.failOn ?? "low") as Severity;
   const all = ctx.args.allRecorded === true;
   const desired = await desiredFrom(ctx);
-  const store = openInventory(ctx);
+  const store = await openInventory(ctx);
   try {
     let targets: DriftTarget[];
     if (all) {
