@@ -88,6 +88,26 @@ export interface DeployPlan {
 export interface PlanOptions {
   keep: number;
   smoke?: string;
+  /**
+   * Reinstall the bundle into a fresh release directory (`<id>+r<n>`) even when its release is
+   * current: drift found the installed tree damaged, and a damaged tree is never reused.
+   */
+  repair?: boolean;
+}
+
+const REPAIR_SUFFIX = /\+r(\d+)$/;
+
+/** `<rid>`, `<rid>+r1`, `<rid>+r2`…: the repair generation of a release id of this bundle (-1: another bundle's). */
+function generation(id: string, rid: string): number {
+  if (id === rid) return 0;
+  const m = REPAIR_SUFFIX.exec(id);
+  return m && id.slice(0, m.index) === rid ? Number(m[1]) : -1;
+}
+
+/** The next free repair release id for `rid`. */
+export function nextRepairId(rid: string, releases: readonly { id: string }[]): string {
+  const n = releases.reduce((a, r) => Math.max(a, generation(r.id, rid)), 0);
+  return `${rid}+r${n + 1}`;
 }
 
 /** "512 B", "1.5 KiB", "3.2 MiB": sizes in plans, progress lines and results. */
@@ -98,9 +118,14 @@ export function fmtBytes(n: number): string {
 }
 
 export function planDeploy(bundle: PlanBundle, obs: ObservedState, opts: PlanOptions): DeployPlan {
-  const rid = bundle.releaseId;
+  // The bundle's releases: its own id and its repairs, complete and built from this statement.
+  const mine = obs.releases
+    .filter((r) => generation(r.id, bundle.releaseId) >= 0 && r.complete && r.statementDigest === bundle.statementDigest)
+    .sort((a, b) => generation(b.id, bundle.releaseId) - generation(a.id, bundle.releaseId));
+  const preferred = mine.find((r) => r.id === obs.current) ?? mine[0];
+  const rid = opts.repair ? nextRepairId(bundle.releaseId, obs.releases) : preferred?.id ?? bundle.releaseId;
   const existing = obs.releases.find((r) => r.id === rid);
-  const intact = !!existing && existing.complete && existing.statementDigest === bundle.statementDigest;
+  const intact = !opts.repair && !!existing && existing.complete && existing.statementDigest === bundle.statementDigest;
   const blockers: PlanBlocker[] = [];
   const steps: PlanStep[] = [];
   const base = {
@@ -169,7 +194,7 @@ export function planDeploy(bundle: PlanBundle, obs: ObservedState, opts: PlanOpt
       ? { id: "upload", title: `Upload ${upload.length} wheel(s), ${fmtBytes(uploadBytes)}`, reason: `the host's store lacks them by sha256${reuse.length ? `; ${reuse.length} already there` : ""}` }
       : { id: "upload", title: "Upload nothing", reason: `all ${bundle.wheels.length} wheel(s) are already in the host's store` },
   );
-  steps.push({ id: "stage", title: `Stage release ${rid}`, reason: rebuild ? "an incomplete or different releases/" + rid + " exists and is rebuilt from scratch" : "new release directory with the bundle's lock file, statement and signatures (tagged ISO8859-1)" });
+  steps.push({ id: "stage", title: `Stage release ${rid}`, reason: opts.repair ? `--repair: a fresh release directory${obs.current ? ` (${obs.current} is left as it is until the swap)` : ""}` : rebuild ? "an incomplete or different releases/" + rid + " exists and is rebuilt from scratch" : "new release directory with the bundle's lock file, statement and signatures (tagged ISO8859-1)" });
   steps.push({ id: "verify-target", title: "Verify the signature on the target", reason: "the target checks the statement against its own trust anchors (dsse_verify.py), and re-hashes the store wheels" });
   steps.push({ id: "install", title: "Create venv and install offline", reason: "fresh venv; pip --no-index --require-hashes --only-binary=:all: --isolated (already-installed packages are never hash-checked, so never reuse a venv)" });
   steps.push({ id: "verify-install", title: "Verify the installed set", reason: "pip check, pip inspect = manifest, every installed file against its RECORD" + (opts.smoke ? ", smoke import" : "") });
@@ -178,7 +203,7 @@ export function planDeploy(bundle: PlanBundle, obs: ObservedState, opts: PlanOpt
   steps.push({ id: "record", title: "Record", reason: "receipt.json, audit log, inventory, channel sequence" });
   return {
     action: "install", ...base, upload, uploadBytes, reuse, rebuild, steps, blockers,
-    summary: `install ${rid}: upload ${upload.length}/${bundle.wheels.length} wheel(s) (${fmtBytes(uploadBytes)})`,
+    summary: `${opts.repair ? "repair: reinstall into" : "install"} ${rid}: upload ${upload.length}/${bundle.wheels.length} wheel(s) (${fmtBytes(uploadBytes)})`,
   };
 }
 

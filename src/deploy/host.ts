@@ -82,7 +82,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       // statement, so only the statement is re-checked (signatures, expiry, sequence).
       const digest = bundleStatementDigest(o.bundleDir);
       const cur = obs.state.releases.find((r) => r.id === obs.state.current);
-      const statementOnly = !!digest && !!cur && cur.complete && cur.statementDigest === digest;
+      const statementOnly = !o.repair && !!digest && !!cur && cur.complete && cur.statementDigest === digest;
       const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: await run.sequenceStore(), now: o.now, statementOnly, vulnGate: o.vulnGate });
       u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
         (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
@@ -101,8 +101,9 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
     const plan: DeployPlan = planDeploy(
       { bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, releaseId, wheels },
       st,
-      { keep, smoke: o.smoke },
+      { keep, smoke: o.smoke, repair: o.repair === true },
     );
+    releaseId = plan.releaseId;
     const result: DeployResult = {
       formatVersion: DEPLOY_FORMAT_VERSION, runId, host, root,
       bundle: { id: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, wheels: vb.wheels.length, signers: vb.signers.map((s) => ({ keyid: s.keyid, name: s.name })), verification: vb.scope },

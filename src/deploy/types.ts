@@ -40,6 +40,8 @@ export interface DeployOptions extends CommonOptions {
   trustPath: string;
   keep?: number;
   smoke?: string;
+  /** Reinstall into a fresh release even when the bundle's release is current (after drift). */
+  repair?: boolean;
   dryRun?: boolean;
   lockTtlSeconds?: number;
   heartbeatMs?: number;

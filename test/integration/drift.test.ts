@@ -6,7 +6,7 @@
  * every format are written in one run.
  */
 import { createHash } from "crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedBundle } from "../../src/bundle/create";
@@ -175,4 +175,20 @@ describe("zwh drift", () => {
       proxy.setMode({ mode: "pass" });
     }
   });
+  it("deploy --repair reinstalls the damaged release into a fresh one; drift is then clean", () => {
+    const before = readlinkSync(join(rootOf(a), "current"));
+    const r = zwh(["deploy", v1.dir, "--host", a.host, "--port", String(a.port), "--user", a.user, "--identity", a.identityFile, "--known-hosts", a.knownHostsFile, "--python", a.pythonPath, "--root", rootOf(a), "--trust", signer.trustFile, "--inventory", inventory, "--repair", "--json"]);
+    expect(r.stderr).not.toMatch(/ZWH-/);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ action: "install", changed: true });
+    expect(String((r.json as { releaseId: string }).releaseId)).toMatch(/\+r1$/);
+    expect(readlinkSync(join(rootOf(a), "current"))).not.toBe(before);
+    const d = driftCli(a);
+    expect(d.report.findings).toEqual([]);
+    expect(d.code).toBe(0);
+    // An ordinary re-deploy of the same bundle now keeps the repaired release: nothing to do.
+    const again = zwh(["deploy", v1.dir, "--host", a.host, "--port", String(a.port), "--user", a.user, "--identity", a.identityFile, "--known-hosts", a.knownHostsFile, "--python", a.pythonPath, "--root", rootOf(a), "--trust", signer.trustFile, "--inventory", inventory, "--json"]);
+    expect(again.json).toMatchObject({ action: "noop", changed: false });
+  });
+
 });

@@ -30,6 +30,23 @@ describe("planDeploy", () => {
     expect(p.uploadBytes).toBe(0);
     expect(p.blockers).toEqual([]);
   });
+  it("--repair installs into a fresh release id even when the bundle's release is current", () => {
+    const rid = bundle.releaseId;
+    const cur = { ...empty, current: rid, currentKind: "link", releases: [{ id: rid, complete: true, statementDigest: D }], storePresent: bundle.wheels.map((x) => x.sha256) };
+    const p = planDeploy(bundle, cur, { keep: 5, repair: true });
+    expect(p.action).toBe("install");
+    expect(p.releaseId).toBe(`${rid}+r1`);
+    expect(p.uploadBytes).toBe(0);
+    expect(p.rebuild).toBe(false);
+    const again = planDeploy(bundle, { ...cur, releases: [...cur.releases, { id: `${rid}+r9`, complete: true, statementDigest: D }, { id: `${rid}+r10`, complete: false }] }, { keep: 5, repair: true });
+    expect(again.releaseId).toBe(`${rid}+r11`);
+  });
+  it("after a repair, the repaired release is the bundle's: current → noop, not current → re-activate the newest", () => {
+    const rid = bundle.releaseId;
+    const rels = [{ id: rid, complete: true, statementDigest: D }, { id: `${rid}+r2`, complete: true, statementDigest: D }, { id: `${rid}+r10`, complete: true, statementDigest: D }, { id: "other+r99", complete: true, statementDigest: D }];
+    expect(planDeploy(bundle, { ...empty, current: `${rid}+r2`, currentKind: "link", releases: rels }, { keep: 5 })).toMatchObject({ action: "noop", releaseId: `${rid}+r2` });
+    expect(planDeploy(bundle, { ...empty, current: "old", currentKind: "link", releases: rels }, { keep: 5 })).toMatchObject({ action: "activate", releaseId: `${rid}+r10` });
+  });
   it("re-activates an intact release that is not current", () => {
     const p = planDeploy(bundle, { ...empty, current: "old", currentKind: "link", releases: [{ id: bundle.releaseId, complete: true, statementDigest: D }] }, { keep: 5 });
     expect(p.action).toBe("activate");

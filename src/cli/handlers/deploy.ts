@@ -18,6 +18,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       trustPath: trust,
       keep: ctx.args.keep === undefined ? undefined : Number(ctx.args.keep),
       smoke: typeof ctx.args.smoke === "string" && ctx.args.smoke !== "" ? ctx.args.smoke : undefined,
+      repair: ctx.args.repair === true,
       dryRun: ctx.args.dryRun === true,
       lockTtlSeconds: ctx.args.lockTtl === undefined ? undefined : Number(ctx.args.lockTtl),
       vulnGate: vulnGateFrom(ctx, () => loadTrust(trust)),
