@@ -84,7 +84,7 @@ def receipt_summary(path):
     if not isinstance(r, dict):
         return None
     keep = ("releaseId", "bundleId", "channel", "sequence", "statementDigest", "complete", "createdAt",
-            "activatedAt", "runId", "installed", "bootstrap", "python")
+            "activatedAt", "runId", "installed", "bootstrap", "python", "signers", "deployedBy")
     return dict((k, r.get(k)) for k in keep if k in r)
 
 
