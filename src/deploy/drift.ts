@@ -17,6 +17,7 @@ import { loadAndVerifyBundle } from "../bundle/verify";
 import { loadTrust } from "../bundle/signing/trust";
 import { openTransport } from "./connect";
 import { checkRoot, layoutFor, releaseIdFor } from "./layout";
+import { prepareReadOnly } from "./read-only";
 import { TargetOps, localUser } from "./target-ops";
 
 export interface DriftTarget {
@@ -98,10 +99,17 @@ async function observeHost(t: DriftTarget, o: DriftOptions): Promise<DriftObserv
   const session = await openTransport(t.spec, o.env ?? process.env);
   try {
     const ops = new TargetOps(session, layoutFor(root), t.spec.pythonPath ?? DEFAULT_PYTHON);
-    await ops.ensureHelpers();
-    // Base interpreter, isolated, no site: a planted .pth or sitecustomize cannot run here.
-    const argv = [ops.python, "-I", "-S", ops.helpers["zwh_drift.py"].remotePath, "observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", root, "--tags"];
-    const r = await session.exec(argv, { label: "drift observe" });
+    // Read-only: a missing root is ZWH-ROOT-NOT-FOUND, and helpers missing under the root are run
+    // from a per-run /tmp directory removed afterwards; nothing is written under the root.
+    const done = await prepareReadOnly(ops);
+    let r;
+    try {
+      // Base interpreter, isolated, no site: a planted .pth or sitecustomize cannot run here.
+      const argv = [ops.python, "-I", "-S", ops.helpers["zwh_drift.py"].remotePath, "observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", root, "--tags"];
+      r = await session.exec(argv, { label: "drift observe" });
+    } finally {
+      await done();
+    }
     let json: Record<string, unknown> | undefined;
     for (const line of r.stdout.split("\n").reverse()) {
       if (line.trim().startsWith("{")) {

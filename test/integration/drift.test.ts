@@ -71,7 +71,7 @@ beforeAll(async () => {
   } finally {
     store.close();
   }
-});
+}, 600_000);
 
 afterAll(async () => {
   await proxy?.stop();
@@ -189,6 +189,6 @@ describe("zwh drift", () => {
     // An ordinary re-deploy of the same bundle now keeps the repaired release: nothing to do.
     const again = zwh(["deploy", v1.dir, "--host", a.host, "--port", String(a.port), "--user", a.user, "--identity", a.identityFile, "--known-hosts", a.knownHostsFile, "--python", a.pythonPath, "--root", rootOf(a), "--trust", signer.trustFile, "--inventory", inventory, "--json"]);
     expect(again.json).toMatchObject({ action: "noop", changed: false });
-  });
+  }, 600_000);
 
 });

@@ -30,8 +30,8 @@ export const driftCommand: CommandDef = {
     "the file tags of what Wheelhouse wrote, the interpreter now versus at deploy time, the lock and the trust state, " +
     "and compares them with the inventory record and the on-target receipt, and with --desired. Findings carry a " +
     "severity and the command that fixes them; they are recorded, so first sightings are tracked across runs. A host " +
-    "that cannot be observed is 'unknown', never clean. Nothing on the target is changed (only Wheelhouse's helper " +
-    "scripts are installed under DIR/.wheelhouse when missing).",
+    "that cannot be observed is 'unknown', never clean. Nothing is written under the install root (helpers missing " +
+    "there run from a per-run /tmp directory that is removed afterwards).",
   options: driftOptions,
   examples: [
     { description: "Check one host", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },

@@ -1,6 +1,6 @@
 /** `drift`: observe + compare every selected host; print one report, write others (--report). */
 import * as path from "path";
-import { writeFileAtomic } from "../../core/atomic-write";
+import { writeFileAtomic } from "../../io/atomic-write";
 import type { DesiredState, Severity } from "../../core/drift";
 import { ZwhError } from "../../core/errors";
 import { openInventory } from "../framework/deploy-options";
