@@ -20,6 +20,7 @@ import type { Progress } from "./core/progress";
 import type { TargetSpec } from "./remote/target";
 import type { Transport } from "./remote/transport";
 import type { DriftOptions } from "./deploy/drift";
+import type { SyncOptions, SyncResult } from "./deploy/sync";
 import type { DesiredState } from "./core/drift";
 import type { DriftReport } from "./report/drift-model";
 
@@ -49,6 +50,7 @@ export type { InventoryStore } from "./inventory/types";
 export type { OpenStoreOptions } from "./inventory";
 export type { Transport, TransportStats } from "./remote/transport";
 export type { DriftOptions, DriftTarget } from "./deploy/drift";
+export type { SyncOptions, SyncResult, SyncedRelease } from "./deploy/sync";
 export type { DesiredState, Finding, Severity, DriftKind } from "./core/drift";
 export type { DriftReport, HostDriftSummary } from "./report/drift-model";
 
@@ -111,6 +113,11 @@ export async function drift(o: DriftOptions): Promise<DriftReport> {
 /** The desired state for drift from a bundle directory (its signed statement, verified). */
 export async function desiredFromBundle(dir: string, trustPath: string): Promise<DesiredState> {
   return (await import("./deploy/drift")).desiredFromBundle(dir, trustPath);
+}
+
+/** Rebuild one host's inventory records from the receipts and signed statements on the host. */
+export async function syncHost(o: SyncOptions): Promise<SyncResult> {
+  return (await import("./deploy/sync")).syncHost(o);
 }
 
 /**
