@@ -42,6 +42,8 @@ export interface Finding {
 /** The observer helper's JSON (zwh_drift.py observe). */
 export interface DriftObservation {
   root: string;
+  /** uname -n of the LPAR (names the host when no logical name was given). */
+  nodename?: string | null;
   interpreter: { executable?: string; realpath?: string; version?: string; build?: string; size?: number | null; mtime?: number | null; platform?: string; sysconfigPlatform?: string };
   current: { target: string | null; kind: string; release: string | null };
   previous?: { target: string | null; kind: string; release: string | null };
@@ -253,9 +255,4 @@ export function driftExitCode(findings: Finding[], failOn: Severity = "low"): nu
   const unknown = findings.some((f) => f.kind === "unknown");
   const drift = findings.some((f) => f.kind !== "unknown" && severityRank(f.severity) >= severityRank(failOn));
   return (drift ? 2 : 0) | (unknown ? 4 : 0);
-}
-
-/** Carry first-seen times over from earlier runs (keyed by finding key). */
-export function withFirstSeen(findings: Finding[], earlier: ReadonlyMap<string, string>, now: string): Finding[] {
-  return findings.map((f) => ({ ...f, firstSeen: earlier.get(f.key) ?? now }));
 }

@@ -5,24 +5,23 @@
  * on-target receipt and an optional desired bundle. Hosts run in parallel. Every run and its
  * findings are recorded, so a finding's first sighting and its resolution are tracked.
  */
-import { hostname } from "os";
-import { randomUUID } from "crypto";
-import { compareHost, driftExitCode, unknownFinding, withFirstSeen, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
+import { compareHost, driftExitCode, unknownFinding, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { InventoryStore } from "../inventory/types";
 import { parseTagOutput } from "../remote/tags";
-import { DEFAULT_PYTHON, type TargetSpec } from "../remote/target";
+import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
 import { DRIFT_REPORT_VERSION, totalsOf, type DriftReport, type HostDriftSummary } from "../report/drift-model";
 import { loadAndVerifyBundle } from "../bundle/verify";
 import { loadTrust } from "../bundle/signing/trust";
 import { openTransport } from "./connect";
 import { checkRoot, layoutFor, releaseIdFor } from "./layout";
 import { prepareReadOnly } from "./read-only";
-import { TargetOps, localUser } from "./target-ops";
+import { RunRecorder } from "./record";
+import { TargetOps } from "./target-ops";
 
 export interface DriftTarget {
-  /** Logical host name (profile name, --name, or the address). */
-  name: string;
+  /** Logical host name when known (--name, a profile, the inventory); else resolved from the nodename. */
+  name?: string;
   spec: TargetSpec;
   root: string;
   /** How remediation commands name this target (e.g. "--host h --port 22 --root /u/wh"). */
@@ -50,12 +49,6 @@ export async function desiredFromBundle(dir: string, trustPath: string): Promise
   return { bundleId: vb.predicate.bundleId, statementDigest: vb.statementDigest, releaseId: releaseIdFor(vb.predicate.bundleId, vb.statementDigest), source: dir };
 }
 
-export interface HostDriftResult {
-  summary: HostDriftSummary;
-  findings: Finding[];
-}
-
-const FINDINGS_EVENT = "drift.findings";
 
 async function recordedState(store: InventoryStore | undefined, host: string, root: string): Promise<RecordedState | undefined> {
   if (!store) return undefined;
@@ -78,23 +71,30 @@ async function recordedState(store: InventoryStore | undefined, host: string, ro
   };
 }
 
-/** First-seen times of the findings still open from earlier drift runs of this host and root. */
-async function earlierFindings(store: InventoryStore | undefined, host: string, root: string): Promise<Map<string, string>> {
-  const m = new Map<string, string>();
-  if (!store) return m;
-  const evs = await store.listEvents();
-  for (const e of evs) {
-    if (e.type !== FINDINGS_EVENT || e.host !== host) continue;
-    const p = e.payload as { root?: string; findings?: Array<{ key: string; firstSeen: string }> } | null;
-    if (!p || p.root !== root) continue;
-    // Only findings present in the latest run stay open; a run without them resolved them.
-    m.clear();
-    for (const f of p.findings ?? []) m.set(f.key, f.firstSeen);
+/** Where a finding lives, for the store's finding identity (host, kind, scope, subject). */
+function scopeOf(f: Finding): string {
+  switch (f.kind) {
+    case "integrity":
+    case "tags":
+      return "file";
+    case "out-of-band":
+      return "package";
+    case "environment":
+      return "environment";
+    case "unknown":
+      return "host";
+    default:
+      return "release";
   }
-  return m;
 }
 
-async function observeHost(t: DriftTarget, o: DriftOptions): Promise<DriftObservation> {
+/** The store's subject of a finding: unique per host, kind and scope (the key's detail part disambiguates). */
+function storeSubject(f: Finding): string {
+  const detail = f.key.split("\u0000")[3];
+  return detail ? `${f.subject} [${detail}]` : f.subject;
+}
+
+async function observeHost(t: DriftTarget, o: DriftOptions, label: string): Promise<DriftObservation> {
   const root = checkRoot(t.root);
   const session = await openTransport(t.spec, o.env ?? process.env);
   try {
@@ -122,15 +122,15 @@ async function observeHost(t: DriftTarget, o: DriftOptions): Promise<DriftObserv
       }
     }
     if (!json) {
-      throw new ZwhError("ZWH-DRIFT-HELPER", `the drift observer printed no JSON on ${t.name} (exit ${r.code})`, {
-        subject: t.name, details: { stderr: r.stderr.slice(-2000) }, hint: "Check that --python names a working interpreter on the target.",
+      throw new ZwhError("ZWH-DRIFT-HELPER", `the drift observer printed no JSON on ${label} (exit ${r.code})`, {
+        subject: label, details: { stderr: r.stderr.slice(-2000) }, hint: "Check that --python names a working interpreter on the target.",
       });
     }
     if (json.ok !== true) {
       const err = (json.error ?? {}) as { code?: string; message?: string; subject?: string };
       const code = err.code ?? "ZWH-DRIFT-HELPER";
-      throw new ZwhError(code, code === "ZWH-ROOT-NOT-FOUND" ? `${root} does not exist on ${t.name}` : `drift observer failed on ${t.name}: ${err.message ?? "unknown error"}`, {
-        subject: err.subject ?? t.name,
+      throw new ZwhError(code, code === "ZWH-ROOT-NOT-FOUND" ? `${root} does not exist on ${label}` : `drift observer failed on ${label}: ${err.message ?? "unknown error"}`, {
+        subject: err.subject ?? label,
         hint: code === "ZWH-ROOT-NOT-FOUND" ? "Check --root: nothing was ever deployed there." : undefined,
       });
     }
@@ -150,19 +150,29 @@ function tagLookup(obs: DriftObservation): (p: string) => { kind: "text" | "bina
   return (p) => m.get(p);
 }
 
-async function driftOne(t: DriftTarget, o: DriftOptions, runId: string, now: string): Promise<HostDriftResult> {
+interface Observed {
+  target: DriftTarget;
+  name: string;
+  root: string;
+  recorded?: RecordedState;
+  findings: Finding[];
+  summary: HostDriftSummary;
+}
+
+async function driftOne(t: DriftTarget, o: DriftOptions, run: RunRecorder, now: string): Promise<Observed> {
   const root = checkRoot(t.root);
+  let name = t.name ?? (await run.hostName(t.spec));
   let recorded: RecordedState | undefined;
   try {
-    recorded = await recordedState(o.store, t.name, root);
-    const obs = await observeHost(t, o);
-    const raw = compareHost({ host: t.name, target: t.cliTarget, cli: o.cli, observation: obs, recorded, desired: o.desired, tagOf: tagLookup(obs) });
-    const findings = withFirstSeen(raw, await earlierFindings(o.store, t.name, root), now);
+    const obs = await observeHost(t, o, name);
+    if (!t.name) name = await run.hostName(t.spec, obs.nodename ?? null);
+    recorded = await recordedState(o.store, name, root);
+    const findings = compareHost({ host: name, target: t.cliTarget, cli: o.cli, observation: obs, recorded, desired: o.desired, tagOf: tagLookup(obs) });
     const receipt = obs.release?.receipt as Record<string, unknown> | null | undefined;
     return {
-      findings,
+      target: t, name, root, recorded, findings,
       summary: {
-        host: t.name, address: t.spec.host, root, status: findings.length > 0 ? "drift" : "clean",
+        host: name, address: t.spec.host, root, status: findings.length > 0 ? "drift" : "clean",
         release: obs.current.release,
         ...(typeof receipt?.bundleId === "string" ? { bundleId: receipt.bundleId } : {}),
         ...(typeof receipt?.statementDigest === "string" ? { statementDigest: receipt.statementDigest } : {}),
@@ -175,12 +185,37 @@ async function driftOne(t: DriftTarget, o: DriftOptions, runId: string, now: str
     };
   } catch (e) {
     const err = toZwhError(e);
-    const f = unknownFinding(t.name, err.code, err.message, `${o.cli} drift ${t.cliTarget}`);
+    recorded = await recordedState(o.store, name, root).catch(() => undefined);
+    const f = unknownFinding(name, err.code, err.message, `${o.cli} drift ${t.cliTarget}`);
     return {
-      findings: withFirstSeen([f], await earlierFindings(o.store, t.name, root).catch(() => new Map<string, string>()), now),
-      summary: { host: t.name, address: t.spec.host, root, status: "unknown", release: recorded?.releaseId ?? null, findings: 1, errorCode: err.code, ...(recorded?.lastDeploy ? { lastDeploy: recorded.lastDeploy } : {}) },
+      target: t, name, root, recorded, findings: [{ ...f, firstSeen: now }],
+      summary: { host: name, address: t.spec.host, root, status: "unknown", release: recorded?.releaseId ?? null, findings: 1, errorCode: err.code, ...(recorded?.lastDeploy ? { lastDeploy: recorded.lastDeploy } : {}) },
     };
   }
+}
+
+/**
+ * Record one host's findings: new ones open, known ones keep their first sighting, missing ones
+ * resolve. An unknown host resolves nothing (it was not observed); its earlier findings stay open.
+ */
+async function recordHost(store: InventoryStore, run: RunRecorder, h: Observed, now: string): Promise<Finding[]> {
+  await run.ensureHost(h.name, h.target.spec);
+  const unknown = h.summary.status === "unknown";
+  if (!unknown) {
+    const res = await store.recordFindings(run.runId, h.name, h.findings.map((f) => ({
+      kind: f.kind, severity: f.severity, scope: scopeOf(f), subject: storeSubject(f),
+      ...(f.desired !== undefined ? { desired: f.desired } : {}), ...(f.recorded !== undefined ? { recorded: f.recorded } : {}), ...(f.observed !== undefined ? { observed: f.observed } : {}),
+      detail: { root: h.root, message: f.message, remediation: f.remediation },
+    })));
+    const first = new Map(res.open.map((r) => [`${r.kind}\u0000${r.scope}\u0000${r.subject}`, r.firstSeenAt]));
+    h.findings = h.findings.map((f) => ({ ...f, firstSeen: first.get(`${f.kind}\u0000${scopeOf(f)}\u0000${storeSubject(f)}`) ?? now }));
+  }
+  await store.recordRunHost(run.runId, h.name, {
+    status: unknown ? "unreachable" : h.summary.status === "drift" ? "changed" : "ok",
+    ...(h.summary.release ? { releaseId: h.summary.release } : {}),
+    ...(h.summary.errorCode ? { errorCode: h.summary.errorCode, errorText: h.findings[0]?.message } : {}),
+  });
+  return h.findings;
 }
 
 async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
@@ -201,36 +236,30 @@ export async function drift(o: DriftOptions): Promise<DriftReport> {
   if (o.targets.length === 0) throw new ZwhError("ZWH-DRIFT-NO-HOSTS", "no hosts to check", { hint: `Give --host, --profile, or --all-recorded (hosts the inventory knows).` });
   const store = o.store;
   const failOn = o.failOn ?? "low";
-  const nowD = (o.now ?? (() => new Date()))();
-  const now = nowD.toISOString();
-  const runId = store ? await store.startRun("drift", { actorLocal: localUser(), controllerHost: hostname(), argv: o.argv }) : randomUUID();
-  const step = o.progress?.step.bind(o.progress) ?? (<T>(_t: string, fn: () => Promise<T>) => fn());
-  const results = await pool(o.targets, o.concurrency ?? 8, (t) => step(`Observe ${t.name}`, () => driftOne(t, o, runId, now)));
-  const findings = results.flatMap((r) => r.findings);
-  const hosts = results.map((r) => r.summary);
-  const exitCode = driftExitCode(findings, failOn);
-  if (store) {
-    for (const r of results) {
-      const h = r.summary;
-      if (!(await store.getHost(h.host))) {
-        const t = o.targets.find((x) => x.name === h.host)!;
-        await store.upsertHost({ name: h.host, address: t.spec.host, port: t.spec.port, sshUser: t.spec.user });
-      }
-      await store.appendEvent({ type: FINDINGS_EVENT, runId, host: h.host, payload: { root: h.root, status: h.status, findings: r.findings.map((f) => ({ key: f.key, kind: f.kind, severity: f.severity, subject: f.subject, firstSeen: f.firstSeen })) } });
-      await store.recordRunHost(runId, h.host, { status: h.status === "unknown" ? "unreachable" : h.status === "drift" ? "changed" : "ok", ...(h.release ? { releaseId: h.release } : {}), ...(h.errorCode ? { errorCode: h.errorCode } : {}) });
-    }
-    await store.finishRun(runId, { status: exitCode === 0 ? "ok" : "changed", exitCode });
+  const now = (o.now ?? (() => new Date()))().toISOString();
+  const run = await RunRecorder.start(store, "drift", o.argv);
+  try {
+    const step = o.progress?.step.bind(o.progress) ?? (<T>(_t: string, fn: () => Promise<T>) => fn());
+    const results = await pool(o.targets, o.concurrency ?? 8, (t) => step(`Observe ${t.name ?? hostLabel(t.spec)}`, () => driftOne(t, o, run, now)));
+    if (store) for (const r of results) r.findings = await recordHost(store, run, r, now);
+    const findings = results.flatMap((r) => r.findings);
+    const hosts = results.map((r) => r.summary);
+    const exitCode = driftExitCode(findings, failOn);
+    await run.finish({ status: exitCode === 0 ? "ok" : "changed", exitCode });
+    return {
+      formatVersion: DRIFT_REPORT_VERSION,
+      runId: run.runId,
+      generatedAt: now,
+      cli: o.cli,
+      failOn,
+      ...(o.desired ? { desired: { bundleId: o.desired.bundleId, statementDigest: o.desired.statementDigest, source: o.desired.source } } : {}),
+      totals: totalsOf(hosts, findings),
+      hosts,
+      findings,
+      exitCode,
+    };
+  } catch (e) {
+    await run.finishFailed(toZwhError(e)).catch(() => undefined);
+    throw e;
   }
-  return {
-    formatVersion: DRIFT_REPORT_VERSION,
-    runId,
-    generatedAt: now,
-    cli: o.cli,
-    failOn,
-    ...(o.desired ? { desired: { bundleId: o.desired.bundleId, statementDigest: o.desired.statementDigest, source: o.desired.source } } : {}),
-    totals: totalsOf(hosts, findings),
-    hosts,
-    findings,
-    exitCode,
-  };
 }

@@ -5,8 +5,7 @@
  * to the digest the receipt names; releases are recorded with their installed packages, and the
  * release `current` points at becomes the active one. Nothing on the target changes.
  */
-import { createHash, randomUUID } from "crypto";
-import { hostname } from "os";
+import { createHash } from "crypto";
 import type { BundleStatement } from "../bundle/statement";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { Progress } from "../core/progress";
@@ -15,7 +14,9 @@ import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
 import { openTransport } from "./connect";
 import { checkRoot, layoutFor, releaseDir } from "./layout";
 import { observeTarget, type ObservedReceipt } from "./observe";
-import { TargetOps, localUser } from "./target-ops";
+import { prepareReadOnly } from "./read-only";
+import { RunRecorder } from "./record";
+import { TargetOps } from "./target-ops";
 
 export interface SyncOptions {
   spec: TargetSpec;
@@ -52,21 +53,25 @@ function digestOf(b: Buffer): string {
 
 export async function syncHost(o: SyncOptions): Promise<SyncResult> {
   const root = checkRoot(o.root);
-  const host = o.name ?? hostLabel(o.spec);
   const store = o.store;
-  const runId = await Promise.resolve(store.startRun("inventory-sync" as never, { actorLocal: localUser(), controllerHost: hostname(), argv: o.argv })).catch(() => randomUUID());
+  const run = await RunRecorder.start(store, "inventory-sync", o.argv);
+  const runId = run.runId;
+  let host = o.name ?? o.spec.name ?? hostLabel(o.spec);
   try {
     const t = await o.progress.step(`Connect to ${o.spec.user}@${hostLabel(o.spec)}`, () => openTransport(o.spec, o.env));
     const out: SyncedRelease[] = [];
     let current: string | null = null;
     try {
       const ops = new TargetOps(t, layoutFor(root), o.spec.pythonPath ?? DEFAULT_PYTHON);
-      const obs = await o.progress.step("Read the releases and their receipts", () => observeTarget(ops));
-      if (!obs.raw.rootExists) {
-        throw new ZwhError("ZWH-ROOT-NOT-FOUND", `${root} does not exist on ${host}`, { subject: root, hint: "Check --root: nothing was ever deployed there." });
-      }
+      // Read-only: nothing is written under the root (a missing root is ZWH-ROOT-NOT-FOUND).
+      const done = await prepareReadOnly(ops);
+      const obs = await o.progress.step("Read the releases and their receipts", () => observeTarget(ops, [], { readOnly: true })).finally(done);
       current = obs.raw.current.release;
-      await store.upsertHost({ name: host, address: o.spec.host, port: o.spec.port, sshUser: o.spec.user, pythonPath: o.spec.pythonPath });
+      // The facts the last deploy cached on the target (no probe: sync changes nothing there).
+      const probe = obs.raw.envCache?.probe;
+      if (!o.name && !o.spec.name) host = await run.hostName(o.spec, probe?.uname?.nodename ?? null);
+      if (probe) await run.hostFacts(host, o.spec, probe);
+      else await run.ensureHost(host, o.spec);
       // Oldest first, so activation order ends with previous, then current.
       const rels = [...obs.raw.releases].sort((a, b) => (a.id === current ? 1 : b.id === current ? -1 : a.id === obs.raw.previous.release ? 1 : b.id === obs.raw.previous.release ? -1 : 0));
       for (const r of rels) {
@@ -101,12 +106,12 @@ export async function syncHost(o: SyncOptions): Promise<SyncResult> {
     } finally {
       await t.close().catch(() => undefined);
     }
-    await store.recordRunHost(runId, host, { status: "ok", ...(current ? { releaseId: current } : {}) });
-    await store.finishRun(runId, { status: "ok", exitCode: 0 });
+    await run.hostResult(host, o.spec, { status: "ok", ...(current ? { releaseId: current } : {}) });
+    await run.finish({ status: "ok", exitCode: 0 });
     return { formatVersion: 1, runId, host, root, current, releases: out };
   } catch (e) {
     const err = toZwhError(e);
-    await Promise.resolve(store.finishRun(runId, { status: "failed", exitCode: err.exitCode || 1, errorCode: err.code, errorText: err.message })).catch(() => undefined);
+    await run.finishFailed(err).catch(() => undefined);
     throw err;
   }
 }

@@ -28,6 +28,7 @@ import {
   ActivationResult,
   AuditVerifyResult,
   BundleInput,
+  BundleRecord,
   ChainVerifyResult,
   DeploymentQuery,
   DeploymentRow,
@@ -454,6 +455,20 @@ export class InventoryService implements InventoryStore {
   }
 
   // ---------------------------------------------------------------- bundles + rollback protection
+
+  /** A recorded bundle by statement digest ("sha256:<hex>" or hex): its statement and signers. */
+  async getBundle(digestSha256: string): Promise<BundleRecord | undefined> {
+    const digest = bareDigest(digestSha256);
+    const r = await this.backend.get<{ bundle_id: string; channel: string; sequence: number; digest_sha256: string; manifest: string; signer_identities: string; verified_at: string }>(
+      "SELECT bundle_id, channel, sequence, digest_sha256, manifest, signer_identities, verified_at FROM bundles WHERE digest_sha256 = ?",
+      [digest],
+    );
+    if (!r) return undefined;
+    return {
+      bundleId: r.bundle_id, channel: r.channel, sequence: Number(r.sequence), digestSha256: r.digest_sha256,
+      manifest: JSON.parse(r.manifest) as unknown, signerIdentities: JSON.parse(r.signer_identities) as unknown[], verifiedAt: r.verified_at,
+    };
+  }
 
   async recordBundle(b: BundleInput): Promise<number> {
     const digest = bareDigest(b.digestSha256);

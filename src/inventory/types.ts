@@ -158,6 +158,18 @@ export interface BundleInput {
   wheels: BundleWheelInput[];
 }
 
+export interface BundleRecord {
+  bundleId: string;
+  channel: string;
+  sequence: number;
+  /** hex */
+  digestSha256: string;
+  /** The signed statement as recorded. */
+  manifest: unknown;
+  signerIdentities: unknown[];
+  verifiedAt: string;
+}
+
 export interface ReleaseInput {
   host: string;
   root: string;
@@ -359,6 +371,7 @@ export interface InventoryStore {
   listRunHosts(runId: string): Promise<RunHostRecord[]>;
 
   recordBundle(b: BundleInput): Promise<number>;
+  getBundle(digestSha256: string): Promise<BundleRecord | undefined>;
   /** Rollback protection: the accepted sequence per channel. */
   acceptedSequence(channel: string): Promise<AcceptedSequence | undefined>;
   /** A synchronous snapshot of every channel's accepted sequence, for the signing layer's checks. */

@@ -60,7 +60,7 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ targetHost: b.host, targetPort: b.port, mode: "pass" });
   knownHosts = join(work, "known_hosts");
   writeFileSync(knownHosts, readFileSync(a.knownHostsFile, "utf8") + readFileSync(b.knownHostsFile, "utf8").replace(`]:${b.port} `, `]:${proxy.port} `));
-  const store = openStore(inventory);
+  const store = await openStore(inventory);
   try {
     for (const [h, port] of [[a, a.port], [b, proxy.port]] as const) {
       const out = recordingOutput();
@@ -69,7 +69,7 @@ beforeAll(async () => {
       await deploy({ spec, root: rootOf(h), progress: out.progress, warn: out.warn, store, trustPath: signer.trustFile, bundleDir: v1.dir });
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }, 600_000);
 

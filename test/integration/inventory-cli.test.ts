@@ -54,7 +54,7 @@ describe.each(["sqlite", "postgres"] as const)("zwh inventory on %s", (backend) 
 
   beforeAll(async () => {
     loc = await newLocation("inv");
-    const store = await openStore(backend === "postgres" ? await (async () => loc.replace("postgres://", `postgres://`))() : loc, { PGPASSFILE: pg.pgpassFile } as NodeJS.ProcessEnv);
+    const store = await openStore({ location: loc, env: { ...process.env, PGPASSFILE: pg.pgpassFile } });
     try {
       for (const b of bundles) {
         const out = recordingOutput();
@@ -154,7 +154,7 @@ async function tamperSecondEvent(backend: "sqlite" | "postgres", loc: string): P
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Client } = require("pg") as typeof import("pg");
-  const c = new Client({ connectionString: loc.replace("postgres://", `postgres://`), password: pg.password });
+  const c = new Client({ connectionString: loc, password: pg.password });
   await c.connect();
   try {
     await c.query("ALTER TABLE events DISABLE TRIGGER USER");

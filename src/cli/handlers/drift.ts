@@ -7,7 +7,7 @@ import { openInventory } from "../framework/deploy-options";
 import { drift, desiredFromBundle, type DriftTarget } from "../../index";
 import { checkRoot } from "../../deploy/layout";
 import type { InventoryStore } from "../../inventory/types";
-import { hostLabel, type TargetSpec } from "../../remote/target";
+import type { TargetSpec } from "../../remote/target";
 import { renderDriftReport, DRIFT_FORMATS, type DriftFormat } from "../../report/render-drift";
 import { targetSpec } from "../framework/target-spec";
 import type { CommandContext, CommandResult, Handler } from "../framework/types";
@@ -44,7 +44,7 @@ async function recordedTargets(ctx: CommandContext, store: InventoryStore, base:
     if (!user) {
       throw new ZwhError("ZWH-ARGS-MISSING", `the inventory has no SSH user for ${r.host}`, { subject: r.host, hint: `Give --user for hosts recorded without one.` });
     }
-    const spec: TargetSpec = { ...(base ?? { host: h.address, port: h.port, user }), host: h.address, port: h.port, user };
+    const spec: TargetSpec = { ...(base ?? { host: h.address, port: h.port, user }), host: h.address, port: h.port, user, name: r.host };
     seen.set(key, { name: r.host, spec, root: r.root, cliTarget: cliTarget(ctx, spec, r.root) });
   }
   return [...seen.values()];
@@ -94,8 +94,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
     } else {
       const spec = targetSpec(ctx);
       const root = checkRoot(ctx.args.root);
-      const name = typeof ctx.args.name === "string" && ctx.args.name ? ctx.args.name : typeof ctx.args.profile === "string" && ctx.args.profile ? ctx.args.profile : typeof ctx.args.sshProfile === "string" && ctx.args.sshProfile ? ctx.args.sshProfile : hostLabel(spec);
-      targets = [{ name, spec, root, cliTarget: cliTarget(ctx, spec, root) }];
+      targets = [{ ...(spec.name ? { name: spec.name } : {}), spec, root, cliTarget: cliTarget(ctx, spec, root) }];
     }
     const r = await drift({
       targets, store, desired, failOn, cli: cliName(ctx), env: ctx.env, argv: process.argv.slice(2),

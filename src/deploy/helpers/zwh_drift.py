@@ -154,7 +154,8 @@ def trust_state(zt, base):
 def cmd_observe(a):
     zt = load_target(a.zwh_target)
     root = os.path.normpath(os.path.abspath(a.root))
-    out = {"command": "observe", "ok": True, "root": root, "interpreter": interpreter_now()}
+    out = {"command": "observe", "ok": True, "root": root, "interpreter": interpreter_now(),
+           "nodename": os.uname().nodename}
     if not os.path.isdir(root):
         return emit({"command": "observe", "ok": False, "root": root,
                      "error": {"code": "ZWH-ROOT-NOT-FOUND", "message": "the install root does not exist",
