@@ -372,7 +372,9 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
       bytes[bytes.length - 30] ^= 0xff;
       fs.writeFileSync(whl, bytes);
       for (const args of [["wh", "bundle", "verify", bad, "--trust", trustFile(), "--rfj"],
-        ["wh", "deploy", bad, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--trust", trustFile(), "--rfj"]]) {
+        // A root where this bundle is not current: a re-deploy of the current bundle re-checks only
+        // the signed statement (nothing is sent), so the tampered wheel would never be read there.
+        ["wh", "deploy", bad, "--ssh-profile", "lpar1", "--wheelhouse-profile", "prod.lpar1", "--root", path.join(sim!.hosts[0].home, "zowe-tampered-root"), "--trust", trustFile(), "--rfj"]]) {
         const r = zowe(args);
         expect(r.status, r.stdout + r.stderr).toBe(3);
         const env = rfj(r);
