@@ -5,7 +5,7 @@
  * host's records from its on-target receipts into an empty store).
  */
 import * as CDX from "@cyclonedx/cyclonedx-library";
-import { mkdtempSync, readFileSync, readdirSync } from "fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ let signer: Signer;
 let pg: PgCluster;
 let work: string;
 const bundles: CreatedBundle[] = [];
-const root = () => `${h.home}/wh-inv`;
+let root: () => string;
 
 beforeAll(async () => {
   sim = await startUssHosts({ hosts: 1 });
@@ -35,8 +35,6 @@ beforeAll(async () => {
   bundles.push(await makeBundle(work, { id: "inv", sequence: 1, target, signer, wheels: sampleWheels({ app: "1.0" }) }));
   bundles.push(await makeBundle(work, { id: "inv", sequence: 2, target, signer, wheels: sampleWheels({ app: "1.1" }) }));
   pg = await startPostgres();
-  const out = recordingOutput();
-  await installTargetTrust({ spec: specFor(h), root: root(), trustPath: signer.trustFile, progress: out.progress });
 }, 600_000);
 
 afterAll(async () => {
@@ -53,6 +51,9 @@ describe.each(["sqlite", "postgres"] as const)("zwh inventory on %s", (backend) 
   const newLocation = async (tag: string) => (backend === "sqlite" ? join(work, `${tag}-${Math.random().toString(36).slice(2, 8)}.db`) : freshDatabase(pg, tag, false));
 
   beforeAll(async () => {
+    // Each backend gets its own install root: the target keeps its own accepted sequences.
+    root = () => `${h.home}/wh-inv-${backend}`;
+    await installTargetTrust({ spec: specFor(h), root: root(), trustPath: signer.trustFile, progress: recordingOutput().progress });
     loc = await newLocation("inv");
     const store = await openStore({ location: loc, env: { ...process.env, PGPASSFILE: pg.pgpassFile } });
     try {
@@ -128,6 +129,32 @@ describe.each(["sqlite", "postgres"] as const)("zwh inventory on %s", (backend) 
     const rows = (l.json as { deployments: Array<Record<string, unknown>> }).deployments;
     expect(rows).toEqual([expect.objectContaining({ host: "lpar-sync", bundleId: "inv", bundleSequence: 2 })]);
     expect((await zwhAsync(["inventory", "verify-log", "--inventory", fresh, "--json"], { env: env() })).code).toBe(0);
+  });
+
+  it("drift records its findings in this backend: first sighting kept across runs, resolved when gone", async () => {
+    const drift = (extra: string[] = []) => zwhAsync(["drift", ...targetArgs(), "--root", root(), "--inventory", loc, "--json", ...extra], { env: env() });
+    const clean = await drift();
+    expect(clean.stderr).not.toMatch(/ZWH-/);
+    expect(clean.code).toBe(0);
+    const lib = join(root(), "current", "venv", "lib");
+    const sp = join(lib, readdirSync(lib).find((n) => n.startsWith("python3"))!, "site-packages");
+    const planted = join(sp, `zz-${backend}.pth`);
+    writeFileSync(planted, "import os\n");
+    try {
+      const one = await drift();
+      expect(one.code).toBe(2);
+      const f1 = (one.json as { findings: Array<{ subject: string; severity: string; firstSeen: string }> }).findings.find((f) => f.subject === `zz-${backend}.pth`)!;
+      expect(f1.severity).toBe("high");
+      const two = await drift();
+      const f2 = (two.json as { findings: Array<{ subject: string; firstSeen: string }> }).findings.find((f) => f.subject === `zz-${backend}.pth`)!;
+      expect(f2.firstSeen).toBe(f1.firstSeen);
+    } finally {
+      rmSync(planted);
+    }
+    expect((await drift()).code).toBe(0);
+    const host = ((await inv(["list"])).json as { deployments: Array<{ host: string }> }).deployments[0].host;
+    const shown = (await inv(["show", host])).json as { openFindings: unknown[] };
+    expect(shown.openFindings).toEqual([]);
   });
 
   it("verify-log: intact, then an edited event is named", async () => {
