@@ -35,6 +35,8 @@ beforeAll(async () => {
   bundles.push(await makeBundle(work, { id: "inv", sequence: 1, target, signer, wheels: sampleWheels({ app: "1.0" }) }));
   bundles.push(await makeBundle(work, { id: "inv", sequence: 2, target, signer, wheels: sampleWheels({ app: "1.1" }) }));
   pg = await startPostgres();
+  // In-process stores (the set-up deploys) find the password as the CLI does: a libpq password file.
+  process.env.PGPASSFILE = pg.pgpassFile;
 }, 600_000);
 
 afterAll(async () => {
@@ -55,7 +57,7 @@ describe.each(["sqlite", "postgres"] as const)("zwh inventory on %s", (backend) 
     root = () => `${h.home}/wh-inv-${backend}`;
     await installTargetTrust({ spec: specFor(h), root: root(), trustPath: signer.trustFile, progress: recordingOutput().progress });
     loc = await newLocation("inv");
-    const store = await openStore({ location: loc, env: { ...process.env, PGPASSFILE: pg.pgpassFile } });
+    const store = await openStore(loc);
     try {
       for (const b of bundles) {
         const out = recordingOutput();
