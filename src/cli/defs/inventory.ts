@@ -71,7 +71,7 @@ export const inventoryGroup: GroupDef = {
         "Reads the install root's releases, their receipts and signed statements over one connection and records them " +
         "(bundle, release, installed packages; 'current' becomes the active release). A statement is recorded only when it " +
         "hashes to the digest its receipt names. Nothing on the host changes.",
-      options: [...targetOptions, { ...rootOption, required: true }, { name: "name", type: "string", description: "The host's logical name in the inventory (default: the profile name, else the address)." }, inventory, jsonOption],
+      options: [...targetOptions, { ...rootOption, required: true }, inventory, jsonOption],
       examples: [{ description: "Rebuild lpar1's records into a fresh store", args: "--host lpar1 --user IBMUSER --root /u/wheelhouse --inventory new.db", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" }],
       handler: "inventory/sync",
       connects: true,
