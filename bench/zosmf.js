@@ -23,6 +23,7 @@ const c = require("./deploy-common");
 
 function startSimZosmf() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-bench-zosmf-"));
+  fs.chmodSync(work, 0o755); // the simulator's unprivileged session user must reach its host dirs
   const simDir = path.join(work, "sim");
   const st = spawnSync(path.join(c.repo, "scripts", "uss-sim"), ["start", "--json", "--zosmf", "--dir", simDir], { encoding: "utf8" });
   if (st.status !== 0) throw new Error(`uss-sim start --zosmf failed: ${st.stderr}`);
@@ -53,7 +54,7 @@ async function main() {
   try {
     for (let i = 0; i < runs; i++) {
       const one = (t) => async () => {
-        const root = `${sim.h.root}/u/bench-${t}-${i}`;
+        const root = `${sim.h.home}/bench-${t}-${i}`; // writable by the session user
         c.rmrf(root);
         const conn = t === "ssh" ? c.targetArgs(sim.h) : zosmfArgs(sim.h);
         c.must(await c.zwh(["target", "trust", ...conn, "--root", root, "--trust", b.trust, "--json"], { env }), `${t} target trust`);
