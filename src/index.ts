@@ -73,7 +73,7 @@ export async function lockStatus(o: CommonOptions): Promise<LockResult> {
   return (await import("./deploy/lock")).lockStatus(o);
 }
 
-export async function lockBreak(o: CommonOptions & { lockId?: string }): Promise<LockResult> {
+export async function lockBreak(o: CommonOptions & { lockId?: string; force?: boolean }): Promise<LockResult> {
   return (await import("./deploy/lock")).lockBreak(o);
 }
 

@@ -5,8 +5,8 @@
  *   0 manifest    manifest.intoto.json exists and is JSON                 ZWH-BUNDLE-MALFORMED
  *   1 signatures  exact statement bytes, trusted keys, threshold, channel (ZWH-SIG-*); then the
  *                 statement is validated strictly                          ZWH-BUNDLE-MALFORMED
- *   2 freshness   expires > now (ZWH-SIG-EXPIRED); sequence vs the store (ZWH-SIG-ROLLBACK/REPLAY).
- *                 Only CHECKED here: acceptBundleSequence() records it after a successful deploy.
+ *   2 freshness   expires > now (ZWH-SIG-EXPIRED); sequence vs the store (ZWH-SEQ-ROLLBACK/REPLAY).
+ *                 Only CHECKED here: in deploy the target records what it accepts (deploy/sequence-guard.ts).
  *   3 subjects    every subject present, sha256 and size match; no unlisted or special files
  *   4 wheels      filename, streaming RECORD verification, manifest facts = real wheel facts
  *   5 platform    wheel tags ∩ target tags (target: --target-env if given, consistent with the manifest)
@@ -97,7 +97,7 @@ export interface VerifiedBundle {
   dir: string;
   /** Exact bytes of manifest.intoto.json (the signed payload). */
   statementBytes: Buffer;
-  /** "sha256:<hex>" of statementBytes: the value acceptBundleSequence() records. */
+  /** "sha256:<hex>" of statementBytes: the digest rollback state records. */
   statementDigest: string;
   statement: BundleStatement;
   predicate: BundlePredicate;
@@ -450,8 +450,8 @@ export async function loadAndVerifyBundle(dir: string, opts: VerifyBundleOptions
 }
 
 /**
- * Record the bundle's sequence as accepted for its channel. Call only after a successful
- * deploy; refuses (ZWH-SIG-ROLLBACK / ZWH-SIG-REPLAY) if the store moved on meanwhile.
+ * Record the bundle's sequence as accepted for its channel in a SequenceStore (SDK users with their
+ * own store); refuses (ZWH-SEQ-ROLLBACK / ZWH-SEQ-REPLAY) if the store moved on meanwhile.
  */
 export function acceptBundleSequence(store: SequenceStore, verified: Pick<VerifiedBundle, "predicate" | "statementDigest">): void {
   store.accept(verified.predicate.channel, verified.predicate.sequence, verified.statementDigest);

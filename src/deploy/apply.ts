@@ -18,7 +18,10 @@ import { chtagCommands, lsTagArgv } from "../remote/tags";
 import type { ProbeResult } from "../remote/probe";
 import type { TargetSpec } from "../remote/target";
 import { pipEnv, releaseDir, storePath } from "./layout";
-import { acquireLock, lockHeartbeat, lockOwner, type LockHandle } from "./lock";
+import { acquireLock, lockOwner, type LockHandle } from "./lock";
+import { LockKeeper } from "./lock-keeper";
+import { targetLabel } from "./sequence-guard";
+import type { FileSequenceStore } from "../bundle/signing/sequence-state";
 import type { Observation } from "./observe";
 import { cliVersion } from "./record";
 import { activateRelease, createVenv, inspectRelease } from "./release";
@@ -64,7 +67,10 @@ export interface ApplyContext {
   result: DeployResult;
   /** The "record" action (host.ts: the inventory). */
   record: () => Promise<void>;
-  state: { step: DeployStepId; lock?: LockHandle; staged: boolean };
+  /** Rollback protection (sequence-guard.ts): a deliberate downgrade, and the workstation cache to raise. */
+  sequence: { allowDowngrade?: boolean; downgrade: boolean; accepted: number | null; cache?: FileSequenceStore };
+  /** The lock and its heartbeat (lock-keeper.ts) from acquisition to activation. */
+  state: { step: DeployStepId; lock?: LockHandle; keeper?: LockKeeper; staged: boolean; sequenceStatus?: string };
 }
 
 type Action = (c: ApplyContext) => Promise<void>;
@@ -78,6 +84,9 @@ function staging(c: ApplyContext): { dir: string; uploadJson: string; releaseJso
 async function enter(c: ApplyContext, step: DeployStepId): Promise<void> {
   c.state.step = step;
   await c.hooks?.beforeStep?.(step, { layout: c.ops.layout, releaseId: c.plan.releaseId });
+  // Renew (and check) the lock right before the long pip step; activate checks it on the target.
+  if (step === "install") await c.state.keeper?.heartbeat();
+  c.state.keeper?.assertHeld(step);
 }
 
 function sha256(b: Buffer): string {
@@ -90,8 +99,11 @@ const lock: Action = async (c) => {
   c.state.lock = await c.timer.step("lock", "Acquire the deployment lock", () =>
     acquireLock(c.ops, lockOwner("deploy", c.runId, c.spec.user, {
       cli_version: cliVersion(), bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, release: plan.releaseId, message: `deploy ${plan.releaseId}`,
-    }), c.lockTtl),
+    }), c.lockTtl, { channel: vb.predicate.channel, sequence: vb.predicate.sequence, digest: vb.statementDigest, allowDowngrade: c.sequence.allowDowngrade }),
   );
+  // Heartbeat from here to activation; a lost lock stops the run at the next step.
+  c.state.keeper = new LockKeeper(c.ops, c.state.lock.lockId, c.lockTtl);
+  c.state.keeper.start(c.heartbeatMs ?? Math.max(1000, (c.lockTtl * 1000) / 3));
 };
 
 const upload: Action = async (c) => {
@@ -224,15 +236,13 @@ const install: Action = async (c) => {
   const { ops } = c;
   const layout = ops.layout;
   const rdir = releaseDir(layout, c.plan.releaseId);
-  const lk = c.state.lock!;
   await c.timer.step("install", "Create the venv and install offline (hardened pip)", async (u) => {
     await ops.session.mkdirp(layout.home, 0o700);
     u("python -m venv --without-pip");
     const pipArgv = await createVenv(ops, `${rdir}/venv`);
     pipOf.set(c, pipArgv);
     u(`pip install --no-index --require-hashes (${pipArgv[2] === "pip" ? "the venv's pip" : "the interpreter's pip, run by the venv"})`);
-    const stop = lockHeartbeat(ops, lk, c.lockTtl, c.heartbeatMs ?? Math.max(1000, (c.lockTtl * 1000) / 3));
-    try {
+    {
       const r = await ops.session.exec([
         ...pipArgv, "install", "--isolated", "--no-index", "--find-links", `${rdir}/wheels`,
         "--only-binary=:all:", "--require-hashes", "--disable-pip-version-check", "--no-cache-dir", "--no-input",
@@ -249,8 +259,6 @@ const install: Action = async (c) => {
           hint: hashErr ? "A wheel was changed on the target after upload. Nothing was activated; re-run the deploy." : "Nothing was activated. See pip's message above.",
         });
       }
-    } finally {
-      stop();
     }
   });
 };
@@ -292,7 +300,15 @@ const inspect: Action = async (c) => {
 const activate: Action = async (c) => {
   await enter(c, "activate");
   const p = c.plan;
-  const act = await c.timer.step("activate", `Activate ${p.releaseId}`, () => activateRelease(c.ops, p.releaseId, c.obs.raw.current.target, "ZWH-DEPLOY-ACTIVATE"));
+  const act = await c.timer.step("activate", `Activate ${p.releaseId}`, () =>
+    activateRelease(c.ops, p.releaseId, c.obs.raw.current.target, "ZWH-DEPLOY-ACTIVATE", { lockId: c.state.lock!.lockId, allowDowngrade: c.sequence.allowDowngrade }));
+  await c.state.keeper?.stop();
+  // The target accepted the statement: the workstation cache learns its new bound.
+  const sq = act.sequence as { status?: string; trust_root?: string | null } | null;
+  c.state.sequenceStatus = sq?.status;
+  if (sq?.trust_root && (sq.status === "new" || sq.status === "same")) {
+    c.sequence.cache?.refresh(sq.trust_root, c.vb.predicate.channel, { sequence: c.vb.predicate.sequence, digest: c.vb.statementDigest, source: targetLabel(c.result.host, c.ops.layout.root) });
+  }
   c.result.changed = true;
   c.result.current = p.releaseId;
   c.result.previous = (act.previous_release as string | null) ?? c.obs.state.current;
@@ -307,7 +323,9 @@ const prune: Action = async (c) => {
     const res = await ops.batch([
       ops.multiArgv([
         ops.zwhTarget("prune", "--root", ops.layout.root, "--keep", String(c.keep)),
-        ops.auditArgv({ event: "deploy", ok: true, run_id: c.runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence, user: localUser(), zos_user: c.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
+        ops.auditArgv({ event: "deploy", ok: true, run_id: c.runId, release: p.releaseId, previous: result.previous, bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, channel: vb.predicate.channel, sequence: vb.predicate.sequence,
+          sequence_status: c.state.sequenceStatus ?? null, ...(c.sequence.downgrade ? { downgrade: { allowed: true, accepted: c.sequence.accepted, offered: vb.predicate.sequence } } : {}),
+          user: localUser(), zos_user: c.spec.user, controller_host: hostname(), uploaded_bytes: result.upload.bytes }),
         ops.unlockArgv(lk.lockId),
       ]),
       ["rm", "-rf", ops.layout.stagingBase],

@@ -17,6 +17,7 @@ import { checkLockTtl, releaseAfterFailure } from "./lock";
 import { observeTarget, targetFacts, type Observation } from "./observe";
 import { wheelsOf, type RunRecorder } from "./record";
 import { TargetOps, localUser } from "./target-ops";
+import { deployView, isDowngrade, refreshCache, targetSequences, type TargetSequences } from "./sequence-guard";
 import { DEFAULT_KEEP, DEPLOY_FORMAT_VERSION, type DeployOptions, type DeployResult, type DeployStepId } from "./types";
 
 export interface DeployHostOptions extends Omit<DeployOptions, "store" | "argv" | "trustPath" | "warn"> {
@@ -76,6 +77,10 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
     });
     const facts = await targetFacts(ops, obs);
     host = await run.hostName(o.spec, obs.raw.nodename ?? facts.probe.uname?.nodename);
+    // The target's accepted sequences win; the workstation cache learns them (sequence-guard.ts).
+    const seqs: TargetSequences = targetSequences(obs.raw as { sequences?: TargetSequences }, host, root);
+    refreshCache(o.sequenceCache, host, root, seqs);
+    const cacheView = o.sequenceCache && o.trust.rootId ? o.sequenceCache.forTrustRoot(o.trust.rootId) : undefined;
     state.step = "verify-bundle";
     verified = await timer.step("verify-bundle", "Verify the bundle locally against the target", async (u) => {
       // Unchanged re-deploy: the current release was built and verified from this exact signed
@@ -83,13 +88,14 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       const digest = bundleStatementDigest(o.bundleDir);
       const cur = obs.state.releases.find((r) => r.id === obs.state.current);
       const statementOnly = !o.repair && !!digest && !!cur && cur.complete && cur.statementDigest === digest;
-      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: await run.sequenceStore(), now: o.now, statementOnly, vulnGate: o.vulnGate });
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: o.allowDowngrade ? undefined : deployView(host, root, seqs, cacheView), now: o.now, statementOnly, vulnGate: o.vulnGate });
       u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
         (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
       return v;
     });
     for (const f of verified.findings) warnings.push(`${f.code}: ${f.message}`);
     const vb = verified;
+    const dg = isDowngrade(seqs, cacheView, vb.predicate.channel, vb.predicate.sequence, vb.statementDigest);
     releaseId = releaseIdFor(vb.predicate.bundleId, vb.statementDigest);
     state.step = "plan";
     const wheels = wheelsOf(vb);
@@ -107,7 +113,8 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
     const result: DeployResult = {
       formatVersion: DEPLOY_FORMAT_VERSION, runId, host, root,
       bundle: { id: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, statementDigest: vb.statementDigest, wheels: vb.wheels.length, signers: vb.signers.map((s) => ({ keyid: s.keyid, name: s.name })), verification: vb.scope },
-      releaseId: plan.releaseId, action: plan.action, changed: false, dryRun: !!o.dryRun, plan,
+      releaseId: plan.releaseId, sequence: { trustRoot: seqs.trust_root, accepted: dg.accepted, downgrade: dg.downgrade },
+      action: plan.action, changed: false, dryRun: !!o.dryRun, plan,
       current: st.current, previous: st.previous,
       upload: { files: 0, bytes: 0, helperFiles: obs.helpersUploaded, skipped: plan.reuse.length },
       installed: [], bootstrap: [], pruned: [], steps: timer.steps, durationMs: 0, warnings, targetFactsCached: facts.cached,
@@ -128,7 +135,6 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       result.bootstrap = rec?.bootstrap ?? [];
       if (run.recording) {
         await run.hostFacts(host, o.spec, facts.probe);
-        await run.acceptSequence(vb);
         await run.hostResult(host, o.spec, { status: "ok", releaseId: plan.releaseId });
       }
       result.durationMs = Date.now() - t0;
@@ -138,12 +144,15 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
     await applyDeployPlan({
       ops, spec: o.spec, runId, plan, vb, wheels, obs: observed, facts, trust: o.trust, keep, smoke: o.smoke, lockTtl,
       heartbeatMs: o.heartbeatMs, hooks: o.hooks, timer, result, state,
+      sequence: { allowDowngrade: o.allowDowngrade, downgrade: dg.downgrade, accepted: dg.accepted, cache: o.sequenceCache },
       record: async () => {
         if (!run.recording) return;
         await timer.step("record", "Record in the inventory", async () => {
           await run.hostFacts(host, o.spec, facts.probe);
           await run.deployed(host, root, vb, { releaseId: plan.releaseId, path: releaseDir(layout, plan.releaseId), installed: result.installed, pruned: result.pruned });
-          await run.acceptSequence(vb);
+          if (dg.downgrade) {
+            await run.event("deploy.downgrade", host, { root, release: plan.releaseId, channel: vb.predicate.channel, offered: vb.predicate.sequence, accepted: dg.accepted, trustRoot: seqs.trust_root, allowDowngrade: true });
+          }
           await run.hostResult(host, o.spec, { status: "changed", releaseId: plan.releaseId });
         });
       },
@@ -153,9 +162,11 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
   } catch (e) {
     const step: DeployStepId = state.step;
     const err = inStep(step, e);
-    const lock = state.lock;
+    await state.keeper?.stop();
+    // A lost lock is someone else's now (or gone): never release it; the audit line still goes.
+    const lock = err.code === "ZWH-LOCK-LOST" ? undefined : state.lock;
     let lockReleased = !lock;
-    if (lock) {
+    if (lock || err.code === "ZWH-LOCK-LOST") {
       lockReleased = await releaseAfterFailure(ops, o.reopen, lock, {
         event: "deploy", ok: false, run_id: runId, release: releaseId ?? null, step, error: err.code, message: err.message.slice(0, 500), user: localUser(),
       });
@@ -168,7 +179,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
     if (!lockReleased && lock) {
       throw new ZwhError(err.code, err.message, {
         subject: err.subject, exitCode: err.exitCode, transient: err.transient, details: err.details, cause: err,
-        hint: `${err.hint ? err.hint + " " : ""}The deployment lock ${lock.lockId} could not be released (connection lost). Once you know this run is gone: zwh lock break --lock-id ${lock.lockId} (same target options and --root).`,
+        hint: `${err.hint ? err.hint + " " : ""}The deployment lock ${lock.lockId} could not be released (connection lost). Once you know this run is gone: zwh lock break --lock-id ${lock.lockId} (same target options and --root; from another machine, or while the lock is not yet stale, add --force).`,
       });
     }
     throw err;

@@ -9,6 +9,7 @@ import type { Transport } from "../remote/transport";
 import { withTarget } from "./connect";
 import { RunRecorder, resolveHostName } from "./record";
 import { TargetOps, localUser } from "./target-ops";
+import { isSequenceRefusal, targetRefusal } from "./sequence-guard";
 import { DEFAULT_LOCK_TTL_S, type CommonOptions } from "./types";
 import { prepareReadOnly } from "./read-only";
 
@@ -22,7 +23,7 @@ export function checkLockTtl(v: number | undefined): number {
   if (v === undefined) return DEFAULT_LOCK_TTL_S;
   if (!Number.isInteger(v) || v < 1) {
     throw new ZwhError("ZWH-ARGS-INVALID", `--lock-ttl must be a whole number of seconds >= 1 (got ${String(v)})`, {
-      subject: "lock-ttl", hint: `The default is ${DEFAULT_LOCK_TTL_S}. A deploy renews its lock every ttl/3 while pip runs.`,
+      subject: "lock-ttl", hint: `The default is ${DEFAULT_LOCK_TTL_S}. A deploy renews its lock every ttl/3 from acquisition to activation.`,
     });
   }
   return v;
@@ -33,9 +34,25 @@ export function lockOwner(operation: string, runId: string, zosUser: string, ext
   return { operation, run_id: runId, user: localUser(), zos_user: zosUser, controller_host: hostname(), controller_pid: process.pid, ...extra };
 }
 
-export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number): Promise<LockHandle> {
+/** The statement a deploy offers: the target checks it under the lock, before anything changes. */
+export interface SequenceOffer {
+  channel: string;
+  sequence: number;
+  digest: string;
+  allowDowngrade?: boolean;
+}
+
+export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number, offer?: SequenceOffer): Promise<LockHandle> {
   await ops.session.mkdirp(ops.layout.wh, 0o755);
-  const r = await ops.helper("zwh_target.py", ["lock", "acquire", "--root", ops.layout.root, "--owner-json", JSON.stringify(owner), "--ttl", String(ttl)], { label: "lock acquire" });
+  const args = ["lock", "acquire", "--root", ops.layout.root, "--owner-json", JSON.stringify(owner), "--ttl", String(ttl)];
+  if (offer) {
+    args.push("--offer-channel", offer.channel, "--offer-sequence", String(offer.sequence), "--offer-digest", offer.digest);
+    if (offer.allowDowngrade) args.push("--allow-downgrade");
+  }
+  const r = await ops.helper("zwh_target.py", args, { label: "lock acquire" });
+  const herr = (r.json.error ?? {}) as Record<string, unknown>;
+  // The target refused the offered statement and removed the lock again: nothing changed.
+  if (r.code === 3 && isSequenceRefusal(herr.code)) throw targetRefusal(ops.host, ops.layout.root, herr, "zwh");
   if (r.code === 3) {
     const o = (r.json.owner ?? {}) as Record<string, unknown>;
     throw refusal("ZWH-LOCK-HELD", `${ops.host} ${ops.layout.root} is locked${r.json.stale ? " (stale)" : ""} by ${describeOwner(o)}`, {
@@ -47,11 +64,6 @@ export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>
     });
   }
   return { lockId: String(r.json.lock_id), owner: r.json.owner as Record<string, unknown> };
-}
-
-/** Renew the lock every `everyMs` while a long step runs; returns stop(). */
-export function lockHeartbeat(ops: TargetOps, lock: LockHandle, ttl: number, everyMs: number): () => void {
-  return ops.session.heartbeat(ops.zwhTarget("lock", "heartbeat", "--root", ops.layout.root, "--lock-id", lock.lockId, "--ttl", String(ttl)), everyMs, { label: "lock heartbeat" });
 }
 
 /**
@@ -91,6 +103,10 @@ export interface LockResult {
   owner: Record<string, unknown> | null;
   description: string | null;
   broken?: boolean;
+  /** lock break: the lock was live and --force broke it. */
+  forced?: boolean;
+  /** lock break: who broke it (also in the target's audit log and the inventory). */
+  by?: Record<string, unknown>;
 }
 
 export async function lockStatus(o: CommonOptions): Promise<LockResult> {
@@ -110,29 +126,55 @@ export async function lockStatus(o: CommonOptions): Promise<LockResult> {
   });
 }
 
-export async function lockBreak(o: CommonOptions & { lockId?: string }): Promise<LockResult> {
+/** Whether the lock's owner is a process of THIS machine that no longer exists (so its lock is dead). */
+export function ownerGoneHere(owner: Record<string, unknown> | null, here = hostname()): boolean {
+  if (!owner || owner.controller_host !== here) return false;
+  const pid = owner.controller_pid;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/**
+ * Break the lock of a root. A live lock (renewed within its ttl) is refused (ZWH-LOCK-LIVE) unless
+ * `force`, or unless its owner ran on this machine and that process is gone. The helper writes
+ * the audit line (who broke whose lock) in the same call; the inventory gets a lock.break event.
+ */
+export async function lockBreak(o: CommonOptions & { lockId?: string; force?: boolean }): Promise<LockResult> {
   const run = await RunRecorder.start(o.store, "lock-break", o.argv);
   const host = await run.hostName(o.spec);
   try {
     const res = await withTarget(o, async (ops) => {
       await ops.ensureHelpers();
-      const args = ["lock", "break", "--root", ops.layout.root];
+      const st = await ops.helper("zwh_target.py", ["lock", "status", "--root", ops.layout.root], { allow: [0] });
+      const by = { run_id: run.runId, user: localUser(), zos_user: o.spec.user, controller_host: hostname(), controller_pid: process.pid };
+      const args = ["lock", "break", "--root", ops.layout.root, "--by-json", JSON.stringify(by)];
       if (o.lockId) args.push("--lock-id", o.lockId);
+      if (o.force) args.push("--force");
+      if (ownerGoneHere((st.json.owner ?? null) as Record<string, unknown> | null)) args.push("--owner-gone");
       const r = await ops.helper("zwh_target.py", args, { label: "lock break" });
       const owner = (r.json.owner ?? null) as Record<string, unknown> | null;
+      if (r.code === 3 && r.json.reason === "live") {
+        throw refusal("ZWH-LOCK-LIVE", `the lock on ${host} ${ops.layout.root} is live: ${describeOwner(owner ?? {})}; it was not broken`, {
+          subject: ops.layout.root, details: { owner },
+          hint: "Its owner renewed it recently, so a deploy may be running. Wait for it (see 'zwh lock status'), or, if you know that run is gone, " +
+            "re-run with --force: the run that held it then stops before activation, and the break is recorded with your name.",
+        });
+      }
       if (r.code === 3) {
         throw refusal("ZWH-LOCK-ID-MISMATCH", `the lock on ${host} is not ${o.lockId}: it is held by ${describeOwner(owner ?? {})}`, {
           subject: ops.layout.root, details: { owner }, hint: "Check 'zwh lock status' and pass the lock id shown there.",
         });
       }
       const broken = r.json.broken === true;
-      if (broken) {
-        await ops.helper("zwh_target.py", ["audit-append", "--root", ops.layout.root, "--json", JSON.stringify({ event: "lock-break", run_id: run.runId, broken_owner: owner, user: localUser(), zos_user: o.spec.user, controller_host: hostname() })], { allow: [0] });
-      }
-      return { formatVersion: 1 as const, host, root: ops.layout.root, held: false, stale: r.json.stale === true, owner, description: owner ? describeOwner(owner) : null, broken };
+      return { formatVersion: 1 as const, host, root: ops.layout.root, held: false, stale: r.json.stale === true, owner, description: owner ? describeOwner(owner) : null, broken, forced: r.json.forced === true, by };
     });
     await run.ensureHost(host, o.spec);
-    await run.event("lock.break", host, { root: res.root, owner: res.owner, broken: res.broken });
+    await run.event("lock.break", host, { root: res.root, owner: res.owner, broken: res.broken, forced: res.forced, stale: res.stale, by: res.by });
     await run.hostResult(host, o.spec, { status: res.broken ? "changed" : "ok" });
     await run.finish({ status: res.broken ? "changed" : "ok", exitCode: 0 });
     return res;

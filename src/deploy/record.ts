@@ -21,7 +21,7 @@ import { localUser } from "./target-ops";
 export type RecordStore = Pick<
   InventoryStore,
   | "startRun" | "finishRun" | "recordRunHost" | "upsertHost" | "getHost" | "recordBundle" | "recordRelease"
-  | "recordInstalled" | "setActiveRelease" | "setReleaseState" | "appendEvent" | "hostStatus" | "acceptSequence" | "sequenceSnapshot"
+  | "recordInstalled" | "setActiveRelease" | "setReleaseState" | "appendEvent" | "hostStatus"
   | "findHostByAddress"
 >;
 
@@ -118,16 +118,6 @@ export class RunRecorder {
       bundleId: vb.predicate.bundleId, channel: vb.predicate.channel, sequence: vb.predicate.sequence, digestSha256: vb.statementDigest,
       manifest: vb.statement, manifestBytes: vb.statementBytes, signerIdentities: vb.signers, wheels: wheelsOf(vb),
     });
-  }
-
-  /** The channel sequence this bundle carries is now accepted for this store (rollback protection). */
-  async acceptSequence(vb: Pick<VerifiedBundle, "predicate" | "statementDigest">): Promise<void> {
-    await this.store?.acceptSequence(vb.predicate.channel, vb.predicate.sequence, vb.statementDigest);
-  }
-
-  /** The accepted sequences as the signing layer checks them (a snapshot; accepting re-checks in the store). */
-  async sequenceStore(): Promise<SequenceStore | undefined> {
-    return this.store ? this.store.sequenceSnapshot() : undefined;
   }
 
   /** A release that was staged and then failed. Best effort: the original error matters more. */

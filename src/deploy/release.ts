@@ -1,5 +1,7 @@
 /** Operations on one release directory of the target: create its venv, re-check it, activate it. */
 import { refusal } from "../core/errors";
+import { lockLostError } from "./lock-keeper";
+import { isSequenceRefusal, targetRefusal } from "./sequence-guard";
 import { hostLabel } from "../remote/target";
 import { pipEnv } from "./layout";
 import type { TargetOps } from "./target-ops";
@@ -47,12 +49,20 @@ export async function createVenv(ops: TargetOps, venv: string): Promise<string[]
 
 /**
  * Switch `current` to `releaseId` (zwh_target.py activate: previous := current, rename(2)), only
- * if `current` still points where it did when observed. Refused with the helper's code, else `fallbackCode`.
+ * if `current` still points where it did when observed, the lock is still `guard.lockId` and the
+ * release's statement is not older than the target accepted (unless `guard.allowDowngrade`); the
+ * helper checks both under its guard, with the swap. Refused with the helper's code, else `fallbackCode`.
  */
-export async function activateRelease(ops: TargetOps, releaseId: string, expectCurrent: string | null, fallbackCode: string): Promise<Record<string, unknown>> {
-  const r = await ops.helper("zwh_target.py", ["activate", "--root", ops.layout.root, "--release", releaseId, "--expect-current", expectCurrent ?? "none"], { label: "activate" });
+export async function activateRelease(
+  ops: TargetOps, releaseId: string, expectCurrent: string | null, fallbackCode: string, guard: { lockId: string; allowDowngrade?: boolean },
+): Promise<Record<string, unknown>> {
+  const args = ["activate", "--root", ops.layout.root, "--release", releaseId, "--expect-current", expectCurrent ?? "none", "--lock-id", guard.lockId];
+  if (guard.allowDowngrade) args.push("--allow-downgrade");
+  const r = await ops.helper("zwh_target.py", args, { label: "activate" });
   if (r.code !== 0) {
     const err = (r.json.error ?? {}) as Record<string, unknown>;
+    if (err.code === "ZWH-LOCK-LOST") throw lockLostError(ops.host, ops.layout.root, guard.lockId, (err.owner ?? null) as Record<string, unknown> | null, "activate");
+    if (isSequenceRefusal(err.code)) throw targetRefusal(ops.host, ops.layout.root, err, "zwh");
     throw refusal(String(err.code ?? fallbackCode), `activation on ${hostLabel(ops.session.spec)} was refused: ${String(err.message ?? "")}`, { subject: ops.layout.root, details: { helper: r.json } });
   }
   return r.json;

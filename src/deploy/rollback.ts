@@ -21,6 +21,8 @@ export interface RollbackResult {
   from: string | null;
   to: string;
   changed: boolean;
+  /** Set when the release rolled back to carries an older statement than the target accepted (recorded as such). */
+  downgrade: { channel: string; accepted: number; offered: number } | null;
   durationMs: number;
 }
 
@@ -37,28 +39,39 @@ interface RollbackApply {
   at: { step: string };
 }
 
-/** Run a rollback plan's steps over one open session, under the lock; audit + unlock always. */
-async function applyRollbackPlan(a: RollbackApply): Promise<void> {
+/**
+ * Run a rollback plan's steps over one open session, under the lock; audit + unlock always.
+ * Returns the downgrade when the release returned to carries an older sequence than the target
+ * accepted: a rollback is a deliberate downgrade (activate --allow-downgrade), said so everywhere.
+ */
+async function applyRollbackPlan(a: RollbackApply): Promise<RollbackResult["downgrade"]> {
   const { ops, plan } = a;
   const to = plan.to!;
   let lock: LockHandle | undefined;
+  let downgrade: RollbackResult["downgrade"] = null;
   try {
     for (const s of plan.steps) {
       if (s.id === "record") continue; // the inventory is written by the caller, after the session
       a.at.step = s.id;
       if (s.id === "lock") lock = await a.progress.step(s.title, () => acquireLock(ops, lockOwner("rollback", a.runId, a.zosUser, { release: to, message: `rollback to ${to}` }), a.lockTtl));
       else if (s.id === "inspect") await a.progress.step(s.title, () => inspectRelease(ops, to));
-      else if (s.id === "activate") await a.progress.step(s.title, () => activateRelease(ops, to, a.expectCurrent, "ZWH-ROLLBACK-ACTIVATE"));
+      else if (s.id === "activate") {
+        const held = lock!;
+        const act = await a.progress.step(s.title, () => activateRelease(ops, to, a.expectCurrent, "ZWH-ROLLBACK-ACTIVATE", { lockId: held.lockId, allowDowngrade: true }));
+        const sq = act.sequence as { status?: string; channel?: string; offered?: number; accepted?: { sequence?: number } | null } | null;
+        if (sq?.status === "downgrade") downgrade = { channel: String(sq.channel), accepted: Number(sq.accepted?.sequence), offered: Number(sq.offered) };
+      }
       else throw new ZwhError("ZWH-INTERNAL", `the rollback plan has a step apply does not know: ${s.id}`);
     }
   } finally {
     if (lock) {
       await ops.batch([
-        ops.auditArgv({ event: "rollback", run_id: a.runId, from: plan.from, to, step: a.at.step, user: localUser(), zos_user: a.zosUser, controller_host: hostname() }),
+        ops.auditArgv({ event: "rollback", run_id: a.runId, from: plan.from, to, step: a.at.step, downgrade, allow_downgrade: true, user: localUser(), zos_user: a.zosUser, controller_host: hostname() }),
         ops.unlockArgv(lock.lockId),
       ], { label: "audit + unlock" }).catch(() => undefined);
     }
   }
+  return downgrade;
 }
 
 export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
@@ -82,14 +95,15 @@ export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?
       );
       const b = plan.blockers[0];
       if (b) throw refusal(b.code, b.message, { subject: b.code === "ZWH-ROLLBACK-NO-PREVIOUS" ? ops.layout.root : plan.to ?? ops.layout.root, hint: b.hint });
-      if (plan.action === "noop") return { from: plan.from, to: plan.to!, changed: false };
-      await applyRollbackPlan({ ops, plan, expectCurrent: raw.current.target, runId: run.runId, zosUser: o.spec.user, lockTtl, progress: o.progress, at });
-      return { from: plan.from, to: plan.to!, changed: true };
+      if (plan.action === "noop") return { from: plan.from, to: plan.to!, changed: false, downgrade: null };
+      const downgrade = await applyRollbackPlan({ ops, plan, expectCurrent: raw.current.target, runId: run.runId, zosUser: o.spec.user, lockTtl, progress: o.progress, at });
+      return { from: plan.from, to: plan.to!, changed: true, downgrade };
     });
     if (run.recording) {
       await o.progress.step("Record in the inventory", async () => {
         await run.ensureHost(host, o.spec);
         if (res.changed) await run.activated(host, root, res.to, releaseDir(layoutFor(root), res.to));
+        if (res.downgrade) await run.event("rollback.downgrade", host, { root, from: res.from, to: res.to, ...res.downgrade, allowDowngrade: true });
         await run.hostResult(host, o.spec, { status: res.changed ? "changed" : "ok", releaseId: res.to });
         await run.finish({ status: res.changed ? "changed" : "ok", exitCode: 0 });
       });

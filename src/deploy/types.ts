@@ -1,5 +1,6 @@
 /** Options and results of the deploy pipeline's commands (deploy, rollback, status, lock). */
 import type { VerifyBundleOptions } from "../bundle/verify";
+import type { FileSequenceStore } from "../bundle/signing/sequence-state";
 import type { DeployPlan } from "../core/plan";
 import type { Progress } from "../core/progress";
 import type { TargetSpec } from "../remote/target";
@@ -49,6 +50,10 @@ export interface DeployOptions extends CommonOptions {
   now?: Date;
   /** Offline vulnerability gate run in the local verification (bundle verify step 9). */
   vulnGate?: VerifyBundleOptions["vulnGate"];
+  /** The workstation's rollback cache (bundle verify reads the same file); refreshed from the target. */
+  sequenceCache?: FileSequenceStore;
+  /** Deliberately install a statement older than the target accepted (recorded). */
+  allowDowngrade?: boolean;
 }
 
 export interface StepTiming {
@@ -68,6 +73,8 @@ export interface DeployResult {
     verification: "full" | "statement";
   };
   releaseId: string;
+  /** The bundle against the target's accepted bound for its (trust root, channel). */
+  sequence: { trustRoot: string | null; accepted: number | null; downgrade: boolean };
   action: DeployPlan["action"];
   changed: boolean;
   dryRun: boolean;

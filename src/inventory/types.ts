@@ -376,7 +376,7 @@ export interface InventoryStore {
   acceptedSequence(channel: string): Promise<AcceptedSequence | undefined>;
   /** A synchronous snapshot of every channel's accepted sequence, for the signing layer's checks. */
   sequenceSnapshot(): Promise<SequenceStore>;
-  /** Record an accepted statement; ZWH-SIG-ROLLBACK / ZWH-SIG-REPLAY (exit 3) as the signing layer. */
+  /** Record an accepted statement; ZWH-SEQ-ROLLBACK / ZWH-SEQ-REPLAY (exit 3) as the signing layer. */
   acceptSequence(channel: string, sequence: number, digest: string): Promise<void>;
 
   recordRelease(r: ReleaseInput): Promise<number>;

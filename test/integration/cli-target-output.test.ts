@@ -36,7 +36,7 @@ function conn(root: string): string[] {
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  return zwh(args, { timeoutMs: 300_000, env: { ZWH_INVENTORY: path.join(work, "inventory.db"), ...env } });
+  return zwh(args, { timeoutMs: 300_000, env: { ZWH_INVENTORY: path.join(work, "inventory.db"), ZWH_TRUST_STATE: path.join(work, "trust-state.json"), ...env } });
 }
 
 /** Every path under dir with its size and mtime (so any write shows). */

@@ -242,7 +242,8 @@ describe("deploy failure modes", () => {
       if (ls.held) {
         // The controller could not reach the host to unlock: the lock says who, and is broken explicitly.
         expect((e as ZwhError).hint).toMatch(/zwh lock break --lock-id/);
-        const b = await lockBreak({ ...opts(root), lockId: String(ls.owner?.lock_id) });
+        // Its owner (this test process) is alive and the lock not stale: breaking it takes --force.
+        const b = await lockBreak({ ...opts(root), lockId: String(ls.owner?.lock_id), force: true });
         expect(b.broken).toBe(true);
       }
       const r = await deploy({ ...opts(root), bundleDir: v2.dir });

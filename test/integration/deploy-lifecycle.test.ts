@@ -101,7 +101,10 @@ describe("deploy lifecycle", () => {
     const st = await inv.hostStatus(r.host, root);
     expect(st.active?.releaseId).toBe(r.releaseId);
     expect(st.active?.packages.map((p) => p.name).sort()).toEqual(["zwhdemo-app", "zwhdemo-lib", "zwhdemo-util"]);
-    expect(await inv.acceptedSequence("stable")).toEqual({ sequence: 1, digest: bundles[0].statementDigest });
+    // The target keeps what it accepted, per (trust root, channel).
+    const seq = JSON.parse(readFileSync(join(root, ".wheelhouse", "sequence.json"), "utf8"));
+    expect(seq.trustRoots[`sha256:${sha(signer.trustFile)}`].channels.stable).toMatchObject({ sequence: 1, digest: bundles[0].statementDigest, release: r.releaseId });
+    expect((await simExec(h, `ls -T '${join(root, ".wheelhouse", "sequence.json")}'`)).stdout).toMatch(/^t ISO8859-1 +T=on/);
     expect(o.out.steps.some((s) => s.startsWith("Upload 3 wheel(s)"))).toBe(true);
   });
 
@@ -158,6 +161,8 @@ describe("deploy lifecycle", () => {
     const r = await rollback({ ...o });
     expect(r.changed).toBe(true);
     expect(`releases/${r.to}`).toBe(prev);
+    // Back to a sequence-1 release while the target accepted 2: a deliberate, recorded downgrade.
+    expect(r.downgrade).toEqual({ channel: "stable", accepted: 2, offered: 1 });
     const run = await simExec(h, `'${root}/current/venv/bin/python' -c 'import zwhdemo_app; print(zwhdemo_app.VERSION)'`);
     expect(run.stdout.trim()).toBe("1.0");
     expect((await inv.hostStatus(r.host, root)).active?.releaseId).toBe(r.to);
@@ -195,7 +200,7 @@ describe("deploy lifecycle", () => {
   });
 
   it("refuses an older bundle (channel sequence) after a newer one was accepted", async () => {
-    await expect(deploy({ ...opts(), bundleDir: bundles[0].dir })).rejects.toMatchObject({ code: "ZWH-SIG-ROLLBACK" });
+    await expect(deploy({ ...opts(), bundleDir: bundles[0].dir })).rejects.toMatchObject({ code: "ZWH-SEQ-ROLLBACK" });
   });
 
   it("rolls back with a trailing slash on --root and records it under the same root as deploy", async () => {

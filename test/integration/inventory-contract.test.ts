@@ -279,8 +279,8 @@ describe.each(["sqlite", "postgres"] as const)("inventory contract: %s", (dialec
       expect(await s.acceptedSequence("prod")).toEqual({ sequence: 5, digest: a });
       await s.acceptSequence("prod", 5, a);
       const older = await thrown(s.acceptSequence("prod", 4, b));
-      expect([older.code, older.exitCode]).toEqual(["ZWH-SIG-ROLLBACK", 3]);
-      expect((await thrown(s.acceptSequence("prod", 5, b))).code).toBe("ZWH-SIG-REPLAY");
+      expect([older.code, older.exitCode]).toEqual(["ZWH-SEQ-ROLLBACK", 3]);
+      expect((await thrown(s.acceptSequence("prod", 5, b))).code).toBe("ZWH-SEQ-REPLAY");
       const snap = await s.sequenceSnapshot();
       expect(() => checkSequence(snap, "prod", 4, b)).toThrow(/lower than the last accepted sequence 5/);
       await s.acceptSequence("prod", 6, b);
@@ -288,7 +288,7 @@ describe.each(["sqlite", "postgres"] as const)("inventory contract: %s", (dialec
       expect(await s.acceptedSequence("prod")).toEqual({ sequence: 6, digest: b });
       expect((await s.listEvents()).filter((e) => e.type === "channel.accepted")).toHaveLength(3);
       const other = await fx.open();
-      expect((await thrown(other.acceptSequence("prod", 5, a))).code).toBe("ZWH-SIG-ROLLBACK");
+      expect((await thrown(other.acceptSequence("prod", 5, a))).code).toBe("ZWH-SEQ-ROLLBACK");
     });
   });
 

@@ -36,8 +36,8 @@ let sim: SimCluster | undefined;
 let inventory: string;
 
 function zenv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  // ZWH_INVENTORY: this run's own inventory store, never ~/.zwh/inventory.db.
-  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ZWH_INVENTORY: inventory, ...extra };
+  // ZWH_INVENTORY / ZWH_TRUST_STATE: this run's own inventory and rollback cache, never ~/.zwh.
+  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ZWH_INVENTORY: inventory, ZWH_TRUST_STATE: path.join(home, "trust-state.json"), ...extra };
   delete env.ZOWE_OPT_HOST; delete env.ZOWE_OPT_PORT; delete env.ZOWE_OPT_USER; delete env.ZOWE_OPT_PASSWORD;
   return env;
 }

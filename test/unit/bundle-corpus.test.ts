@@ -226,7 +226,7 @@ const cases: Case[] = [
     build: async () => ({ dir: await goodBundle(root, { keys: signed() }), opts: { now: new Date(NOW.getTime() + 31 * 86400e3) } }),
   },
   {
-    name: "replayed lower sequence", code: "ZWH-SIG-ROLLBACK", names: "stable",
+    name: "replayed lower sequence", code: "ZWH-SEQ-ROLLBACK", names: "stable",
     build: async () => {
       const store = new MemorySequenceStore();
       store.accept("stable", 6, "sha256:" + "1".repeat(64));
@@ -234,7 +234,7 @@ const cases: Case[] = [
     },
   },
   {
-    name: "same sequence, different statement", code: "ZWH-SIG-REPLAY", names: "stable",
+    name: "same sequence, different statement", code: "ZWH-SEQ-REPLAY", names: "stable",
     build: async () => {
       const store = new MemorySequenceStore();
       store.accept("stable", 5, "sha256:" + "2".repeat(64));

@@ -42,7 +42,7 @@ describe("statement-only bundle verification", () => {
     expect(await codeOf(loadAndVerifyBundle(dir, { ...opts, trust: makeTrust(keys), now: later }))).toBe("ZWH-SIG-EXPIRED");
     const store = new MemorySequenceStore();
     store.accept("stable", 9, "sha256:" + "0".repeat(64));
-    expect(await codeOf(loadAndVerifyBundle(dir, { ...opts, trust: makeTrust(keys), sequenceStore: store }))).toBe("ZWH-SIG-ROLLBACK");
+    expect(await codeOf(loadAndVerifyBundle(dir, { ...opts, trust: makeTrust(keys), sequenceStore: store }))).toBe("ZWH-SEQ-ROLLBACK");
     const stmt = path.join(dir, "manifest.intoto.json");
     const bytes = fs.readFileSync(stmt);
     fs.writeFileSync(stmt, bytes.toString("utf8").replace('"sequence": 5', '"sequence": 6'));

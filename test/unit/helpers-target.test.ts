@@ -348,7 +348,8 @@ describe("activate", () => {
     helper(["activate", "--root", root, "--release", "r1"]);
     expect([fs.readlinkSync(path.join(root, "current")), fs.readlinkSync(path.join(root, "previous"))]).toEqual(["releases/r1", "releases/r2"]);
     // No temp links left behind.
-    expect(fs.readdirSync(root).sort()).toEqual(["current", "previous", "releases"]);
+    expect(fs.readdirSync(root).sort()).toEqual([".wheelhouse", "current", "previous", "releases"]);
+    expect(fs.readdirSync(path.join(root, ".wheelhouse"))).toEqual([".guard"]); // activate's fcntl guard, nothing else
     // The root can be moved: the link is relative.
     const moved = path.join(tmp, "act moved");
     fs.renameSync(root, moved);
@@ -498,7 +499,7 @@ describe("lock", () => {
     const wrong = helper(["lock", "release", "--root", root, "--lock-id", "other"]);
     expect([wrong.code, wrong.out.reason]).toEqual([3, "not-owner"]);
     expect(helper(["lock", "release", "--root", root, "--lock-id", id]).out).toMatchObject({ released: true });
-    expect(fs.readdirSync(path.join(root, ".wheelhouse"))).toEqual([]);
+    expect(fs.readdirSync(path.join(root, ".wheelhouse"))).toEqual([".guard"]); // no lock remnants, only the guard file
     expect(helper(["lock", "release", "--root", root, "--lock-id", id]).out).toMatchObject({ released: false, reason: "not-held" });
   });
 

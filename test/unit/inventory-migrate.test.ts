@@ -79,7 +79,7 @@ describe("an inventory from release 0.1.0", () => {
   it("then records what the new schema admits, and the host moves to its logical name", async () => {
     store = await openStore(db);
     // Rollback protection carried over: sequence 1 after 2 is still refused.
-    await expect(store.acceptSequence("stable", 1, "sha256:" + "0".repeat(64))).rejects.toMatchObject({ code: "ZWH-SIG-ROLLBACK" });
+    await expect(store.acceptSequence("stable", 1, "sha256:" + "0".repeat(64))).rejects.toMatchObject({ code: "ZWH-SEQ-ROLLBACK" });
     await store.upsertHost({ name: "LPAR1", address: "127.0.0.1", port: 35565, nameSource: "nodename", nodename: "LPAR1" });
     expect(await store.getHost(OLD_NAME)).toBeUndefined();
     expect((await store.hostStatus("LPAR1", ROOT)).active?.releaseId).toBe("demo-f7b087f6db7f");

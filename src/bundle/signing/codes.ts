@@ -18,10 +18,10 @@ export const SIG = {
   CHANNEL: "ZWH-SIG-CHANNEL",
   /** The statement's `expires` is in the past (freeze protection). */
   EXPIRED: "ZWH-SIG-EXPIRED",
-  /** The statement's `sequence` is lower than the last accepted one for its channel. */
-  ROLLBACK: "ZWH-SIG-ROLLBACK",
-  /** Same sequence as the last accepted one, but a different statement. */
-  REPLAY: "ZWH-SIG-REPLAY",
+  /** The statement's `sequence` is lower than the accepted one for its (trust root, channel). */
+  ROLLBACK: "ZWH-SEQ-ROLLBACK",
+  /** Same sequence as the accepted one, but a different statement. */
+  REPLAY: "ZWH-SEQ-REPLAY",
 } as const;
 
 export const KEY = {

@@ -30,6 +30,7 @@ import { errnoText, writeFileAtomic } from "../../io/atomic-write";
 import { TRUST } from "./codes";
 import { KeyType, isOpenSshPublicKeyLine, keyIdOf, keyTypeOf, parsePublicKey, publicKeyPem, toOpenSshPublicKey } from "./keys";
 import { BUNDLE_SSH_NAMESPACE } from "./sshsig";
+import { trustRootId } from "./sequence-state";
 import { INPUT_LIMITS, readInputFile } from "../../io/input-file";
 
 export const TRUST_FORMAT_VERSION = 1;
@@ -67,6 +68,8 @@ export interface Trust {
   keys: TrustedKey[];
   /** File path or "trust document", for messages. */
   source: string;
+  /** trustRootId of the exact bytes parsed (absent when parsed from an object): the key of rollback state. */
+  rootId?: string;
 }
 
 /** Channel names (trust files, bundle statements, --channel): they become state keys. */
@@ -188,6 +191,7 @@ export function parseTrust(input: unknown, source = "trust document", opts: Pars
 
   const doc: TrustDocument = { formatVersion: 1, version: version as number, threshold, channels, sshNamespace, keys: entries };
   const trust: Trust = { doc, keys, source };
+  if (typeof input === "string" || Buffer.isBuffer(input)) trust.rootId = trustRootId(Buffer.isBuffer(input) ? input : Buffer.from(input, "utf8"));
   if (opts.requireComplete) {
     const problems = trustProblems(trust);
     if (problems.length > 0) {

@@ -7,7 +7,7 @@ const root: OptionDef = { ...rootOption, required: true };
 /** Seconds a deployment lock stays valid without a heartbeat (deploy heartbeats during pip). */
 const lockTtl: OptionDef = {
   name: "lock-ttl", type: "number", defaultValue: 900,
-  description: "Seconds the deployment lock stays valid without a heartbeat; after that another run sees it as stale (the deploy renews it every ttl/3 while pip runs).",
+  description: "Seconds the deployment lock stays valid without a heartbeat; after that another run sees it as stale (the deploy renews it every ttl/3 from acquisition to activation; a run that finds it broken stops with ZWH-LOCK-LOST).",
 };
 const inventory: OptionDef = {
   name: "inventory", type: "string",
@@ -27,7 +27,11 @@ export const deployCommand: CommandDef = {
     "(--no-index --require-hashes --only-binary=:all: --isolated), verifies the installed set and every installed file " +
     "against its RECORD, runs the optional smoke import, then swaps the 'current' symlink atomically and prunes old " +
     "releases. Everything after the plan runs under the root's deployment lock. Any failure before activation leaves " +
-    "'current' untouched; re-running converges. The run is recorded in the local inventory and in DIR/.wheelhouse/audit.log.",
+    "'current' untouched; re-running converges. The run is recorded in the local inventory and in DIR/.wheelhouse/audit.log. " +
+    "Rollback protection: the target keeps the highest bundle sequence it accepted per trust root and channel " +
+    "(DIR/.wheelhouse/sequence.json) and refuses an older bundle before anything changes (ZWH-SEQ-ROLLBACK, exit 3), whatever " +
+    "this workstation remembers; --allow-downgrade installs it deliberately and records that. A deploy that loses its lock " +
+    "(broken with 'lock break --force') stops before activation (ZWH-LOCK-LOST).",
   positionals: [{ name: "bundle", description: "Bundle directory (manifest.intoto.json, manifest.dsse.json, requirements.lock.txt, wheels/).", required: true }],
   options: [
     ...targetOptions,
@@ -37,6 +41,14 @@ export const deployCommand: CommandDef = {
     { name: "smoke", type: "string", description: "Python code run with the new release's interpreter before activation, e.g. 'import mypkg'." },
     { name: "repair", type: "boolean", defaultValue: false, description: "Reinstall the bundle into a fresh release directory (<release>+r<n>) even when its release is current, e.g. after 'drift' found installed files modified, missing or added. The damaged tree is never reused; 'previous' becomes the damaged release, so roll back with --release, not to 'previous'." },
     { name: "dry-run", type: "boolean", defaultValue: false, description: "Print the plan (steps and why) and change nothing (only Wheelhouse's helper scripts may be installed under DIR/.wheelhouse)." },
+    {
+      name: "allow-downgrade", type: "boolean", defaultValue: false,
+      description: "Install a bundle whose sequence is lower than the one the target accepted for its channel (a deliberate downgrade). Recorded in the target's audit log and the inventory; the target's accepted sequence is not lowered.",
+    },
+    {
+      name: "state", type: "string",
+      description: "This workstation's rollback cache, refreshed from the target and read by 'bundle verify' (default $ZWH_TRUST_STATE, else ~/.zwh/trust-state.json).",
+    },
     lockTtl,
     inventory,
     ...vulnGateOptions(false),
@@ -63,7 +75,9 @@ export const rollbackCommand: CommandDef = {
   description:
     "Under the deployment lock, checks that the target release's venv is runnable and that every installed file still " +
     "matches its RECORD, then swaps 'current' atomically (the release it replaces becomes 'previous'). Nothing is " +
-    "uploaded or installed. Recorded in the inventory and the target's audit log.",
+    "uploaded or installed. Recorded in the inventory and the target's audit log. Returning to a release built from an " +
+    "older bundle sequence is a deliberate downgrade: allowed, recorded as such (downgrade in the JSON, the audit log and " +
+    "the inventory), and the target keeps its accepted sequence, so deploying that older bundle again needs --allow-downgrade.",
   options: [...targetOptions, root, { name: "release", zwhAliases: ["to"], type: "string", description: "Release id to switch to (default: the release 'previous' points at). zwh also accepts --to; under Zowe --to is the ssh handshake-timeout alias." }, lockTtl, inventory, jsonOption],
   examples: [
     { description: "Roll back to the previous release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },
@@ -114,12 +128,20 @@ export const lockGroup: GroupDef = {
       name: "break",
       summary: "Remove a deployment lock (after making sure its owner is gone)",
       description:
-        "Removes the lock and prints whose lock it was. The break is written to the target's audit log and the local " +
-        "inventory. With --lock-id, only that lock is removed (refused if the lock changed meanwhile).",
-      options: [...targetOptions, root, { name: "lock-id", type: "string", description: "Only break the lock with this id (as shown by 'lock status')." }, inventory, jsonOption],
+        "Removes the lock and prints whose lock it was. A live lock (not stale: its owner renewed it within its ttl) is " +
+        "refused (ZWH-LOCK-LIVE, exit 3) unless --force, or unless its owner ran on this machine and that process is gone. " +
+        "The run whose lock was broken stops before activation (ZWH-LOCK-LOST). The break, with who broke it, is written to " +
+        "the target's audit log and the local inventory. With --lock-id, only that lock is removed (refused if the lock changed meanwhile).",
+      options: [
+        ...targetOptions, root,
+        { name: "lock-id", type: "string", description: "Only break the lock with this id (as shown by 'lock status')." },
+        { name: "force", type: "boolean", defaultValue: false, description: "Break a live lock too (its deploy then stops before activation). Recorded." },
+        inventory, jsonOption,
+      ],
       examples: [
         { description: "Break a stale lock", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse" },
         { description: "Break exactly the lock you inspected", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --lock-id 7d0c4b8e-1f7a-4a5e-9a55-0a1c2b3d4e5f" },
+        { description: "Break a live lock whose run you know is gone", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --lock-id 7d0c4b8e-1f7a-4a5e-9a55-0a1c2b3d4e5f --force" },
       ],
       handler: "lock/break",
       connects: true,

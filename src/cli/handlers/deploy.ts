@@ -1,5 +1,7 @@
 /** `deploy BUNDLE`: observe → plan → apply → record (src/deploy: observe, plan, apply, record). */
 import { defaultTrustPath } from "../../bundle/signing/trust";
+import { FileSequenceStore, defaultSequenceStatePath } from "../../bundle/signing/sequence-state";
+import { testPauseHooks } from "../framework/test-seams";
 import { commonOptions, openInventory } from "../framework/deploy-options";
 import { deploy } from "../../index";
 import { renderDeploy } from "../render";
@@ -22,6 +24,9 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       dryRun: ctx.args.dryRun === true,
       lockTtlSeconds: ctx.args.lockTtl === undefined ? undefined : Number(ctx.args.lockTtl),
       vulnGate: vulnGateFrom(ctx, () => loadTrust(trust)),
+      allowDowngrade: ctx.args.allowDowngrade === true,
+      sequenceCache: new FileSequenceStore(typeof ctx.args.state === "string" && ctx.args.state !== "" ? ctx.args.state : defaultSequenceStatePath(ctx.env)),
+      hooks: testPauseHooks(ctx.env),
     });
     if (ctx.json) for (const w of r.warnings) ctx.out.warn(w);
     const blocked = r.dryRun && r.plan.blockers.length > 0;

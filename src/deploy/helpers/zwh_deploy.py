@@ -10,7 +10,8 @@ Same contract as zwh_target.py: ONE ASCII JSON object on stdout, exit 0 ok / 3 r
 Subcommands:
   observe       everything the planner needs in one round trip: interpreter fingerprint,
                 current/previous links, releases (+ receipts), store presence for the wanted
-                wheels, the lock, the target trust file, the cached probe facts.
+                wheels, the lock, the target trust file, the accepted bundle sequences
+                (zwh_target.py sequence_summary), the cached probe facts.
   stage         (re)create releases/<id>/ with wheels/<filename> symlinks into the store
   run-to-file   run argv, write its stdout bytes to a file (pip inspect), stderr passed back
   wheel-members re-read every wheel of a release with THIS interpreter's zipfile (the reader
@@ -134,6 +135,11 @@ def cmd_observe(a):
     trust = os.path.join(base, "trust.json")
     out["trust"] = {"path": trust, "present": os.path.isfile(trust),
                     "sha256": zt.sha256_file(trust)[0] if os.path.isfile(trust) else None}
+    try:
+        out["sequences"] = zt.sequence_summary(root)
+    except zt.HelperError as e:
+        # Reported, not fatal here: activation refuses on a damaged state file (fail closed).
+        out["sequences"] = {"trust_root": None, "channels": {}, "error": {"code": e.code, "message": e.message}}
     cache = None
     try:
         cache = read_json(os.path.join(base, "target-env.json"))

@@ -25,6 +25,7 @@ Subcommands (details at each cmd_* function):
   inspect-release check a release dir is intact enough to roll back to
   prune           keep N newest releases, never current or previous
   lock            acquire | release | status | break | heartbeat  (<root>/.wheelhouse/lock)
+  sequence        status: the highest accepted bundle sequence per (trust root, channel)
   audit-append    append one JSON line to <root>/.wheelhouse/audit.log
 """
 import argparse
@@ -637,6 +638,228 @@ def _record_verify(command, venv, site_packages):
 
 
 # ----------------------------------------------------------------------------------------
+# the target's own rollback state and the short-lived guard around lock and link changes
+#
+# <root>/.wheelhouse/sequence.json (tagged ISO8859-1 text, replaced atomically):
+#   {"formatVersion": 1,
+#    "trustRoots": {"sha256:<hex of trust.json bytes>": {"channels": {"stable": {
+#        "sequence": 7, "digest": "sha256:<statement>", "release": "<id>", "acceptedAt": "<ISO>"}}}}}
+# The trust root is the sha256 of <root>/.wheelhouse/trust.json exactly as `target trust`
+# installed it. A trust root seen for the first time inherits, per channel, the highest
+# sequence accepted under any earlier trust root of this install root: rotating keys must not
+# reset rollback protection. A root deployed before this file existed starts from the
+# highest sequence among its complete releases' receipts (same channel).
+
+SEQ_FORMAT = 1
+
+
+def _wh_dir(root):
+    return os.path.join(os.path.abspath(root), ".wheelhouse")
+
+
+def trust_root_id(root):
+    """'sha256:<hex>' of the installed trust.json bytes, or None when there is none."""
+    p = os.path.join(_wh_dir(root), "trust.json")
+    try:
+        hx, _ = sha256_file(p)
+    except (OSError, NotRegularFile):
+        return None
+    return "sha256:" + hx
+
+
+def _valid_entry(e):
+    return (isinstance(e, dict) and isinstance(e.get("sequence"), int) and not isinstance(e.get("sequence"), bool)
+            and e["sequence"] >= 0 and isinstance(e.get("digest"), str))
+
+
+def read_sequence_state(root):
+    """The state file, or one bootstrapped from release receipts (nothing is written)."""
+    p = os.path.join(_wh_dir(root), "sequence.json")
+    try:
+        data = read_json_file(p)
+    except FileNotFoundError:
+        return _bootstrap_sequence_state(root)
+    except (OSError, ValueError) as e:
+        # Fail closed: a damaged file must not silently reset rollback protection.
+        raise HelperError("ZWH-SEQ-STATE", "the target's rollback state is unreadable: %s" % e, subject=p)
+    roots = data.get("trustRoots") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("formatVersion") != SEQ_FORMAT or not isinstance(roots, dict):
+        raise HelperError("ZWH-SEQ-STATE", "the target's rollback state has an unknown format", subject=p)
+    for tid, v in roots.items():
+        chans = v.get("channels") if isinstance(v, dict) else None
+        if not isinstance(chans, dict) or not all(_valid_entry(e) for e in chans.values()):
+            raise HelperError("ZWH-SEQ-STATE", "the target's rollback state is damaged (trust root %s)" % tid, subject=p)
+    return data
+
+
+def _bootstrap_sequence_state(root):
+    chans = {}
+    rel_root = os.path.join(os.path.abspath(root), "releases")
+    try:
+        names = sorted(os.listdir(rel_root))
+    except OSError:
+        names = []
+    for n in names:
+        try:
+            r = read_json_file(os.path.join(rel_root, n, "receipt.json"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(r, dict) or r.get("complete") is not True or not isinstance(r.get("channel"), str):
+            continue
+        e = {"sequence": r.get("sequence"), "digest": r.get("statementDigest"), "release": n, "bootstrap": True}
+        if not _valid_entry(e):
+            continue
+        old = chans.get(r["channel"])
+        if old is None or e["sequence"] > old["sequence"]:
+            chans[r["channel"]] = e
+    tid = trust_root_id(root) or "none"
+    return {"formatVersion": SEQ_FORMAT, "trustRoots": {tid: {"channels": chans}} if chans else {}}
+
+
+def accepted_sequence(state, tid, channel):
+    """The entry that binds (tid, channel): its own, else the highest under another trust root."""
+    roots = state.get("trustRoots", {})
+    own = roots.get(tid, {}).get("channels", {}).get(channel)
+    if own is not None:
+        return dict(own, trust_root=tid)
+    best = None
+    for other, v in sorted(roots.items()):
+        e = v.get("channels", {}).get(channel)
+        if e is not None and (best is None or e["sequence"] > best["sequence"]):
+            best = dict(e, trust_root=other, inherited=True)
+    return best
+
+
+def check_offer(root, state, tid, channel, sequence, digest, allow_downgrade):
+    """'new', 'same' or 'downgrade' (only with allow_downgrade); else a refusal (exit 3)."""
+    if not isinstance(sequence, int) or sequence < 0 or not re.match(r"^sha256:[0-9a-f]{64}$", digest or ""):
+        raise HelperError("ZWH-HELPER-USAGE", "an offered sequence needs a channel, an integer >= 0 and a sha256: digest")
+    last = accepted_sequence(state, tid, channel)
+    if last is None or sequence > last["sequence"]:
+        return "new", last
+    if sequence == last["sequence"] and digest == last["digest"]:
+        return "same", last
+    if allow_downgrade:
+        return "downgrade", last
+    details = {"channel": channel, "offered": sequence, "offered_digest": digest, "accepted": last["sequence"],
+               "accepted_digest": last["digest"], "accepted_release": last.get("release"), "trust_root": tid,
+               "root": os.path.abspath(root)}
+    if sequence < last["sequence"]:
+        raise HelperError("ZWH-SEQ-ROLLBACK", "channel %s: offered sequence %d is lower than sequence %d this target accepted"
+                          % (channel, sequence, last["sequence"]), EXIT_REFUSED, **details)
+    raise HelperError("ZWH-SEQ-REPLAY", "channel %s: sequence %d was accepted here for a different statement"
+                      % (channel, sequence), EXIT_REFUSED, **details)
+
+
+def record_accepted(root, state, tid, channel, sequence, digest, release):
+    """Raise the bound for (tid, channel) to this statement; never lowers it. Returns whether written."""
+    path = os.path.join(_wh_dir(root), "sequence.json")
+    last = accepted_sequence(state, tid, channel)
+    if last is not None and sequence < last["sequence"]:
+        return False
+    own = state.get("trustRoots", {}).get(tid, {}).get("channels", {}).get(channel)
+    if own is not None and own["sequence"] == sequence and own["digest"] == digest and os.path.exists(path):
+        return False
+    state.setdefault("trustRoots", {}).setdefault(tid, {}).setdefault("channels", {})[channel] = {
+        "sequence": sequence, "digest": digest, "release": release, "acceptedAt": iso_utc(now_epoch())}
+    state["formatVersion"] = SEQ_FORMAT
+    os.makedirs(_wh_dir(root), exist_ok=True)
+    write_json_atomic(path, state)
+    return True
+
+
+def release_statement(release_dir):
+    """(channel, sequence, digest) from releases/<id>/manifest.intoto.json, or None."""
+    p = os.path.join(release_dir, "manifest.intoto.json")
+    try:
+        st = os.lstat(p)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 64 * 1024 * 1024:
+            return None
+        with open(p, "rb") as f:
+            raw = f.read()
+        pred = json.loads(raw.decode("utf-8")).get("predicate", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    ch, seq = pred.get("channel") if isinstance(pred, dict) else None, pred.get("sequence") if isinstance(pred, dict) else None
+    if not isinstance(ch, str) or not isinstance(seq, int) or isinstance(seq, bool):
+        return None
+    return ch, seq, "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def sequence_summary(root):
+    """{"trust_root": id|None, "channels": {name: entry}}: the bound each channel has under the
+    installed trust root (entries carry trust_root, and inherited/bootstrap when so)."""
+    root = os.path.abspath(root)
+    state = read_sequence_state(root)
+    tid = trust_root_id(root) or "none"
+    names = set()
+    for v in state.get("trustRoots", {}).values():
+        names.update(v.get("channels", {}).keys())
+    chans = dict((c, accepted_sequence(state, tid, c)) for c in sorted(names))
+    return {"trust_root": None if tid == "none" else tid, "channels": chans}
+
+
+def cmd_sequence(args):
+    """sequence status --root R   (read-only) -> sequence_summary()"""
+    return EXIT_OK, result("sequence", True, **sequence_summary(args.root))
+
+
+class Guard(object):
+    """An exclusive fcntl lock on <root>/.wheelhouse/.guard for the few milliseconds a lock or
+    link change takes, so `lock break` can never slip between activate's lock-id check and
+    its rename. Without fcntl (not expected on z/OS or Linux) the operations run unguarded."""
+
+    def __init__(self, root):
+        self.path = os.path.join(_wh_dir(root), ".guard")
+        self.fd = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:
+            return self
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        created = not os.path.exists(self.path)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        if created:
+            tag_text(self.path)
+        fcntl.lockf(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            os.close(self.fd)  # closing drops the lock
+            self.fd = None
+        return False
+
+
+def append_audit(root, entry):
+    """One O_APPEND write of one JSON line to <root>/.wheelhouse/audit.log; returns (path, bytes)."""
+    entry = dict(entry)
+    entry.setdefault("target_ts", iso_utc(now_epoch()))
+    base = _wh_dir(root)
+    os.makedirs(base, exist_ok=True)
+    path = os.path.join(base, "audit.log")
+    created = not os.path.exists(path)
+    line = json_bytes(entry) + b"\n"
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        try:
+            written = os.write(fd, line)
+        except OSError as e:
+            # os.write names no file: add it, so a full or read-only file system names the log.
+            raise OSError(e.errno, e.strerror, path)
+        if written != len(line):
+            raise HelperError("ZWH-HELPER-SHORT-WRITE", "short write to audit log", subject=path)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    if created:
+        tag_text(path)
+    return path, len(line)
+
+
+# ----------------------------------------------------------------------------------------
 # releases: activate, inspect-release, prune
 
 
@@ -726,7 +949,8 @@ def _release_checks(release_dir):
 
 
 def cmd_activate(args):
-    """activate --root R --release ID [--expect-current TARGET|none] [--no-receipt-stamp]
+    """activate --root R --release ID [--expect-current TARGET|none] [--lock-id ID]
+                [--allow-downgrade] [--no-receipt-stamp]
 
     Refuses (exit 3) when releases/ID or its venv python/pyvenv.cfg is missing, when
     <root>/current is a real file/dir, or when --expect-current does not match (a
@@ -734,8 +958,18 @@ def cmd_activate(args):
     ("releases/ID") so the whole root can be moved. Before the flip, <root>/previous is
     pointed at the old target, so prune and rollback can read both from disk. Stamps
     "activatedAt" into releases/ID/receipt.json when that file exists (prune orders by it).
+
+    Under the guard (see Guard), in one step with the swap:
+      * the deployment lock must be --lock-id (ZWH-LOCK-LOST otherwise); without --lock-id,
+        a lock held by anyone refuses (ZWH-LOCK-HELD);
+      * the release's signed statement (releases/ID/manifest.intoto.json) must not be older
+        than what this target accepted for its (trust root, channel) (ZWH-SEQ-ROLLBACK /
+        ZWH-SEQ-REPLAY) unless --allow-downgrade; a newer one becomes the accepted bound.
+        A release without a statement (not made by deploy) is activated unchecked.
     -> {"previous": old target|null, "current": "releases/ID", "previous_release",
-        "release", "changed": bool, "receipt_stamped": bool}
+        "release", "changed": bool, "receipt_stamped": bool,
+        "sequence": {"channel","offered","digest","status": new|same|downgrade,
+                     "accepted": entry before|null, "trust_root", "recorded": bool} | null}
     """
     root = os.path.abspath(args.root)
     rid = safe_component(args.release, "release id")
@@ -745,27 +979,39 @@ def cmd_activate(args):
     if failed:
         raise HelperError("ZWH-ACTIVATE-RELEASE-BROKEN", "release %s is missing or incomplete" % rid,
                           EXIT_REFUSED, subject=release_dir, checks=checks)
-    current = os.path.join(root, "current")
-    old, kind = _read_link(current)
-    if kind == "other":
-        raise HelperError("ZWH-ACTIVATE-NOT-SYMLINK", "%s exists and is not a symlink" % current,
-                          EXIT_REFUSED, subject=current)
-    if args.expect_current is not None:
-        want = None if args.expect_current in ("", "none") else args.expect_current
-        if want != old:
-            raise HelperError("ZWH-ACTIVATE-CURRENT-CHANGED", "current is %r, expected %r" % (old, want),
-                              EXIT_REFUSED, subject=current, actual=old, expected=want)
-    new = "releases/" + rid
-    changed = old != new
-    if changed:
-        if old is not None:
-            prev_path = os.path.join(root, "previous")
-            _, pkind = _read_link(prev_path)
-            if pkind == "other":
-                raise HelperError("ZWH-ACTIVATE-NOT-SYMLINK", "%s exists and is not a symlink" % prev_path,
-                                  EXIT_REFUSED, subject=prev_path)
-            atomic_symlink(prev_path, old)
-        atomic_symlink(current, new)
+    with Guard(root):
+        _check_lock_for_activation(root, args.lock_id)
+        seq = None
+        stmt = release_statement(release_dir)
+        if stmt is not None:
+            tid = trust_root_id(root) or "none"
+            state = read_sequence_state(root)
+            status, last = check_offer(root, state, tid, stmt[0], stmt[1], stmt[2], args.allow_downgrade)
+            seq = {"channel": stmt[0], "offered": stmt[1], "digest": stmt[2], "status": status, "accepted": last,
+                   "trust_root": None if tid == "none" else tid, "recorded": False}
+        current = os.path.join(root, "current")
+        old, kind = _read_link(current)
+        if kind == "other":
+            raise HelperError("ZWH-ACTIVATE-NOT-SYMLINK", "%s exists and is not a symlink" % current,
+                              EXIT_REFUSED, subject=current)
+        if args.expect_current is not None:
+            want = None if args.expect_current in ("", "none") else args.expect_current
+            if want != old:
+                raise HelperError("ZWH-ACTIVATE-CURRENT-CHANGED", "current is %r, expected %r" % (old, want),
+                                  EXIT_REFUSED, subject=current, actual=old, expected=want)
+        new = "releases/" + rid
+        changed = old != new
+        if changed:
+            if old is not None:
+                prev_path = os.path.join(root, "previous")
+                _, pkind = _read_link(prev_path)
+                if pkind == "other":
+                    raise HelperError("ZWH-ACTIVATE-NOT-SYMLINK", "%s exists and is not a symlink" % prev_path,
+                                      EXIT_REFUSED, subject=prev_path)
+                atomic_symlink(prev_path, old)
+            atomic_symlink(current, new)
+        if seq is not None and seq["status"] in ("new", "same"):
+            seq["recorded"] = record_accepted(root, state, tid, stmt[0], stmt[1], stmt[2], rid)
     stamped = False
     receipt = os.path.join(release_dir, "receipt.json")
     if changed and not args.no_receipt_stamp and os.path.isfile(receipt):
@@ -779,7 +1025,20 @@ def cmd_activate(args):
             stamped = False
     return EXIT_OK, result("activate", True, previous=old, current=new,
                            previous_release=_link_release_id(root, old), release=rid,
-                           changed=changed, receipt_stamped=stamped)
+                           changed=changed, receipt_stamped=stamped, sequence=seq)
+
+
+def _check_lock_for_activation(root, lock_id):
+    base, lock, owner_path = _lock_paths(root)
+    held, owner, stale, incomplete = _lock_state(lock, owner_path)
+    holder = owner.get("lock_id") if owner else None
+    if lock_id is not None and (not held or holder != lock_id):
+        raise HelperError("ZWH-LOCK-LOST", "the deployment lock %s is no longer held (%s)"
+                          % (lock_id, "held by %s" % holder if held else "no lock"), EXIT_REFUSED,
+                          expected_lock_id=lock_id, owner=owner)
+    if lock_id is None and held:
+        raise HelperError("ZWH-LOCK-HELD", "the target is locked by %s" % (holder or "an incomplete lock"),
+                          EXIT_REFUSED, owner=owner, stale=stale)
 
 
 def cmd_inspect_release(args):
@@ -940,94 +1199,136 @@ def _remove_lock_dir(base, lock):
 
 def cmd_lock(args):
     """lock acquire --root R --owner-json JSON [--ttl SEC]
+                    [--offer-channel C --offer-sequence N --offer-digest sha256:HEX [--allow-downgrade]]
        lock release --root R --lock-id ID
        lock status --root R
-       lock break --root R [--lock-id ID]
+       lock break --root R [--lock-id ID] [--force] [--owner-gone] [--by-json JSON]
        lock heartbeat --root R --lock-id ID [--ttl SEC]
 
     The lock is the directory <root>/.wheelhouse/lock (mkdir is atomic, also on shared zFS)
     holding owner.json (controller fields from --owner-json, plus lock_id, created_at,
     heartbeat_at, expires_at, ttl_seconds, target_host, root, all set with the target's
     clock so staleness never depends on controller clock skew).
-    acquire -> {"acquired": true, "lock_id", "owner"} or exit 3 {"held": true, "owner",
-               "stale", "incomplete"}; a stale lock is never taken over automatically.
+    acquire -> {"acquired": true, "lock_id", "owner", "sequence"?} or exit 3 {"held": true,
+               "owner", "stale", "incomplete"}; a stale lock is never taken over automatically.
+               With --offer-*, the offered bundle is checked against the target's accepted
+               sequence right after the mkdir; a refusal (ZWH-SEQ-ROLLBACK / ZWH-SEQ-REPLAY,
+               exit 3) removes the lock again, so nothing is left changed.
     release -> {"released": bool, "reason"?}; exit 3 if held by another lock_id.
     status  -> {"held", "owner", "stale", "incomplete"}
-    break   -> {"broken": bool, "owner"}; with --lock-id, exit 3 if the lock is now a different one.
+    break   -> {"broken": bool, "owner", "forced"}; exit 3 ZWH-LOCK-ID-MISMATCH if --lock-id names
+               another lock; exit 3 ZWH-LOCK-LIVE if the lock is live (not stale) unless --force or
+               --owner-gone (the caller checked the owner's process is gone). A break appends
+               {"event": "lock-break", "broken_owner", "forced", "by"} to the audit log.
     heartbeat -> {"owner"} with new heartbeat_at/expires_at; exit 3 {"lost": true} if not ours.
+    release, break and heartbeat run under the guard, like activate.
     """
     base, lock, owner_path = _lock_paths(args.root)
     action = args.lock_action
     if action == "acquire":
-        try:
-            owner_in = json.loads(args.owner_json)
-        except ValueError as e:
-            raise HelperError("ZWH-HELPER-USAGE", "--owner-json is not JSON: %s" % e)
-        if not isinstance(owner_in, dict):
-            raise HelperError("ZWH-HELPER-USAGE", "--owner-json must be a JSON object")
-        ttl = args.ttl if args.ttl is not None else DEFAULT_LOCK_TTL
-        if ttl <= 0:
-            raise HelperError("ZWH-HELPER-USAGE", "--ttl must be > 0")
-        lock_id = owner_in.get("lock_id") or str(uuid.uuid4())
-        if not isinstance(lock_id, str):
-            raise HelperError("ZWH-HELPER-USAGE", "lock_id must be a string")
-        os.makedirs(base, exist_ok=True)
-        try:
-            os.mkdir(lock)
-        except FileExistsError:
-            held, owner, stale, incomplete = _lock_state(lock, owner_path)
-            return EXIT_REFUSED, result("lock", False, refused=True, action=action, held=True, owner=owner,
-                                        stale=stale, incomplete=incomplete,
-                                        error={"code": "ZWH-LOCK-HELD", "message": "the target is locked"})
+        return _lock_acquire(args, base, lock, owner_path)
+    if action == "status":
+        held, owner, stale, incomplete = _lock_state(lock, owner_path)
+        return EXIT_OK, result("lock", True, action=action, held=held, owner=owner, stale=stale,
+                               incomplete=incomplete)
+    if action == "break" and args.by_json is not None:
+        by = _json_object(args.by_json, "--by-json")
+    with Guard(args.root):
+        held, owner, stale, incomplete = _lock_state(lock, owner_path)
+        if action == "release":
+            if not held:
+                return EXIT_OK, result("lock", True, action=action, released=False, reason="not-held")
+            if owner is None or owner.get("lock_id") != args.lock_id:
+                return EXIT_REFUSED, result("lock", False, refused=True, action=action, released=False,
+                                            reason="not-owner", owner=owner,
+                                            error={"code": "ZWH-LOCK-NOT-OWNER", "message": "lock is held by another owner"})
+            _remove_lock_dir(base, lock)
+            return EXIT_OK, result("lock", True, action=action, released=True, owner=owner)
+        if action == "break":
+            if not held:
+                return EXIT_OK, result("lock", True, action=action, broken=False, reason="not-held", owner=None)
+            if args.lock_id is not None and (owner is None or owner.get("lock_id") != args.lock_id):
+                return EXIT_REFUSED, result("lock", False, refused=True, action=action, broken=False,
+                                            reason="lock-id-mismatch", owner=owner,
+                                            error={"code": "ZWH-LOCK-ID-MISMATCH",
+                                                   "message": "the lock is not the one named by --lock-id"})
+            if not stale and not args.force and not args.owner_gone:
+                return EXIT_REFUSED, result("lock", False, refused=True, action=action, broken=False,
+                                            reason="live", owner=owner, stale=False, incomplete=incomplete,
+                                            error={"code": "ZWH-LOCK-LIVE",
+                                                   "message": "the lock is live (heartbeat not expired)"})
+            _remove_lock_dir(base, lock)
+            append_audit(args.root, {"event": "lock-break", "broken_owner": owner, "stale": stale,
+                                     "incomplete": incomplete, "forced": bool(args.force and not stale),
+                                     "owner_gone": bool(args.owner_gone), "by": by if args.by_json is not None else None})
+            return EXIT_OK, result("lock", True, action=action, broken=True, owner=owner, stale=stale,
+                                   incomplete=incomplete, forced=bool(args.force and not stale))
+        if action == "heartbeat":
+            if not held or owner is None or owner.get("lock_id") != args.lock_id:
+                return EXIT_REFUSED, result("lock", False, refused=True, action=action, lost=True, owner=owner,
+                                            error={"code": "ZWH-LOCK-LOST", "message": "we no longer hold the lock"})
+            ttl = args.ttl if args.ttl is not None else owner.get("ttl_seconds") or DEFAULT_LOCK_TTL
+            now = now_epoch()
+            owner["heartbeat_at"] = iso_utc(now)
+            owner["expires_at"] = iso_utc(now + ttl)
+            owner["ttl_seconds"] = ttl
+            write_json_atomic(owner_path, owner)
+            return EXIT_OK, result("lock", True, action=action, owner=owner)
+    raise HelperError("ZWH-HELPER-USAGE", "unknown lock action %r" % action)
+
+
+def _json_object(text, what):
+    try:
+        obj = json.loads(text)
+    except ValueError as e:
+        raise HelperError("ZWH-HELPER-USAGE", "%s is not JSON: %s" % (what, e))
+    if not isinstance(obj, dict):
+        raise HelperError("ZWH-HELPER-USAGE", "%s must be a JSON object" % what)
+    return obj
+
+
+def _lock_acquire(args, base, lock, owner_path):
+    owner_in = _json_object(args.owner_json, "--owner-json")
+    ttl = args.ttl if args.ttl is not None else DEFAULT_LOCK_TTL
+    if ttl <= 0:
+        raise HelperError("ZWH-HELPER-USAGE", "--ttl must be > 0")
+    lock_id = owner_in.get("lock_id") or str(uuid.uuid4())
+    if not isinstance(lock_id, str):
+        raise HelperError("ZWH-HELPER-USAGE", "lock_id must be a string")
+    offer = None
+    if args.offer_channel is not None or args.offer_sequence is not None or args.offer_digest is not None:
+        if args.offer_channel is None or args.offer_sequence is None or args.offer_digest is None:
+            raise HelperError("ZWH-HELPER-USAGE", "--offer-channel, --offer-sequence and --offer-digest go together")
+        offer = (args.offer_channel, args.offer_sequence, args.offer_digest)
+    os.makedirs(base, exist_ok=True)
+    try:
+        os.mkdir(lock)
+    except FileExistsError:
+        held, owner, stale, incomplete = _lock_state(lock, owner_path)
+        return EXIT_REFUSED, result("lock", False, refused=True, action="acquire", held=True, owner=owner,
+                                    stale=stale, incomplete=incomplete,
+                                    error={"code": "ZWH-LOCK-HELD", "message": "the target is locked"})
+    seq = None
+    try:
+        if offer is not None:
+            # Under our lock, so no other deploy can accept a newer statement in between.
+            root = os.path.abspath(args.root)
+            tid = trust_root_id(root) or "none"
+            status, last = check_offer(root, read_sequence_state(root), tid, offer[0], offer[1], offer[2],
+                                       args.allow_downgrade)
+            seq = {"channel": offer[0], "offered": offer[1], "status": status, "accepted": last,
+                   "trust_root": None if tid == "none" else tid}
         now = now_epoch()
         owner = dict(owner_in)
         owner.update({"lock_id": lock_id, "created_at": iso_utc(now), "heartbeat_at": iso_utc(now),
                       "expires_at": iso_utc(now + ttl), "ttl_seconds": ttl,
                       "target_host": _nodename(), "root": os.path.abspath(args.root)})
-        try:
-            write_json_atomic(owner_path, owner)
-        except BaseException:
-            # Do not leave an ownerless lock behind when we could not say who holds it.
-            shutil.rmtree(lock, ignore_errors=True)
-            raise
-        return EXIT_OK, result("lock", True, action=action, acquired=True, lock_id=lock_id, owner=owner)
-
-    held, owner, stale, incomplete = _lock_state(lock, owner_path)
-    if action == "status":
-        return EXIT_OK, result("lock", True, action=action, held=held, owner=owner, stale=stale,
-                               incomplete=incomplete)
-    if action == "release":
-        if not held:
-            return EXIT_OK, result("lock", True, action=action, released=False, reason="not-held")
-        if owner is None or owner.get("lock_id") != args.lock_id:
-            return EXIT_REFUSED, result("lock", False, refused=True, action=action, released=False,
-                                        reason="not-owner", owner=owner,
-                                        error={"code": "ZWH-LOCK-NOT-OWNER", "message": "lock is held by another owner"})
-        _remove_lock_dir(base, lock)
-        return EXIT_OK, result("lock", True, action=action, released=True, owner=owner)
-    if action == "break":
-        if not held:
-            return EXIT_OK, result("lock", True, action=action, broken=False, reason="not-held", owner=None)
-        if args.lock_id is not None and (owner is None or owner.get("lock_id") != args.lock_id):
-            return EXIT_REFUSED, result("lock", False, refused=True, action=action, broken=False,
-                                        reason="lock-id-mismatch", owner=owner,
-                                        error={"code": "ZWH-LOCK-ID-MISMATCH",
-                                               "message": "the lock is not the one named by --lock-id"})
-        _remove_lock_dir(base, lock)
-        return EXIT_OK, result("lock", True, action=action, broken=True, owner=owner, stale=stale,
-                               incomplete=incomplete)
-    if action == "heartbeat":
-        if not held or owner is None or owner.get("lock_id") != args.lock_id:
-            return EXIT_REFUSED, result("lock", False, refused=True, action=action, lost=True, owner=owner,
-                                        error={"code": "ZWH-LOCK-LOST", "message": "we no longer hold the lock"})
-        ttl = args.ttl if args.ttl is not None else owner.get("ttl_seconds") or DEFAULT_LOCK_TTL
-        now = now_epoch()
-        owner["heartbeat_at"] = iso_utc(now)
-        owner["expires_at"] = iso_utc(now + ttl)
-        owner["ttl_seconds"] = ttl
         write_json_atomic(owner_path, owner)
-        return EXIT_OK, result("lock", True, action=action, owner=owner)
-    raise HelperError("ZWH-HELPER-USAGE", "unknown lock action %r" % action)
+    except BaseException:
+        # Refused or failed: leave no lock behind (nobody else can hold this one yet).
+        shutil.rmtree(lock, ignore_errors=True)
+        raise
+    return EXIT_OK, result("lock", True, action="acquire", acquired=True, lock_id=lock_id, owner=owner, sequence=seq)
 
 
 def _nodename():
@@ -1054,27 +1355,8 @@ def cmd_audit_append(args):
         raise HelperError("ZWH-HELPER-USAGE", "--json is not JSON: %s" % e)
     if not isinstance(entry, dict):
         raise HelperError("ZWH-HELPER-USAGE", "--json must be a JSON object")
-    entry.setdefault("target_ts", iso_utc(now_epoch()))
-    base = os.path.join(os.path.abspath(args.root), ".wheelhouse")
-    os.makedirs(base, exist_ok=True)
-    path = os.path.join(base, "audit.log")
-    created = not os.path.exists(path)
-    line = json_bytes(entry) + b"\n"
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        try:
-            written = os.write(fd, line)
-        except OSError as e:
-            # os.write names no file: add it, so a full or read-only file system names the log.
-            raise OSError(e.errno, e.strerror, path)
-        if written != len(line):
-            raise HelperError("ZWH-HELPER-SHORT-WRITE", "short write to audit log", subject=path)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    if created:
-        tag_text(path)
-    return EXIT_OK, result("audit-append", True, appended=True, path=path, bytes=len(line))
+    path, n = append_audit(args.root, entry)
+    return EXIT_OK, result("audit-append", True, appended=True, path=path, bytes=n)
 
 
 # ----------------------------------------------------------------------------------------
@@ -1108,6 +1390,8 @@ def build_parser():
     s.add_argument("--root", required=True)
     s.add_argument("--release", required=True)
     s.add_argument("--expect-current")
+    s.add_argument("--lock-id")
+    s.add_argument("--allow-downgrade", action="store_true")
     s.add_argument("--no-receipt-stamp", action="store_true")
     s.set_defaults(func=cmd_activate)
 
@@ -1133,13 +1417,27 @@ def build_parser():
         a.add_argument("--root", required=True)
         if action == "acquire":
             a.add_argument("--owner-json", required=True)
+            a.add_argument("--offer-channel")
+            a.add_argument("--offer-sequence", type=int)
+            a.add_argument("--offer-digest")
+            a.add_argument("--allow-downgrade", action="store_true")
         if action in ("acquire", "heartbeat"):
             a.add_argument("--ttl", type=int)
         if action in ("release", "heartbeat"):
             a.add_argument("--lock-id", required=True)
         if action == "break":
             a.add_argument("--lock-id")
+            a.add_argument("--force", action="store_true")
+            a.add_argument("--owner-gone", action="store_true")
+            a.add_argument("--by-json")
     s.set_defaults(func=cmd_lock)
+
+    s = sub.add_parser("sequence", add_help=False)
+    qs = s.add_subparsers(dest="sequence_action")
+    qs.required = True
+    q = qs.add_parser("status", add_help=False)
+    q.add_argument("--root", required=True)
+    s.set_defaults(func=cmd_sequence)
 
     s = sub.add_parser("audit-append", add_help=False)
     s.add_argument("--root", required=True)

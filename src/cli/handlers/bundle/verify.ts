@@ -18,7 +18,8 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     verifyBundle(dir, {
       trust,
       targetEnv: targetFile ? loadTargetEnv(targetFile) : undefined,
-      sequenceStore: new FileSequenceStore(stateFile),
+      // The cache of (trust root, channel) bounds that deploy refreshes from the targets.
+      sequenceStore: new FileSequenceStore(stateFile).forTrustRoot(trust.rootId!),
       extraDenyList: deny?.list,
       vulnGate: vulnGateFrom(ctx, () => trust),
     }),
@@ -30,6 +31,7 @@ export async function run(ctx: CommandContext): Promise<CommandResult> {
     verified: r.ok,
     trust: trustFile,
     state: stateFile,
+    trustRoot: trust.rootId,
     statementDigest: r.statementDigest ?? null,
     bundle: p ? { bundleId: p.bundleId, channel: p.channel, sequence: p.sequence, createdAt: p.createdAt, expires: p.expires } : null,
     signers: r.signatures?.signers ?? [],
