@@ -84,12 +84,12 @@ const releaseOf = (b: CreatedBundle) => `releases/app-${b.statementDigest.slice(
 const trustRoot = () => "sha256:" + createHash("sha256").update(readFileSync(signer.trustFile)).digest("hex");
 const err = (r: CliResult) => (r.json as { error: { code: string; message: string; hint?: string; details?: Record<string, unknown> } }).error;
 
-function events(ws: Workstation, type: string): Array<{ payload: Record<string, unknown> }> {
-  const s = openStore(ws.inventory);
+async function events(ws: Workstation, type: string): Promise<Array<{ payload: Record<string, unknown> }>> {
+  const s = await openStore(ws.inventory);
   try {
-    return (s.listEvents() as Array<{ type: string; payload: unknown }>).filter((e) => e.type === type).map((e) => ({ payload: e.payload as Record<string, unknown> }));
+    return ((await s.listEvents()) as Array<{ type: string; payload: unknown }>).filter((e) => e.type === type).map((e) => ({ payload: e.payload as Record<string, unknown> }));
   } finally {
-    s.close();
+    await s.close();
   }
 }
 
@@ -162,7 +162,7 @@ describe("the LPAR keeps its own trusted state (two workstations, one host)", ()
     expect(rb.json).toMatchObject({ changed: true, to: releaseOf(b1).slice(9), downgrade: { channel: "stable", accepted: 2, offered: 1 } });
     expect(current(root)).toBe(releaseOf(b1));
     expect(audit(root).filter((x) => x.event === "rollback").at(-1)).toMatchObject({ allow_downgrade: true, downgrade: { accepted: 2, offered: 1 } });
-    expect(events(B, "rollback.downgrade")[0].payload).toMatchObject({ channel: "stable", accepted: 2, offered: 1, to: releaseOf(b1).slice(9) });
+    expect((await events(B, "rollback.downgrade"))[0].payload).toMatchObject({ channel: "stable", accepted: 2, offered: 1, to: releaseOf(b1).slice(9) });
     // The target's bound did not move: rolling back is not accepting the old statement.
     const seq = JSON.parse(readFileSync(join(root, ".wheelhouse", "sequence.json"), "utf8"));
     expect(seq.trustRoots[trustRoot()].channels.stable).toMatchObject({ sequence: 2, digest: b2.statementDigest });
@@ -175,7 +175,7 @@ describe("the LPAR keeps its own trusted state (two workstations, one host)", ()
     expect(dg.json).toMatchObject({ changed: true, sequence: { accepted: 3, downgrade: true, trustRoot: trustRoot() } });
     expect(current(root)).toBe(releaseOf(b2));
     expect(audit(root).filter((x) => x.event === "deploy" && x.ok).at(-1)).toMatchObject({ sequence: 2, sequence_status: "downgrade", downgrade: { allowed: true, accepted: 3, offered: 2 } });
-    expect(events(B, "deploy.downgrade")[0].payload).toMatchObject({ channel: "stable", offered: 2, accepted: 3, allowDowngrade: true });
+    expect((await events(B, "deploy.downgrade"))[0].payload).toMatchObject({ channel: "stable", offered: 2, accepted: 3, allowDowngrade: true });
     expect(JSON.parse(readFileSync(join(root, ".wheelhouse", "sequence.json"), "utf8")).trustRoots[trustRoot()].channels.stable.sequence).toBe(3);
   }, LONG);
 });
@@ -226,7 +226,7 @@ describe("locks that mean something (built CLI)", () => {
       expect(br.code, br.stdout + br.stderr).toBe(0);
       expect(br.json).toMatchObject({ broken: true, forced: true, owner: { lock_id: lockId }, by: { user: expect.any(String), controller_host: expect.any(String) } });
       expect(audit(root).at(-1)).toMatchObject({ event: "lock-break", forced: true, broken_owner: { lock_id: lockId }, by: { run_id: expect.any(String) } });
-      expect(events(B, "lock.break")[0].payload).toMatchObject({ broken: true, forced: true, owner: { lock_id: lockId }, by: { user: expect.any(String) } });
+      expect((await events(B, "lock.break"))[0].payload).toMatchObject({ broken: true, forced: true, owner: { lock_id: lockId }, by: { user: expect.any(String) } });
     } finally {
       run.resume();
     }
