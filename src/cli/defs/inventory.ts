@@ -20,7 +20,7 @@ export const inventoryGroup: GroupDef = {
       summary: "Hosts and their active releases: bundle, signer, when, by whom",
       description: "One row per host and install root with an active release. --package shows only hosts that run that project (PEP 503 names).",
       options: [{ name: "host", type: "string", description: "Only this host (its logical name)." }, { name: "package", type: "string", description: "Only hosts running this project, e.g. numpy." }, inventory, jsonOption],
-      examples: [{ description: "Everything deployed", args: "" }, { description: "Who runs requests?", args: "--package requests --json" }],
+      examples: [{ description: "Everything deployed, one row per host and root", args: "" }, { description: "Which hosts run requests, as JSON", args: "--package requests --json" }],
       handler: "inventory/list",
     },
     {
@@ -29,7 +29,7 @@ export const inventoryGroup: GroupDef = {
       description: "Everything the inventory knows about one host.",
       positionals: [{ name: "host", description: "The host's logical name (as 'inventory list' shows it).", required: true }],
       options: [inventory, jsonOption],
-      examples: [{ description: "One LPAR", args: "lpar1" }],
+      examples: [{ description: "Everything recorded about lpar1", args: "lpar1" }],
       handler: "inventory/show",
     },
     {
