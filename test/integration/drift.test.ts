@@ -17,6 +17,7 @@ import { zwh, zwhAsync } from "../support/cli";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
 import { makeBundle, makeSigner, recordingOutput, sampleWheels, simTarget, specFor, tmp, type Signer } from "../support/deploy";
 import { openStore } from "../../src/inventory";
+import { freshDatabase, startPostgres, stopPostgres, type PgCluster } from "../support/postgres";
 
 let sim: SimCluster;
 let a: SimHost;
@@ -28,7 +29,10 @@ let inventory: string;
 let knownHosts: string;
 let v1: CreatedBundle;
 let v2: CreatedBundle;
-const rootOf = (h: SimHost) => `${h.home}/wh-drift`;
+let pg: PgCluster;
+/** The inventory under test; each backend's block gets its own install roots on the hosts. */
+let backendTag = "sqlite";
+const rootOf = (h: SimHost) => `${h.home}/wh-drift-${backendTag}`;
 
 interface Report {
   exitCode: number;
@@ -52,7 +56,6 @@ beforeAll(async () => {
   [a, b] = sim.hosts;
   work = tmp("zwh-drift-");
   signer = makeSigner(join(work, "keys"));
-  inventory = join(work, "inventory.db");
   const target = await simTarget(a);
   v1 = await makeBundle(work, { id: "drift", sequence: 1, target, signer, wheels: sampleWheels({ app: "1.0" }) });
   v2 = await makeBundle(work, { id: "drift", sequence: 2, target, signer, wheels: sampleWheels({ app: "1.1" }) });
@@ -60,6 +63,13 @@ beforeAll(async () => {
   proxy = await startFaultProxy({ targetHost: b.host, targetPort: b.port, mode: "pass" });
   knownHosts = join(work, "known_hosts");
   writeFileSync(knownHosts, readFileSync(a.knownHostsFile, "utf8") + readFileSync(b.knownHostsFile, "utf8").replace(`]:${b.port} `, `]:${proxy.port} `));
+  pg = await startPostgres();
+  // The CLI and in-process stores find the PostgreSQL password in a libpq password file.
+  process.env.PGPASSFILE = pg.pgpassFile;
+}, 600_000);
+
+/** Deploy v1 to both hosts into this backend's roots, recorded in `inventory`. */
+async function deployBoth(): Promise<void> {
   const store = await openStore(inventory);
   try {
     for (const [h, port] of [[a, a.port], [b, proxy.port]] as const) {
@@ -71,14 +81,21 @@ beforeAll(async () => {
   } finally {
     await store.close();
   }
-}, 600_000);
+}
 
 afterAll(async () => {
+  stopPostgres(pg);
   await proxy?.stop();
   await sim?.stop();
 });
 
-describe("zwh drift", () => {
+describe.each(["sqlite", "postgres"] as const)("zwh drift, %s inventory", (backend) => {
+  beforeAll(async () => {
+    backendTag = backend;
+    inventory = backend === "sqlite" ? join(work, "inventory.db") : await freshDatabase(pg, "drift", false);
+    await deployBoth();
+  }, 600_000);
+
   it("a freshly deployed host is clean: exit 0, no findings, every installed file checked", () => {
     const r = driftCli(a);
     expect(r.stderr).not.toMatch(/ZWH-/);
@@ -119,7 +136,7 @@ describe("zwh drift", () => {
   });
 
   it("a planted .pth is high-severity integrity drift, and it did not run during the check", () => {
-    const marker = join(work, "pth-ran");
+    const marker = join(work, `pth-ran-${backend}`);
     writeFileSync(join(sitePackages(a), "zz-evil.pth"), `import os; open(${JSON.stringify(marker)}, "w").write("ran")\n`);
     const r = driftCli(a);
     expect(r.code).toBe(2);
@@ -153,7 +170,7 @@ describe("zwh drift", () => {
       expect(rep.hosts[0]).toMatchObject({ status: "unknown" });
       expect(rep.findings[0]).toMatchObject({ kind: "unknown" });
 
-      const out = join(work, "reports");
+      const out = join(work, `reports-${backend}`);
       mkdirSync(out, { recursive: true });
       const all = await zwhAsync(["drift", "--all-recorded", "--user", a.user, "--identity", a.identityFile, "--known-hosts", knownHosts, "--python", a.pythonPath, "--inventory", inventory,
         "--format", "table", "--report", `html=${join(out, "d.html")}`, `junit=${join(out, "d.xml")}`, `sarif=${join(out, "d.sarif")}`, `markdown=${join(out, "d.md")}`, `json=${join(out, "d.json")}`], { env: { NO_COLOR: "1" } });
