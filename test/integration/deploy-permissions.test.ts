@@ -10,7 +10,7 @@ import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedBundle } from "../../src/bundle/create";
 import { ZwhError } from "../../src/core/errors";
-import { deploy } from "../../src/deploy/engine";
+import { deploy } from "../../src/deploy/deploy";
 import { installTargetTrust } from "../../src/deploy/trust";
 import { simExec, startUssHosts, type SimCluster, type SimHost } from "../sim";
 import { makeBundle, makeSigner, newInventory, recordingOutput, sampleWheels, simTarget, specFor, tmp, type Signer } from "../support/deploy";

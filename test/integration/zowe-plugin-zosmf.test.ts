@@ -51,6 +51,7 @@ function stable(v: unknown): unknown {
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-zosmf-"));
+  fs.chmodSync(tmp, 0o755); // the simulator's unprivileged session user must reach the sim dir inside
   home = path.join(tmp, "zowe-home");
   work = path.join(tmp, "work");
   fs.mkdirSync(path.join(home, "settings"), { recursive: true });

@@ -191,6 +191,8 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     const c = JSON.parse(JSON.stringify(d));
     delete c.probedAt;
     if (c.root) { delete c.root.freeBytes; delete c.root.totalBytes; }
+    // A read-only probe runs its helper from a fresh per-run /tmp directory (removed afterwards).
+    if (c.helper) delete c.helper.path;
     return c;
   };
   const flags = (h: SimHost) => ["--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", h.identityFile,
