@@ -62,7 +62,9 @@ function normalize(t: Transport, v: unknown): unknown {
   const h = t === "ssh" ? sshHost : zHost;
   const label = t === "ssh" ? `${h.host}:${h.port}` : `${h.host}:${h.zosmf!.port}`;
   let s = JSON.stringify(v);
-  for (const [from, to] of [[h.root, "<SIMROOT>"], [label, "<HOST>"], [work, "<WORK>"]] as const) s = s.split(from).join(to);
+  // The two simulated hosts differ in nodename (LPAR1 / LPAR2), which names them in results.
+  const node = t === "ssh" ? "LPAR1" : "LPAR2";
+  for (const [from, to] of [[h.root, "<SIMROOT>"], [label, "<HOST>"], [work, "<WORK>"], [`"${node}"`, '"<HOST>"']] as const) s = s.split(from).join(to);
   const DROP = new Set(["runId", "durationMs", "ms", "hostKeyFingerprint", "authMethod", "at", "startedAt", "finishedAt", "createdAt", "deployedAt", "acquiredAt", "expiresAt", "heartbeatAt", "targetFactsCached", "helperFiles", "pid", "controllerPid", "controller_pid", "since", "time", "timestamp", "age", "ageSeconds"]);
   const walk = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(walk);
