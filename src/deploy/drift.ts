@@ -8,6 +8,7 @@
 import { compareHost, driftExitCode, unknownFinding, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { InventoryStore } from "../inventory/types";
+import { parseJsonLine } from "../remote/json-line";
 import { parseTagOutput } from "../remote/tags";
 import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
 import { DRIFT_REPORT_VERSION, totalsOf, type DriftReport, type HostDriftSummary } from "../report/drift-model";
@@ -110,17 +111,7 @@ async function observeHost(t: DriftTarget, o: DriftOptions, label: string): Prom
     } finally {
       await done();
     }
-    let json: Record<string, unknown> | undefined;
-    for (const line of r.stdout.split("\n").reverse()) {
-      if (line.trim().startsWith("{")) {
-        try {
-          json = JSON.parse(line) as Record<string, unknown>;
-          break;
-        } catch {
-          /* not the JSON line */
-        }
-      }
-    }
+    const json = parseJsonLine(r.stdout);
     if (!json) {
       throw new ZwhError("ZWH-DRIFT-HELPER", `the drift observer printed no JSON on ${label} (exit ${r.code})`, {
         subject: label, details: { stderr: r.stderr.slice(-2000) }, hint: "Check that --python names a working interpreter on the target.",
