@@ -121,16 +121,18 @@ async function ensureBundle(n, mb) {
   };
 }
 
-/** Start one simulated LPAR in a temp dir; returns {h, work, stop()}. */
-function startSim() {
+/** Start `count` simulated LPARs (default 1) in a temp dir; returns {h (the first), hosts, work, stop()}. */
+function startSim(count = 1) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-bench-deploy-"));
   fs.chmodSync(work, 0o755); // the simulator's unprivileged session user must reach sim/ below it
   const simDir = path.join(work, "sim");
-  const st = spawnSync(path.join(repo, "scripts", "uss-sim"), ["start", "--json", "--dir", simDir], { encoding: "utf8" });
+  const st = spawnSync(path.join(repo, "scripts", "uss-sim"), ["start", "--json", "--hosts", String(count), "--dir", simDir], { encoding: "utf8" });
   if (st.status !== 0) throw new Error(`uss-sim start failed: ${st.stderr}`);
-  const h = JSON.parse(st.stdout).hosts[0];
+  const hosts = JSON.parse(st.stdout).hosts;
+  if (hosts.length !== count) throw new Error(`uss-sim start: ${hosts.length} hosts started, ${count} asked for`);
+  const h = hosts[0];
   return {
-    h, work,
+    h, hosts, work,
     inventory: path.join(work, "inventory.db"),
     stop() {
       spawnSync(path.join(repo, "scripts", "uss-sim"), ["stop", "--dir", simDir], { encoding: "utf8" });
@@ -302,5 +304,5 @@ async function deployFresh(sim, b, name, libDir, check, via) {
 module.exports = {
   repo, outDir, lib, arg, sarg, median, r1, r3, nowMs, run, must, zwh, checkBuilt, ensureBundle, startSim, targetArgs, sshOpts,
   sftpBatch, freshRoot, deploy, stepTable, medianSteps, machine, loadavg, writeResult, rmrf, benchEnv,
-  benchOptions, runBench, resultHeader, rotate, deployFresh, cpuMark, cpuSince,
+  benchOptions, runBench, resultHeader, rotate, deployFresh, cpuMark, cpuSince, zwhArgv,
 };

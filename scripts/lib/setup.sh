@@ -50,20 +50,32 @@ zwh_setup() {
   if ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then ZWH_APT_MISSING+=(postgresql); fi
   # Headless Chromium renders the HTML drift report in the tests (screenshot, console errors).
   zwh_need_apt /usr/bin/chromium chromium
-  if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
+  # Ansible (Debian ansible-core) is the contender of the fleet benchmark (bench/fleet.js).
+  # Installed without recommends: they pull the whole "ansible" collections package (~250 MB installed).
+  ZWH_APT_NORECS=()
+  command -v ansible-playbook >/dev/null 2>&1 || ZWH_APT_NORECS+=(ansible-core)
+  if [ ${#ZWH_APT_MISSING[@]} -gt 0 ] || [ ${#ZWH_APT_NORECS[@]} -gt 0 ]; then
     # The wheel packages' versions differ between Debian releases: test by glob afterwards.
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-      zwh_log "installing Debian packages: ${ZWH_APT_MISSING[*]}"
       export DEBIAN_FRONTEND=noninteractive
       if [[ " ${ZWH_APT_MISSING[*]} " == *" postgresql "* ]]; then
         # No "main" cluster: the package must not create (or start) a system database.
         mkdir -p /etc/postgresql-common/createcluster.d
         echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/zwh-no-main-cluster.conf
       fi
-      apt-get update -qq >/dev/null && apt-get install -y -qq "${ZWH_APT_MISSING[@]}" >/dev/null \
-        || { zwh_log "apt-get install failed for: ${ZWH_APT_MISSING[*]}"; return 1; }
+      apt-get update -qq >/dev/null || { zwh_log "apt-get update failed"; return 1; }
+      if [ ${#ZWH_APT_MISSING[@]} -gt 0 ]; then
+        zwh_log "installing Debian packages: ${ZWH_APT_MISSING[*]}"
+        apt-get install -y -qq "${ZWH_APT_MISSING[@]}" >/dev/null \
+          || { zwh_log "apt-get install failed for: ${ZWH_APT_MISSING[*]}"; return 1; }
+      fi
+      if [ ${#ZWH_APT_NORECS[@]} -gt 0 ]; then
+        zwh_log "installing Debian packages (without recommends): ${ZWH_APT_NORECS[*]}"
+        apt-get install -y -qq --no-install-recommends "${ZWH_APT_NORECS[@]}" >/dev/null \
+          || { zwh_log "apt-get install failed for: ${ZWH_APT_NORECS[*]}"; return 1; }
+      fi
     else
-      zwh_log "missing: ${ZWH_APT_MISSING[*]}. Install them with: sudo apt-get install -y ${ZWH_APT_MISSING[*]}"
+      zwh_log "missing: ${ZWH_APT_MISSING[*]} ${ZWH_APT_NORECS[*]}. Install them with: sudo apt-get install -y ${ZWH_APT_MISSING[*]}${ZWH_APT_NORECS[*]:+ && sudo apt-get install -y --no-install-recommends ${ZWH_APT_NORECS[*]}}"
       return 1
     fi
   fi
