@@ -8,7 +8,7 @@
  * `current` as it was.
  */
 import { readFileSync, readlinkSync, writeFileSync } from "fs";
-import { join } from "path";
+import { basename, join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedBundle } from "../../src/bundle/create";
 import { setSimSwitches, startUssHosts, type SimCluster, type SimHost } from "../sim";
@@ -46,7 +46,11 @@ function conn(t: Transport, over: Record<string, string> = {}): string[] {
 
 function run(t: Transport, args: string[], opts: { root?: string; conn?: Record<string, string>; env?: Record<string, string> } = {}): CliResult {
   const h = t === "ssh" ? sshHost : zHost;
-  return zwh([...args, ...conn(t, opts.conn), "--root", opts.root ?? rootOf(t), "--json"], { env: { ...ENV(h), ...opts.env }, timeoutMs: 600_000 });
+  const root = opts.root ?? rootOf(t);
+  // One workstation per install root: sequences this signer had accepted on another root must not
+  // make the workstation refuse a lifecycle that starts again at sequence 1 as a rollback.
+  const env = { ...ENV(h), ZWH_TRUST_STATE: join(work, `trust-state-${t}-${basename(root)}.json`), ...opts.env };
+  return zwh([...args, ...conn(t, opts.conn), "--root", root, "--json"], { env, timeoutMs: 600_000 });
 }
 
 function current(root: string): string | null {
@@ -64,7 +68,9 @@ function normalize(t: Transport, v: unknown): unknown {
   let s = JSON.stringify(v);
   // The two simulated hosts differ in nodename (LPAR1 / LPAR2), which names them in results.
   const node = t === "ssh" ? "LPAR1" : "LPAR2";
-  for (const [from, to] of [[h.root, "<SIMROOT>"], [label, "<HOST>"], [work, "<WORK>"], [`"${node}"`, '"<HOST>"']] as const) s = s.split(from).join(to);
+  for (const [from, to] of [[h.root, "<SIMROOT>"], [label, "<HOST>"], [work, "<WORK>"]] as const) s = s.split(from).join(to);
+  // The nodename names the host in fields and in messages ("1 file(s) on LPAR2 do not match …").
+  s = s.replace(new RegExp(`\\b${node}\\b`, "g"), "<HOST>");
   const DROP = new Set(["runId", "durationMs", "ms", "hostKeyFingerprint", "authMethod", "at", "startedAt", "finishedAt", "createdAt", "deployedAt", "acquiredAt", "expiresAt", "heartbeatAt", "targetFactsCached", "helperFiles", "pid", "controllerPid", "controller_pid", "since", "time", "timestamp", "age", "ageSeconds"]);
   const walk = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(walk);
