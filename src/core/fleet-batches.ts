@@ -51,6 +51,17 @@ export function parseSerial(text: string): SerialStep[] {
   return steps;
 }
 
+/** `--max-fail-total 3` or `--max-fail-total 10%`: a count (decimal digits) or a percentage 0–100%. */
+export function parseMaxFailTotal(text: string): number | `${number}%` {
+  if (/^(0|[1-9][0-9]{0,6})$/.test(text)) return Number(text);
+  const m = /^(0|[1-9][0-9]{0,2})%$/.exec(text);
+  if (m && Number(m[1]) <= 100) return `${Number(m[1])}%`;
+  throw new ZwhError("ZWH-USAGE", `--max-fail-total '${text}' is neither a number of hosts nor a percentage from 0% to 100%`, {
+    subject: "--max-fail-total",
+    hint: "Write a whole number of hosts in decimal digits (--max-fail-total 2) or a percentage of the targeted hosts (--max-fail-total 10%).",
+  });
+}
+
 export type HostOrder = RolloutPolicy["order"];
 
 /**

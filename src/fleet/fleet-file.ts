@@ -47,6 +47,15 @@ const RESERVED_NAMES = ["all"];
 export const MAX_FORKS = 256;
 export const MAX_PROGRESS_DEADLINE_SECONDS = 86_400;
 
+/** The defaults a target reached through a Zowe ssh profile inherits (the rest come from the profile). */
+const INSTALL_DEFAULTS = ["root", "python", "trust"] as const;
+
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
 /** Fields a target can carry, as read (before defaults are merged). */
 type TargetFields = Partial<Omit<FleetTarget, "name" | "line">>;
 
@@ -158,7 +167,10 @@ class FleetReader {
       if (own.profile === undefined && own.host === undefined && !fs.some((f) => f.name === "host" || f.name === "profile")) {
         this.r.add(t.keyNode, key, "has neither host: nor profile:; give the address (host:, with user:) or a Zowe ssh profile (profile:)");
       }
-      const merged = { ...defaults, ...own };
+      // A profile carries its own connection (host, port, user, key): defaults must not silently
+      // override it, so a profile target inherits only the install settings (root, python, trust).
+      const inherited = own.profile === undefined ? defaults : pick(defaults, INSTALL_DEFAULTS);
+      const merged = { ...inherited, ...own };
       if (merged.root === undefined && !fs.some((f) => f.name === "root")) {
         this.r.add(t.keyNode, key, "has no root: (the install root on the target); set it under defaults: or on the target");
         continue;
@@ -212,7 +224,13 @@ class FleetReader {
           out.hostKey = this.hostKey(v, key);
           break;
         case "tags":
-          out.tags = this.names(v, key, "tags").map((x) => x.name);
+          out.tags = this.names(v, key, "tags")
+            .filter((x) => {
+              if (/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/.test(x.name)) return true;
+              this.r.add(x.node, x.at, `'${x.name.slice(0, 80)}' is not a tag (letters, digits and . _ - :, starting with a letter or digit, at most 64)`);
+              return false;
+            })
+            .map((x) => x.name);
           break;
       }
     }
@@ -278,13 +296,13 @@ class FleetReader {
   }
 
   /** A list of names (tags, group members), each checked to be text. */
-  private names(v: YamlNode | undefined, key: string, what: string): Array<{ name: string; node: YamlNode | undefined }> {
+  private names(v: YamlNode | undefined, key: string, what: string): Array<{ name: string; node: YamlNode | undefined; at: string }> {
     const items = this.r.items(v, key, what);
     if (!items) return [];
-    const out: Array<{ name: string; node: YamlNode | undefined }> = [];
+    const out: Array<{ name: string; node: YamlNode | undefined; at: string }> = [];
     for (const [i, it] of items.entries()) {
       const s = this.r.text(it, `${key}[${i}]`);
-      if (s !== undefined) out.push({ name: s, node: it });
+      if (s !== undefined) out.push({ name: s, node: it, at: `${key}[${i}]` });
     }
     return out;
   }
@@ -307,13 +325,13 @@ class FleetReader {
       }
       const seen = new Set<string>();
       const list: string[] = [];
-      for (const [i, m] of members.entries()) {
+      for (const m of members) {
         if (!targets.has(m.name)) {
-          this.r.add(m.node, `${key}[${i}]`, `'${m.name}' is not a target${didYouMean(m.name, [...targets])}`);
+          this.r.add(m.node, m.at, `'${m.name}' is not a target${didYouMean(m.name, [...targets])}`);
         } else if (seen.has(m.name)) {
-          this.r.add(m.node, `${key}[${i}]`, `'${m.name}' is listed twice`);
+          this.r.add(m.node, m.at, `'${m.name}' is listed twice`);
         } else if (!isGroups && sharedBy.has(m.name)) {
-          this.r.add(m.node, `${key}[${i}]`, `target '${m.name}' is already in shared file system '${sharedBy.get(m.name)}'; a host has one install root, so it belongs to one shared file system at most`);
+          this.r.add(m.node, m.at, `target '${m.name}' is already in shared file system '${sharedBy.get(m.name)}'; a host has one install root, so it belongs to one shared file system at most`);
         } else {
           if (!isGroups) sharedBy.set(m.name, g.name);
           seen.add(m.name);

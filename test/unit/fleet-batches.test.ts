@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ZwhError } from "../../src/core/errors";
 import {
-  DEFAULT_SERIAL, evaluateBatch, orderHosts, parseSerial, planBatches, serialStepOf, skippedAfterStop, stepSize, type StopPolicy,
+  DEFAULT_SERIAL, evaluateBatch, orderHosts, parseMaxFailTotal, parseSerial, planBatches, serialStepOf, skippedAfterStop, stepSize, type StopPolicy,
 } from "../../src/core/fleet-batches";
 import type { Batch, FleetHostStatus, HostRecap, SerialStep } from "../../src/core/fleet-types";
 
@@ -40,6 +40,16 @@ describe("parseSerial / serialStepOf", () => {
     expect(serialStepOf("07%")).toBeUndefined();
     expect(serialStepOf(" 7")).toBeUndefined();
   });
+});
+
+describe("parseMaxFailTotal", () => {
+  const good: Array<[string, number | string]> = [["0", 0], ["3", 3], ["1000000", 1000000], ["0%", "0%"], ["10%", "10%"], ["100%", "100%"]];
+  for (const [text, v] of good) it(`accepts '${text}'`, () => expect(parseMaxFailTotal(text)).toBe(v));
+  for (const text of ["", "-1", "01", "1e2", "0x3", "2.5", "101%", "5.5%", "05%", "%", "10000000", " 3"]) {
+    it(`refuses '${text}'`, () => {
+      expect(() => parseMaxFailTotal(text)).toThrow(`--max-fail-total '${text}' is neither`);
+    });
+  }
 });
 
 describe("orderHosts", () => {

@@ -111,6 +111,14 @@ describe("parseFleetFile: defaults and accepted forms", () => {
     ]);
   });
 
+  it("a profile target inherits only root, python and trust from defaults: its connection comes from the profile", () => {
+    const f = parse("defaults: { root: /u/wh, python: /p/python3, trust: t.json, user: IBMUSER, port: 2222, identity: ~/id, knownHosts: ~/kh }\ntargets:\n  a: { profile: pa }\n  b: { profile: pb, user: OTHER, port: 22 }\n  c: { host: h }\n");
+    expect(f.targets[0]).toEqual({ name: "a", profile: "pa", root: "/u/wh", python: "/p/python3", trust: "/site/t.json", tags: [], line: 3 });
+    expect(f.targets[1]).toMatchObject({ profile: "pb", user: "OTHER", port: 22 });
+    expect(f.targets[1]!.identity).toBeUndefined();
+    expect(f.targets[2]).toMatchObject({ host: "h", user: "IBMUSER", port: 2222, identity: "/home/op/id", knownHosts: "/home/op/kh" });
+  });
+
   it("a number-looking target name is taken as written", () => {
     expect(parse("defaults: { root: /u/wh }\ntargets:\n  0101: { host: h }\n").targets[0]!.name).toBe("0101");
   });
@@ -171,6 +179,7 @@ describe("parseFleetFile: every error names file:line:col and the key", () => {
     ["empty user", "defaults: { root: /u/wh, user: '' }\ntargets:\n  a: { host: h }\n", ["1:32 defaults.user: is empty"]],
     ["bad hostKey", "defaults: { root: /u/wh }\ntargets:\n  a: { host: h, hostKey: 'SHA256:abc' }\n", ["3:26 targets.a.hostKey: the pinned host key fingerprint is malformed"]],
     ["tags not a list", "defaults: { root: /u/wh }\ntargets:\n  a: { host: h, tags: prod }\n", ["3:23 targets.a.tags: tags must be a list"]],
+    ["a bad tag", "defaults: { root: /u/wh }\ntargets:\n  a: { host: h, tags: [prod, 'two words', -x] }\n", ["3:30 targets.a.tags[1]: 'two words' is not a tag", "3:43 targets.a.tags[2]: '-x' is not a tag"]],
     ["target not a mapping", "defaults: { root: /u/wh }\ntargets:\n  a: h1\n", ["3:6 targets.a: target a must be a mapping"]],
     ["bad target name", "defaults: { root: /u/wh }\ntargets:\n  -x: { host: h }\n", ["3:3 targets.-x: '-x' is not a valid target name"]],
     ["reserved target name", "defaults: { root: /u/wh }\ntargets:\n  all: { host: h }\n", ["3:3 targets.all: 'all' is reserved"]],
@@ -185,6 +194,7 @@ describe("parseFleetFile: every error names file:line:col and the key", () => {
     ["group named like a target", MIN + "groups: { a: [a] }\n", ["4:11 groups.a: group 'a' has the name of a target"]],
     ["empty group", MIN + "groups: { g: [] }\n", ["4:14 groups.g: lists no targets"]],
     ["group member not text", MIN + "groups: { g: [a, [b]] }\n", ["4:18 groups.g[1]: must be text, not a list"]],
+    ["the index of a member after one that is not text", MIN + "groups: { g: [1, z] }\n", ["4:15 groups.g[0]: must be text, not the number 1", "4:18 groups.g[1]: 'z' is not a target"]],
     ["shared file system member not a target", MIN + "sharedFilesystems: { fs: [a, z] }\n", ["4:30 sharedFilesystems.fs[1]: 'z' is not a target"]],
     ["host in two shared file systems", "defaults: { root: /u/wh }\ntargets:\n  a: { host: h }\n  b: { host: i }\nsharedFilesystems:\n  fs1: [a, b]\n  fs2: [b]\n", ["7:9 sharedFilesystems.fs2[0]: target 'b' is already in shared file system 'fs1'"]],
     ["not YAML", "targets: [\n", ["(yaml)"]],
