@@ -208,3 +208,28 @@ describe("sharedGroupsFor", () => {
     expect(sharedGroupsFor(fleet, ["lpar1"])).toEqual([]);
   });
 });
+
+describe("readLimitFiles (the @FILE parts, read as input files)", () => {
+  it("reads each @FILE once; a missing file or a FIFO is refused", async () => {
+    const { readLimitFiles } = await import("../../src/fleet/limit-files");
+    const fs = await import("node:fs");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const { execFileSync } = await import("node:child_process");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-limit-"));
+    try {
+      const retry = path.join(dir, "last.hosts");
+      fs.writeFileSync(retry, "lpar3  # failed ZWH-X why\n");
+      expect(readLimitFiles(undefined)).toEqual({});
+      expect(readLimitFiles("plex1")).toEqual({});
+      const files = readLimitFiles(`@${retry},!@${retry}`);
+      expect(files).toEqual({ [retry]: "lpar3  # failed ZWH-X why\n" });
+      expect(selectHosts(NAMES, `@${retry}`, files)).toEqual(["lpar3"]);
+      expect(() => readLimitFiles(`@${path.join(dir, "nope")}`)).toThrow(/cannot read --limit file/);
+      execFileSync("mkfifo", [path.join(dir, "fifo")]);
+      expect(errorOf(() => readLimitFiles(`lpar1,@${path.join(dir, "fifo")}`)).code).toBe("ZWH-INPUT-NOT-REGULAR");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
