@@ -134,7 +134,7 @@ class FleetReader {
     const names = new Set(targets.map((t) => t.name));
     const groups = this.optionalMap(sections.get("groups"), "groups", (es) => this.memberLists(es, "groups", names, true)) ?? {};
     const shared = this.optionalMap(sections.get("sharedFilesystems"), "sharedFilesystems", (es) => this.memberLists(es, "sharedFilesystems", names, false)) ?? {};
-    const rollout = this.optionalMap(sections.get("rollout"), "rollout", (es) => this.rollout(es, groups, names)) ?? { ...DEFAULT_POLICY };
+    const rollout = this.optionalMap(sections.get("rollout"), "rollout", (es) => this.rollout(es, groups, names)) ?? { ...DEFAULT_POLICY, serial: [...DEFAULT_POLICY.serial] };
     if (this.r.problems.length > 0) return undefined;
     return { path: this.file, targets, groups, sharedFilesystems: shared, rollout };
   }
@@ -344,7 +344,7 @@ class FleetReader {
   }
 
   private rollout(es: Entry[], groups: Record<string, string[]>, targets: Set<string>): RolloutPolicy {
-    const p: RolloutPolicy = { ...DEFAULT_POLICY };
+    const p: RolloutPolicy = { ...DEFAULT_POLICY, serial: [...DEFAULT_POLICY.serial] };
     for (const f of this.r.unknownKeys(es, ROLLOUT_KEYS, "rollout")) {
       const key = join("rollout", f.name);
       const v = f.value;

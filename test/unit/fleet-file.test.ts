@@ -76,6 +76,13 @@ describe("parseFleetFile: defaults and accepted forms", () => {
     expect(canaryHosts(f)).toEqual([]);
   });
 
+  it("each file gets its own copy of the default policy", () => {
+    const a = parse(MIN);
+    (a.rollout.serial as unknown[]).push(99);
+    expect(parse(MIN).rollout.serial).toEqual([1, "25%", "100%"]);
+    expect(parse(MIN + "rollout: { forks: 3 }\n").rollout.serial).toEqual([1, "25%", "100%"]);
+  });
+
   it("empty optional sections are empty, not errors", () => {
     const f = parse(MIN + "groups:\nsharedFilesystems:\nrollout:\n");
     expect(f.groups).toEqual({});
