@@ -34,6 +34,7 @@ let home: string;
 let work: string;
 let sim: SimCluster | undefined;
 let inventory: string;
+let packedFiles: string[] = [];
 
 function zenv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   // ZWH_INVENTORY / ZWH_TRUST_STATE: this run's own inventory and rollback cache, never ~/.zwh.
@@ -68,7 +69,9 @@ beforeAll(async () => {
   const t0 = Date.now();
   const pack = spawnSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
   expect(pack.status, pack.stderr).toBe(0);
-  const tgz = path.join(tmp, JSON.parse(pack.stdout)[0].filename as string);
+  const packed = JSON.parse(pack.stdout)[0] as { filename: string; files: Array<{ path: string }> };
+  const tgz = path.join(tmp, packed.filename);
+  packedFiles = packed.files.map((f) => f.path);
   const packMs = Date.now() - t0;
 
   const t1 = Date.now();
@@ -95,6 +98,15 @@ describe("zowe plugins install / validate", () => {
     expect(v.stdout).toContain("successfully validated");
     expect(v.stdout + v.stderr).not.toMatch(/\*\*\* (CMD|CFG)_ERROR|Warning/);
     expect(zowe(["plugins", "list"]).stdout).toContain("zos-wheelhouse");
+  });
+
+  it("npm pack ships no build objects and no rebuild-only sources (scripts/pack-filter.js)", () => {
+    expect(packedFiles.length).toBeGreaterThan(100);
+    const objects = packedFiles.filter((f) => /\.(o|a|obj|lib)$|\/obj\.target\/|\/\.deps\/|\/Makefile$|\.mk$/.test(f));
+    expect(objects).toEqual([]);
+    expect(packedFiles.filter((f) => f.startsWith("node_modules/better-sqlite3/deps/") || f.startsWith("node_modules/better-sqlite3/src/"))).toEqual([]);
+    // What runs stays: ssh2's crypto addon, cpu-features' addon and the packed SQLite addon.
+    expect(packedFiles).toEqual(expect.arrayContaining(["lib/native/better_sqlite3.node", "node_modules/ssh2/lib/protocol/crypto/build/Release/sshcrypto.node"]));
   });
 
   it("better-sqlite3 arrives without its build/ (its files list), so the inventory can only load the packed lib/native addon", () => {
