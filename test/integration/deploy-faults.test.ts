@@ -143,7 +143,7 @@ describe("deploy failure modes", () => {
     expect(st.lastRun).toMatchObject({ status: "failed", errorCode: "ZWH-DEPLOY-SMOKE", failedStep: "verify-install" });
     const audit = readFileSync(join(root, ".wheelhouse", "audit.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(audit.at(-1)).toMatchObject({ event: "deploy", ok: false, error: "ZWH-DEPLOY-SMOKE" });
-  });
+  }, 300_000); // two full deploys (install, then a failing upgrade)
 
   it("a concurrent deploy gets the lock error with the owner", async () => {
     const root = newRoot("lock");

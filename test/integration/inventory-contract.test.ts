@@ -282,7 +282,7 @@ describe.each(["sqlite", "postgres"] as const)("inventory contract: %s", (dialec
       expect([older.code, older.exitCode]).toEqual(["ZWH-SEQ-ROLLBACK", 3]);
       expect((await thrown(s.acceptSequence("prod", 5, b))).code).toBe("ZWH-SEQ-REPLAY");
       const snap = await s.sequenceSnapshot();
-      expect(() => checkSequence(snap, "prod", 4, b)).toThrow(/lower than the last accepted sequence 5/);
+      expect(() => checkSequence(snap, "prod", 4, b)).toThrow(/sequence 4 for channel 'prod' is lower than sequence 5 accepted/);
       await s.acceptSequence("prod", 6, b);
       await s.acceptSequence("test", 1, a);
       expect(await s.acceptedSequence("prod")).toEqual({ sequence: 6, digest: b });

@@ -23,6 +23,11 @@ let signer: Signer;
 let bundle: CreatedBundle;
 let pgUrl: string;
 let env: NodeJS.ProcessEnv;
+/**
+ * The two deploys compared must start from the same workstation state: with one shared trust-state
+ * cache the second would report the sequence the first accepted (deploy JSON `sequence.accepted`).
+ */
+const workstation = (name: string): NodeJS.ProcessEnv => ({ ...env, ZWH_TRUST_STATE: path.join(String(env.HOME), `trust-state-${name}.json`) });
 
 const target = (h: SimHost) => ["--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", h.identityFile, "--known-hosts", h.knownHostsFile, "--python", h.pythonPath];
 
@@ -79,7 +84,7 @@ describe("zwh with --inventory postgres://", () => {
 
   it("records the run in PostgreSQL, names the host by its nodename, and never prints the password", async () => {
     const h = sim.hosts[0];
-    const r = zwh(["deploy", bundle.dir, ...target(h), "--root", `${h.home}/pg`, "--trust", signer.trustFile, "--inventory", pgUrl, "--json"], { env });
+    const r = zwh(["deploy", bundle.dir, ...target(h), "--root", `${h.home}/pg`, "--trust", signer.trustFile, "--inventory", pgUrl, "--json"], { env: workstation("pg") });
     expect(r.code, r.stderr).toBe(0);
     pgDeploy = r.json!;
     expect(pgDeploy).toMatchObject({ ok: true, action: "install", changed: true, host: "LPAR1" });
@@ -106,7 +111,7 @@ describe("zwh with --inventory postgres://", () => {
   it("gives the same --json results as the SQLite inventory", () => {
     const h = sim.hosts[0];
     const db = path.join(work, "inventory.db");
-    const r = zwh(["deploy", bundle.dir, ...target(h), "--root", `${h.home}/lite`, "--trust", signer.trustFile, "--inventory", db, "--json"], { env });
+    const r = zwh(["deploy", bundle.dir, ...target(h), "--root", `${h.home}/lite`, "--trust", signer.trustFile, "--inventory", db, "--json"], { env: workstation("lite") });
     expect(r.code, r.stderr).toBe(0);
     // The two roots hold the same release: only the root itself differs.
     expect(JSON.parse(JSON.stringify(comparable(r.json!)).split(`${h.home}/lite`).join("ROOT"))).toEqual(

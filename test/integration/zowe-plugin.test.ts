@@ -205,6 +205,8 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     if (c.root) { delete c.root.freeBytes; delete c.root.totalBytes; }
     // A read-only probe runs its helper from a fresh per-run /tmp directory (removed afterwards).
     if (c.helper) delete c.helper.path;
+    // The tag check runs in its own per-run temporary directory too.
+    if (c.tagging) delete c.tagging.dir;
     return c;
   };
   const flags = (h: SimHost) => ["--host", h.host, "--port", String(h.port), "--user", h.user, "--identity", h.identityFile,
@@ -310,7 +312,7 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
     expect(zowe(["uss", "issue", "ssh", "echo x", "--ssh-profile", "fppin", "--exec"]).status).not.toBe(0);
   });
 
-  describe("deploy end to end through the installed plugin", () => {
+  describe("deploy end to end through the installed plugin", { timeout: 300_000 }, () => {
     const trustFile = () => path.join(tmp, "keys", "trust.json");
     let bundleDir: string;
     const wheels: WheelSpec[] = [
