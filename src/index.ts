@@ -120,6 +120,36 @@ export async function syncHost(o: SyncOptions): Promise<SyncResult> {
   return (await import("./deploy/sync")).syncHost(o);
 }
 
+// --- Fleets (issue 12): many hosts in waves, one run (src/fleet; docs/fleet.md).
+export type { FleetFile, FleetTarget, RolloutPolicy, Batch, HostRecap, BatchRecap, FleetStop, FleetRecap, FleetHostStatus } from "./core/fleet-types";
+export type { FleetHost, FleetEvent, FleetReporter, FleetRunOptions } from "./fleet/types";
+export type { FleetRolloutOptions } from "./fleet/rollout";
+export type { FleetRollbackOptions } from "./fleet/rollback";
+export type { FleetPlanReport } from "./fleet/plan";
+export type { HostPreflight } from "./fleet/preflight";
+export type { FleetStatusReport, FleetHostStatusRow } from "./fleet/status";
+export { checkResumable, resumeState } from "./fleet/resume";
+
+/** Roll a bundle out to many hosts in waves (canary, thresholds, deadline, shared filesystems), one run. */
+export async function fleetRollout(o: import("./fleet/rollout").FleetRolloutOptions): Promise<import("./core/fleet-types").FleetRecap> {
+  return (await import("./fleet/rollout")).fleetRollout(o);
+}
+
+/** Preflight every host read-only and show the batches; changes nothing. */
+export async function fleetPlan(o: Parameters<typeof import("./fleet/plan").fleetPlan>[0]): Promise<import("./fleet/plan").FleetPlanReport> {
+  return (await import("./fleet/plan")).fleetPlan(o);
+}
+
+/** Roll many hosts back to their previous (or a named) release, in waves. */
+export async function fleetRollback(o: import("./fleet/rollback").FleetRollbackOptions): Promise<import("./core/fleet-types").FleetRecap> {
+  return (await import("./fleet/rollback")).fleetRollback(o);
+}
+
+/** Each host's current release (read-only observe) and its last recorded run. */
+export async function fleetStatus(o: Parameters<typeof import("./fleet/status").fleetStatus>[0]): Promise<import("./fleet/status").FleetStatusReport> {
+  return (await import("./fleet/status")).fleetStatus(o);
+}
+
 /**
  * Open (creating and migrating as needed) the inventory store: a SQLite path or a postgres:// URL,
  * else $ZWH_INVENTORY, else ~/.zwh/inventory.db.

@@ -81,11 +81,13 @@ function fingerprint(py: Record<string, unknown>): string {
 }
 
 /** Probe facts: cached per interpreter fingerprint, else a full probe (then cached). */
-export async function targetFacts(ops: TargetOps, obs: Observation, onStep?: (t: string) => void): Promise<{ probe: ProbeResult; cached: boolean }> {
+export async function targetFacts(ops: TargetOps, obs: Observation, onStep?: (t: string) => void, opts: { readOnly?: boolean } = {}): Promise<{ probe: ProbeResult; cached: boolean }> {
   const fp = fingerprint(obs.raw.python);
   const c = obs.raw.envCache;
   if (c && c.fingerprint === fp && c.probe && typeof c.probe === "object") return { probe: c.probe, cached: true };
   const probe = await ops.session.probe({ root: ops.layout.root, pythonPath: ops.python, onStep });
+  // Read-only callers (fleet plan) use the fresh probe without caching it on the target.
+  if (opts.readOnly) return { probe, cached: false };
   await ops.session.mkdirp(ops.layout.wh, 0o755);
   const tmp = tempName(ops.layout.envCache);
   await ops.writeTagged([{ path: tmp, data: JSON.stringify({ fingerprint: fp, probe }) + "\n", kind: "text" }]);

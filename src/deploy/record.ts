@@ -74,8 +74,13 @@ export class RunRecorder {
   ) {}
 
   /** Start a run (a row in the store when there is one; always a run id). */
-  static async start(store: RecordStore | undefined, kind: RunKind, argv?: string[]): Promise<RunRecorder> {
-    const runId = store ? await store.startRun(kind, { actorLocal: localUser(), controllerHost: hostname(), cliVersion: cliVersion(), argv }) : randomUUID();
+  static async start(store: RecordStore | undefined, kind: RunKind, argv?: string[], strategy?: unknown): Promise<RunRecorder> {
+    const runId = store ? await store.startRun(kind, { actorLocal: localUser(), controllerHost: hostname(), cliVersion: cliVersion(), argv, ...(strategy !== undefined ? { strategy } : {}) }) : randomUUID();
+    return new RunRecorder(store, runId, kind);
+  }
+
+  /** Record into a run that already exists (a fleet run resumed after its controller died). */
+  static attach(store: RecordStore | undefined, runId: string, kind: RunKind): RunRecorder {
     return new RunRecorder(store, runId, kind);
   }
 

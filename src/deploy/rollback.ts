@@ -74,44 +74,74 @@ async function applyRollbackPlan(a: RollbackApply): Promise<RollbackResult["down
   return downgrade;
 }
 
-export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
-  const t0 = Date.now();
-  let host = hostLabel(o.spec);
+export interface RollbackHostOptions {
+  spec: CommonOptions["spec"];
+  root: string;
+  progress: Progress;
+  to?: string;
+  lockTtlSeconds?: number;
+}
+
+/**
+ * Roll one host back over an open session, inside a run someone else started (a fleet rolls
+ * many hosts back in one run): observe, plan, apply, record the host's result. Throws the step's
+ * error with details.step.
+ */
+export async function rollbackHost(ops: TargetOps, run: RunRecorder, o: RollbackHostOptions): Promise<Omit<RollbackResult, "formatVersion" | "runId" | "durationMs">> {
   const lockTtl = checkLockTtl(o.lockTtlSeconds);
-  const run = await RunRecorder.start(o.store, "rollback", o.argv);
-  const at = { step: "connect" };
+  const root = checkRoot(o.root);
+  const at = { step: "observe" };
+  let host = hostLabel(o.spec);
   try {
-    // The normalised root (no trailing slash...), as deploy records it in the inventory.
-    const root = checkRoot(o.root);
-    const res = await withTarget(o, async (ops) => {
-      at.step = "observe";
-      const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
-      const raw = obs.raw;
-      host = await run.hostName(o.spec, observedNodename(raw));
-      const plan = planRollback(
-        { current: raw.current.release, previous: raw.previous.release, releases: raw.releases.map((r) => r.id) },
-        { host, root: ops.layout.root },
-        o.to !== undefined ? checkReleaseId(o.to) : undefined,
-      );
-      const b = plan.blockers[0];
-      if (b) throw refusal(b.code, b.message, { subject: b.code === "ZWH-ROLLBACK-NO-PREVIOUS" ? ops.layout.root : plan.to ?? ops.layout.root, hint: b.hint });
-      if (plan.action === "noop") return { from: plan.from, to: plan.to!, changed: false, downgrade: null };
+    const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
+    const raw = obs.raw;
+    host = await run.hostName(o.spec, observedNodename(raw));
+    const plan = planRollback(
+      { current: raw.current.release, previous: raw.previous.release, releases: raw.releases.map((r) => r.id) },
+      { host, root: ops.layout.root },
+      o.to !== undefined ? checkReleaseId(o.to) : undefined,
+    );
+    const b = plan.blockers[0];
+    if (b) throw refusal(b.code, b.message, { subject: b.code === "ZWH-ROLLBACK-NO-PREVIOUS" ? ops.layout.root : plan.to ?? ops.layout.root, hint: b.hint });
+    let res: { from: string | null; to: string; changed: boolean; downgrade: RollbackResult["downgrade"] };
+    if (plan.action === "noop") res = { from: plan.from, to: plan.to!, changed: false, downgrade: null };
+    else {
       const downgrade = await applyRollbackPlan({ ops, plan, expectCurrent: raw.current.target, runId: run.runId, zosUser: o.spec.user, lockTtl, progress: o.progress, at });
-      return { from: plan.from, to: plan.to!, changed: true, downgrade };
-    });
+      res = { from: plan.from, to: plan.to!, changed: true, downgrade };
+    }
+    at.step = "record";
     if (run.recording) {
       await o.progress.step("Record in the inventory", async () => {
         await run.ensureHost(host, o.spec);
         if (res.changed) await run.activated(host, root, res.to, releaseDir(layoutFor(root), res.to));
         if (res.downgrade) await run.event("rollback.downgrade", host, { root, from: res.from, to: res.to, ...res.downgrade, allowDowngrade: true });
         await run.hostResult(host, o.spec, { status: res.changed ? "changed" : "ok", releaseId: res.to });
-        await run.finish({ status: res.changed ? "changed" : "ok", exitCode: 0 });
       });
     }
-    return { formatVersion: 1, runId: run.runId, host, root, ...res, durationMs: Date.now() - t0 };
+    return { host, root, ...res };
+  } catch (e) {
+    const z = toZwhError(e);
+    throw z.details?.step ? z : new ZwhError(z.code, z.message, { subject: z.subject, hint: z.hint, exitCode: z.exitCode, transient: z.transient, cause: z, details: { ...(z.details ?? {}), step: at.step } });
+  }
+}
+
+export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
+  const t0 = Date.now();
+  checkLockTtl(o.lockTtlSeconds);
+  const run = await RunRecorder.start(o.store, "rollback", o.argv);
+  let step = "connect";
+  try {
+    // The normalised root (no trailing slash...), as deploy records it in the inventory.
+    checkRoot(o.root);
+    const res = await withTarget(o, async (ops) => {
+      step = "observe";
+      return rollbackHost(ops, run, o);
+    });
+    await run.finish({ status: res.changed ? "changed" : "ok", exitCode: 0 });
+    return { formatVersion: 1, runId: run.runId, ...res, durationMs: Date.now() - t0 };
   } catch (e) {
     const err = toZwhError(e);
-    await run.finishFailed(err, at.step);
+    await run.finishFailed(err, String(err.details?.step ?? step));
     throw err;
   }
 }

@@ -305,6 +305,22 @@ ALTER TABLE run_hosts
   ADD COLUMN started_at TEXT COLLATE "C";
 `;
 
+/**
+ * v3: store-level host claims of fleet runs. Several controllers sharing one (PostgreSQL) store
+ * claim each host before touching it: one row per host, the primary key makes the claim unique;
+ * a claim past its expiry (a dead controller) may be taken over, and a run may renew its own.
+ */
+const V3_FLEET_CLAIMS = `
+CREATE TABLE fleet_claims (
+  host       TEXT PRIMARY KEY,
+  run_id     TEXT NOT NULL REFERENCES runs (id),
+  controller TEXT,
+  claimed_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX fleet_claims_run ON fleet_claims (run_id);
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial inventory schema", sqlite: V1, postgres: toPostgres(V1) },
   {
@@ -314,6 +330,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: V2_NEW_TABLES + V2_HOSTS_SQLITE + V2_RUNS_SQLITE + V2_INDEXES,
     postgres: toPostgres(V2_NEW_TABLES) + V2_POSTGRES + V2_INDEXES,
   },
+  { version: 3, name: "fleet host claims (several controllers on one store)", sqlite: V3_FLEET_CLAIMS, postgres: toPostgres(V3_FLEET_CLAIMS) },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -41,6 +41,7 @@ import {
   FsGroupRecord,
   HOST_NAME_SOURCES,
   HostInput,
+  HostClaim,
   HostRecord,
   HostStatus,
   InstalledPackage,
@@ -377,6 +378,15 @@ export class InventoryService implements InventoryStore {
     });
   }
 
+  async reopenRun(runId: string): Promise<void> {
+    await this.write(async (tx) => {
+      const row = await tx.get<{ finished_at: string | null; status: string | null; exit_code: number | null }>("SELECT finished_at, status, exit_code FROM runs WHERE id = ?", [runId]);
+      if (!row) throw new ZwhError("ZWH-STORE-UNKNOWN-RUN", `run ${runId} is not in the inventory`, { subject: runId });
+      await tx.run("UPDATE runs SET finished_at = NULL, status = NULL, exit_code = NULL, error_code = NULL, error_text = NULL, failed_step = NULL WHERE id = ?", [runId]);
+      await tx.event({ type: "run.resumed", runId, payload: { was_finished_at: row.finished_at, was_status: row.status, was_exit_code: row.exit_code === null ? null : Number(row.exit_code) } });
+    });
+  }
+
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const r = await this.backend.get<Record<string, SqlValue>>("SELECT * FROM runs WHERE id = ?", [runId]);
     if (!r) return undefined;
@@ -452,6 +462,44 @@ export class InventoryService implements InventoryStore {
       startedAt: (r.started_at as string | null) ?? null,
       recordedAt: r.recorded_at as string,
     }));
+  }
+
+  async claimHost(host: string, runId: string, ttlSeconds: number, controller?: string): Promise<{ claimed: true } | { claimed: false; holder: HostClaim }> {
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) throw invalid(`claim ttl must be a whole number of seconds >= 1 (got ${String(ttlSeconds)})`, host);
+    return this.write(async (tx) => {
+      await tx.requireRun(runId);
+      const now = this.now();
+      const at = now.toISOString();
+      const expires = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
+      const inserted = await tx.run(
+        "INSERT INTO fleet_claims (host, run_id, controller, claimed_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host) DO NOTHING",
+        [host, runId, controller ?? null, at, expires],
+      );
+      if (inserted === 1) {
+        await tx.event({ type: "fleet.claim", runId, host, payload: { controller: controller ?? null, expires_at: expires } });
+        return { claimed: true as const };
+      }
+      // Taken over only when it is this run's own claim or it expired (compare-and-set on the row read).
+      const row = (await tx.get<Record<string, SqlValue>>("SELECT host, run_id, controller, claimed_at, expires_at FROM fleet_claims WHERE host = ?", [host]))!;
+      if (row.run_id === runId || String(row.expires_at) < at) {
+        const n = await tx.run(
+          "UPDATE fleet_claims SET run_id = ?, controller = ?, claimed_at = ?, expires_at = ? WHERE host = ? AND run_id = ? AND expires_at = ?",
+          [runId, controller ?? null, at, expires, host, row.run_id, row.expires_at],
+        );
+        if (n === 1) {
+          await tx.event({ type: "fleet.claim", runId, host, payload: { controller: controller ?? null, expires_at: expires, taken_from: row.run_id === runId ? null : row.run_id } });
+          return { claimed: true as const };
+        }
+      }
+      return {
+        claimed: false as const,
+        holder: { host, runId: String(row.run_id), controller: (row.controller as string | null) ?? null, claimedAt: String(row.claimed_at), expiresAt: String(row.expires_at) },
+      };
+    });
+  }
+
+  async releaseClaims(runId: string): Promise<number> {
+    return this.write(async (tx) => tx.run("DELETE FROM fleet_claims WHERE run_id = ?", [runId]));
   }
 
   // ---------------------------------------------------------------- bundles + rollback protection

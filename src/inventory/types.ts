@@ -344,6 +344,15 @@ export interface AuditVerifyResult {
   log: ChainVerifyResult & { path: string | null };
 }
 
+/** A fleet run's claim on a host (store-level; see InventoryStore.claimHost). */
+export interface HostClaim {
+  host: string;
+  runId: string;
+  controller: string | null;
+  claimedAt: string;
+  expiresAt: string;
+}
+
 export interface ActivationResult {
   previousReleaseId?: string;
 }
@@ -366,9 +375,18 @@ export interface InventoryStore {
 
   startRun(kind: RunKind, meta?: RunMeta): Promise<string>;
   finishRun(runId: string, result: RunResult): Promise<void>;
+  /** Open a finished run again (a fleet run resumed after it stopped); recorded as a run.resumed event. */
+  reopenRun(runId: string): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   recordRunHost(runId: string, host: string, result: RunHostResult): Promise<void>;
   listRunHosts(runId: string): Promise<RunHostRecord[]>;
+  /**
+   * Claim `host` for fleet run `runId` for ttlSeconds: granted when no claim exists, when the
+   * existing one expired, or when it is this run's own (renewed). Otherwise the holder is returned.
+   */
+  claimHost(host: string, runId: string, ttlSeconds: number, controller?: string): Promise<{ claimed: true } | { claimed: false; holder: HostClaim }>;
+  /** Drop every claim of a run (its hosts are done). */
+  releaseClaims(runId: string): Promise<number>;
 
   recordBundle(b: BundleInput): Promise<number>;
   getBundle(digestSha256: string): Promise<BundleRecord | undefined>;

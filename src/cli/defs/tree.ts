@@ -6,6 +6,7 @@ import type { GroupDef, NodeDef } from "../framework/types";
 import { bundleGroup } from "./bundle";
 import { deployCommands, lockGroup } from "./deploy";
 import { driftCommand } from "./drift";
+import { fleetGroup } from "./fleet";
 import { inventoryGroup } from "./inventory";
 import { keysGroup } from "./keys";
 import { targetGroup } from "./target";
@@ -15,7 +16,7 @@ import { vulnGroup } from "./vuln";
 export const ROOT_NAME = "wheelhouse";
 
 export function commandTree(): GroupDef {
-  const children: NodeDef[] = [targetGroup, keysGroup, trustGroup, bundleGroup, vulnGroup, ...deployCommands, lockGroup, driftCommand, inventoryGroup];
+  const children: NodeDef[] = [targetGroup, keysGroup, trustGroup, bundleGroup, vulnGroup, ...deployCommands, lockGroup, driftCommand, fleetGroup, inventoryGroup];
   return {
     type: "group",
     name: ROOT_NAME,

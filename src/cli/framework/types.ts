@@ -83,9 +83,12 @@ export interface Output {
   warn(msg: string): void;
   /** A progress reporter for a sequence of steps. */
   progress: Progress;
+  /** A reporter for many hosts at once (fleet commands): compact on a terminal, plain lines otherwise. */
+  fleet?: () => FleetReporter;
 }
 
 import type { Progress } from "../../core/progress";
+import type { FleetReporter } from "../../fleet/types";
 export type { Progress, StepHandle } from "../../core/progress";
 
 export interface CommandContext {

@@ -12,6 +12,7 @@
 import type { IHandlerResponseApi, ITaskWithStatus } from "@zowe/imperative";
 import type { Output, Progress, StepHandle } from "../framework/types";
 import { inCliWords } from "../framework/cli-words";
+import type { FleetEvent, FleetReporter } from "../../fleet/types";
 
 // TaskStage values of @zowe/imperative (an enum; not imported so this module needs no runtime require).
 const IN_PROGRESS = 0;
@@ -83,8 +84,48 @@ class ZoweProgress implements Progress {
   }
 }
 
+/**
+ * Fleet progress through the response API: one bar for the run (percentage = hosts finished,
+ * status = the running batch's counts) and one "[host ] …" line on stderr per host outcome.
+ */
+class ZoweFleetProgress implements FleetReporter {
+  private task: ITaskWithStatus | undefined;
+  private total = 0;
+  private finished = 0;
+  private batch = "";
+
+  constructor(private readonly response: IHandlerResponseApi) {}
+
+  event(e: FleetEvent): void {
+    if (e.type === "run") {
+      this.total = e.hosts;
+      this.task = { percentComplete: 0, statusMessage: `fleet ${e.operation} ${e.runId}`, stageName: IN_PROGRESS };
+      this.response.progress.startBar({ task: this.task });
+      return;
+    }
+    if (!this.task) return;
+    if (e.type === "batch-start") this.batch = `batch ${e.batch}${e.canary ? " (canary)" : ""}`;
+    if (e.type === "host-step") this.task.statusMessage = `${this.batch}: ${e.host} ${e.step}`;
+    if (e.type === "host-end") {
+      this.finished++;
+      this.task.percentComplete = this.total ? Math.round((this.finished / this.total) * 100) : 100;
+      this.response.console.error("%s", `[host ] ${e.host} batch ${e.batch} ${e.status}${e.errorCode ? ` ${e.errorCode}` : ""}${e.reason && (e.status === "failed" || e.status === "unreachable" || e.status === "skipped") ? `: ${e.reason}` : ""}`);
+    }
+    if (e.type === "stop") this.response.console.error("%s", `[STOP ] ${e.stop.code}: ${e.stop.message}`);
+  }
+
+  close(): void {
+    if (!this.task) return;
+    this.task.stageName = COMPLETE;
+    this.task.percentComplete = 100;
+    this.response.progress.endBar();
+    this.task = undefined;
+  }
+}
+
 export function zoweOutput(response: IHandlerResponseApi): Output {
   return {
+    fleet: () => new ZoweFleetProgress(response),
     info: (m) => { response.console.log("%s", inCliWords(m.endsWith("\n") ? m.slice(0, -1) : m, "zowe")); },
     warn: (m) => { response.console.error("%s", inCliWords(m.endsWith("\n") ? m.slice(0, -1) : m, "zowe")); },
     progress: new ZoweProgress(response),

@@ -7,6 +7,8 @@
  * the start, done and fail lines are always printed.
  */
 import type { Output, Progress, StepHandle } from "../framework/types";
+import { silentReporter } from "../../fleet/types";
+import { LiveFleetProgress, PlainFleetProgress } from "./fleet-progress";
 
 export interface ZwhOutputOptions {
   json: boolean;
@@ -99,5 +101,6 @@ export function zwhOutput(opts: ZwhOutputOptions): Output {
     info: (m) => { if (!opts.json) stdout.write(m.endsWith("\n") ? m : m + "\n"); },
     warn: (m) => { stderr.write(m.endsWith("\n") ? m : m + "\n"); },
     progress,
+    fleet: () => (opts.json && !interactive ? silentReporter : interactive ? new LiveFleetProgress(stderr) : new PlainFleetProgress(stderr)),
   };
 }

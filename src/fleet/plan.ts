@@ -1,0 +1,58 @@
+/**
+ * `fleet plan`: the batches a rollout would run, and every selected host's preflight
+ * (preflight.ts), `forks` hosts at once. Nothing is written on any target and nothing is
+ * recorded in the inventory (the run id names this report only). The exit code follows the
+ * recap rules: 2 when some host would fail, 4 when some host is unreachable, 6 both.
+ */
+import { randomUUID } from "crypto";
+import { loadTrust, type Trust } from "../bundle/signing/trust";
+import { loadAndVerifyBundle } from "../bundle/verify";
+import { orderHosts, planBatches } from "../core/fleet-batches";
+import { batchRecaps, fleetExitCode } from "../core/fleet-recap";
+import type { Batch, FleetRecap, HostRecap } from "../core/fleet-types";
+import { localBundle } from "../deploy/local-bundle";
+import { preflightHost, type HostPreflight } from "./preflight";
+import { silentReporter, type FleetHost, type FleetRunOptions } from "./types";
+
+export interface FleetPlanReport extends FleetRecap {
+  preflight: HostPreflight[];
+}
+
+async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+export async function fleetPlan(o: FleetRunOptions & { bundleDir: string; keep?: number; smoke?: string }): Promise<FleetPlanReport> {
+  const reporter = o.reporter ?? silentReporter;
+  const byName = new Map(o.hosts.map((h) => [h.name, h]));
+  const paths = [...new Set(o.hosts.map((h) => h.trustPath))];
+  const trusts = new Map<string, Trust>(paths.map((p) => [p, loadTrust(p)]));
+  const local = await localBundle(o.bundleDir, trusts.get(paths[0]!)!);
+  try {
+    for (const p of paths.slice(1)) await loadAndVerifyBundle(local.dir, { trust: trusts.get(p)!, statementOnly: true });
+    const names = orderHosts(o.hosts.map((h) => h.name), o.policy.order);
+    const canary = o.policy.canary ? (o.groups[o.policy.canary] ?? []).filter((h) => byName.has(h)) : [];
+    const batches: Batch[] = planBatches(names, canary, o.policy.serial);
+    const runId = randomUUID();
+    reporter.event({ type: "run", runId, operation: "plan", hosts: o.hosts.length, batches });
+    const results = new Map<string, { recap: HostRecap; preflight: HostPreflight }>();
+    const work = batches.flatMap((b) => b.hosts.map((h) => ({ host: byName.get(h)! as FleetHost, batch: b.index })));
+    await pool(work, o.policy.forks, async ({ host, batch }) => {
+      reporter.event({ type: "host-start", host: host.name, batch });
+      const r = await preflightHost(host, { bundleDir: local.dir, trust: trusts.get(host.trustPath)!, batch, deadlineSeconds: o.policy.progressDeadlineSeconds, env: o.env, keep: o.keep, smoke: o.smoke });
+      results.set(host.name, r);
+      reporter.event({ type: "host-end", host: host.name, batch, status: r.recap.status, ...(r.recap.reason ? { reason: r.recap.reason } : {}), ...(r.recap.errorCode ? { errorCode: r.recap.errorCode } : {}) });
+    });
+    const hosts = work.map((w) => results.get(w.host.name)!.recap);
+    return {
+      formatVersion: 1, runId, operation: "plan", hosts, batches: batchRecaps(batches, hosts), exitCode: fleetExitCode(hosts),
+      preflight: work.map((w) => results.get(w.host.name)!.preflight),
+    };
+  } finally {
+    reporter.close();
+    local.cleanup();
+  }
+}

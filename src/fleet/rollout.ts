@@ -1,0 +1,158 @@
+/**
+ * `fleet rollout` (and `fleet resume`): one bundle to many hosts in waves inside ONE run (kind
+ * "fleet"). The bundle's statement, signatures and expiry are verified once locally per trust
+ * file before anything connects; every selected host is recorded `pending` with its batch; the
+ * canary batch runs first; batches run `forks` hosts at once, each host the single-host pipeline
+ * over its own session under the progress deadline; shared-filesystem groups install once; the
+ * stop rules apply after each batch; the retry file lists failed and unreachable hosts.
+ */
+import { loadTrust, type Trust } from "../bundle/signing/trust";
+import type { FileSequenceStore } from "../bundle/signing/sequence-state";
+import { bundleStatementDigest } from "../bundle/peek";
+import { loadAndVerifyBundle } from "../bundle/verify";
+import { toZwhError, ZwhError } from "../core/errors";
+import { orderHosts, planBatches } from "../core/fleet-batches";
+import { batchRecaps, fleetExitCode, retryFileText } from "../core/fleet-recap";
+import type { Batch, FleetRecap, HostRecap } from "../core/fleet-types";
+import { localBundle } from "../deploy/local-bundle";
+import { RunRecorder } from "../deploy/record";
+import { hostname } from "os";
+import { deployFleetHost } from "./host-deploy";
+import { verifySharedPeer } from "./peer-verify";
+import { FleetRecord } from "./record";
+import { retryDir, writeRetryFile } from "./retry";
+import { takeOverRunLock } from "./takeover";
+import { silentReporter, type FleetHost, type FleetRunOptions } from "./types";
+import { runWaves, type SharedRole } from "./waves";
+
+export const FLEET_CLAIMED = "ZWH-FLEET-CLAIMED";
+export const DEFAULT_CLAIM_TTL_S = 3600;
+
+export interface FleetRolloutOptions extends FleetRunOptions {
+  bundleDir: string;
+  keep?: number;
+  smoke?: string;
+  lockTtlSeconds?: number;
+  sequenceCache?: FileSequenceStore;
+  /** Resume: continue this run; hosts in `done` are kept; hosts in `wasRunning` may hold this run's lock. */
+  resume?: { runId: string; batches: Batch[]; done: Map<string, HostRecap>; wasRunning: Set<string> };
+}
+
+/** The hosts of each shared filesystem group that are in this run: the first in batch order installs. */
+export function sharedRoles(groups: Record<string, string[]>, batches: readonly Batch[]): Map<string, SharedRole> {
+  const order = batches.flatMap((b) => b.hosts);
+  const pos = new Map(order.map((h, i) => [h, i]));
+  const roles = new Map<string, SharedRole>();
+  for (const [group, members] of Object.entries(groups)) {
+    const inRun = members.filter((m) => pos.has(m)).sort((a, b) => pos.get(a)! - pos.get(b)!);
+    if (inRun.length < 2) continue;
+    for (const m of inRun) roles.set(m, { group, installer: inRun[0]! });
+  }
+  return roles;
+}
+
+/** Verify the bundle's statement once per distinct trust file; returns the trusts by path. */
+async function verifyOnce(bundle: string, hosts: readonly FleetHost[]): Promise<{ dir: string; trusts: Map<string, Trust>; cleanup: () => void }> {
+  const paths = [...new Set(hosts.map((h) => h.trustPath))];
+  const trusts = new Map(paths.map((p) => [p, loadTrust(p)] as const));
+  const first = await localBundle(bundle, trusts.get(paths[0]!)!);
+  try {
+    for (const p of paths.slice(1)) await loadAndVerifyBundle(first.dir, { trust: trusts.get(p)!, statementOnly: true });
+  } catch (e) {
+    first.cleanup();
+    throw e;
+  }
+  return { dir: first.dir, trusts, cleanup: first.cleanup };
+}
+
+export async function fleetRollout(o: FleetRolloutOptions): Promise<FleetRecap> {
+  if (o.hosts.length === 0) throw new ZwhError("ZWH-FLEET-LIMIT-NOMATCH", "no host selected for the rollout", { hint: "Check --limit and the fleet file's targets." });
+  const reporter = o.reporter ?? silentReporter;
+  const local = await verifyOnce(o.bundleDir, o.hosts);
+  const byName = new Map(o.hosts.map((h) => [h.name, h]));
+  let batches: Batch[];
+  if (o.resume) {
+    batches = o.resume.batches;
+  } else {
+    const names = orderHosts(o.hosts.map((h) => h.name), o.policy.order);
+    const canary = o.policy.canary ? (o.groups[o.policy.canary] ?? []).filter((h) => byName.has(h)) : [];
+    batches = planBatches(names, canary, o.policy.serial);
+  }
+  const run = o.resume
+    ? RunRecorder.attach(o.store, o.resume.runId, "fleet")
+    : await RunRecorder.start(o.store, "fleet", o.argv, { operation: "rollout", policy: o.policy, batches, ...(o.strategy ?? {}) });
+  const rec = new FleetRecord(run, o.hosts);
+  const roles = sharedRoles(o.sharedFilesystems, batches);
+  try {
+    if (!o.resume) for (const b of batches) for (const h of b.hosts) await rec.host({ host: h, batch: b.index, status: "pending" });
+    if (o.store) {
+      for (const [host, role] of roles) {
+        await run.ensureHost(host, byName.get(host)!.spec);
+        await o.store.setFsGroup(host, role.group, `${byName.get(host)!.root}`);
+      }
+    }
+    reporter.event({ type: "run", runId: run.runId, operation: "rollout", hosts: o.hosts.length, batches: batches.map((b) => ({ index: b.index, canary: b.canary, hosts: b.hosts })) });
+    const digest = bundleStatementDigest(local.dir) ?? "";
+    const controller = `${hostname()}:${process.pid}`;
+    const waves = await runWaves({
+      batches, policy: o.policy, targeted: batches.reduce((n, b) => n + b.hosts.length, 0), reporter,
+      done: o.resume?.done, peers: roles,
+      record: (r) => rec.host(r),
+      admit: async (host, batch) => {
+        if (!o.store) return undefined;
+        const c = await o.store.claimHost(host, run.runId, o.claimTtlSeconds ?? DEFAULT_CLAIM_TTL_S, controller);
+        if (c.claimed) return undefined;
+        return { host, batch, status: "skipped", errorCode: FLEET_CLAIMED, reason: `not started: claimed by fleet run ${c.holder.runId} (controller ${c.holder.controller ?? "unknown"}) until ${c.holder.expiresAt}` };
+      },
+      act: (host, batch) => {
+        const h = byName.get(host)!;
+        return deployFleetHost(h, {
+          run, bundleDir: local.dir, trust: local.trusts.get(h.trustPath)!, deadlineSeconds: o.policy.progressDeadlineSeconds, batch, reporter,
+          env: o.env, keep: o.keep, smoke: o.smoke, lockTtlSeconds: o.lockTtlSeconds, sequenceCache: o.sequenceCache,
+          ...(o.resume?.wasRunning.has(host)
+            ? { beforeDeploy: async (t) => {
+                const broken = await takeOverRunLock(t, h, run.runId, o.cli);
+                if (broken) await run.event("fleet.lock-takeover", host, { lock_id: broken, root: h.root });
+              } }
+            : {}),
+        });
+      },
+      verifyPeer: (host, batch, role, inst) => verifySharedPeer(byName.get(host)!, {
+        group: role.group, installer: role.installer, releaseId: inst.releaseId ?? "", statementDigest: digest, batch,
+        deadlineSeconds: o.policy.progressDeadlineSeconds, reporter, env: o.env,
+      }),
+    });
+    const hosts = waves.hosts;
+    const exitCode = fleetExitCode(hosts);
+    let retryFile: string | undefined;
+    const retry = hosts.filter((h) => h.status === "failed" || h.status === "unreachable");
+    if (retry.length > 0) retryFile = writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts));
+    const recap: FleetRecap = {
+      formatVersion: 1, runId: run.runId, operation: "rollout", hosts, batches: batchRecaps(batches, hosts),
+      ...(waves.stopped ? { stopped: waves.stopped } : {}), ...(retryFile ? { retryFile } : {}), exitCode,
+    };
+    await finishFleetRun(run, recap);
+    return recap;
+  } catch (e) {
+    const err = toZwhError(e);
+    await run.finishFailed(err);
+    throw err;
+  } finally {
+    reporter.close();
+    if (o.store) await o.store.releaseClaims(run.runId).catch(() => undefined);
+    local.cleanup();
+  }
+}
+
+/** The run's row: ok/changed when every host succeeded, else failed (stopped) or partial. */
+export async function finishFleetRun(run: RunRecorder, recap: FleetRecap): Promise<void> {
+  if (!run.recording) return;
+  if (recap.exitCode === 0 && !recap.stopped) {
+    await run.finish({ status: recap.hosts.some((h) => h.status === "changed") ? "changed" : "ok", exitCode: 0 });
+  } else if (recap.stopped) {
+    await run.finish({ status: "failed", exitCode: recap.exitCode, errorCode: recap.stopped.code, errorText: recap.stopped.message });
+  } else {
+    const first = recap.hosts.find((h) => h.status === "failed" || h.status === "unreachable");
+    await run.finish({ status: "partial", exitCode: recap.exitCode, ...(first?.errorCode ? { errorCode: first.errorCode, errorText: `${first.host}: ${first.reason ?? ""}` } : {}) });
+  }
+}
