@@ -48,7 +48,7 @@ export async function fleetPlan(o: FleetRunOptions & { bundleDir: string; keep?:
     });
     const hosts = work.map((w) => results.get(w.host.name)!.recap);
     return {
-      formatVersion: 1, runId, operation: "plan", hosts, batches: batchRecaps(batches, hosts), exitCode: fleetExitCode(hosts),
+      formatVersion: 1, runId, operation: "plan", hosts, batches: batchRecaps(hosts, batches), exitCode: fleetExitCode(hosts),
       preflight: work.map((w) => results.get(w.host.name)!.preflight),
     };
   } finally {

@@ -93,9 +93,9 @@ export async function fleetRollback(o: FleetRollbackOptions): Promise<FleetRecap
     });
     const hosts = waves.hosts;
     const retry = hosts.some((h) => h.status === "failed" || h.status === "unreachable");
-    const retryFile = retry ? writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts)) : undefined;
+    const retryFile = retry ? writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts, { runId: run.runId })) : undefined;
     const recap: FleetRecap = {
-      formatVersion: 1, runId: run.runId, operation: "rollback", hosts, batches: batchRecaps(batches, hosts),
+      formatVersion: 1, runId: run.runId, operation: "rollback", hosts, batches: batchRecaps(hosts, batches),
       ...(waves.stopped ? { stopped: waves.stopped } : {}), ...(retryFile ? { retryFile } : {}), exitCode: fleetExitCode(hosts),
     };
     await finishFleetRun(run, recap);

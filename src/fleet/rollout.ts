@@ -12,6 +12,7 @@ import { bundleStatementDigest } from "../bundle/peek";
 import { loadAndVerifyBundle } from "../bundle/verify";
 import { toZwhError, ZwhError } from "../core/errors";
 import { orderHosts, planBatches } from "../core/fleet-batches";
+import { sharedGroupsFor } from "../core/fleet-select";
 import { batchRecaps, fleetExitCode, retryFileText } from "../core/fleet-recap";
 import type { Batch, FleetRecap, HostRecap } from "../core/fleet-types";
 import { localBundle } from "../deploy/local-bundle";
@@ -38,15 +39,12 @@ export interface FleetRolloutOptions extends FleetRunOptions {
   resume?: { runId: string; batches: Batch[]; done: Map<string, HostRecap>; wasRunning: Set<string> };
 }
 
-/** The hosts of each shared filesystem group that are in this run: the first in batch order installs. */
+/** Roles in each shared filesystem group with two or more hosts in this run (src/core/fleet-select.ts). */
 export function sharedRoles(groups: Record<string, string[]>, batches: readonly Batch[]): Map<string, SharedRole> {
-  const order = batches.flatMap((b) => b.hosts);
-  const pos = new Map(order.map((h, i) => [h, i]));
   const roles = new Map<string, SharedRole>();
-  for (const [group, members] of Object.entries(groups)) {
-    const inRun = members.filter((m) => pos.has(m)).sort((a, b) => pos.get(a)! - pos.get(b)!);
-    if (inRun.length < 2) continue;
-    for (const m of inRun) roles.set(m, { group, installer: inRun[0]! });
+  for (const g of sharedGroupsFor({ sharedFilesystems: groups }, batches.flatMap((b) => b.hosts))) {
+    if (g.verifiers.length === 0) continue;
+    for (const m of [g.installer, ...g.verifiers]) roles.set(m, { group: g.group, installer: g.installer });
   }
   return roles;
 }
@@ -126,9 +124,9 @@ export async function fleetRollout(o: FleetRolloutOptions): Promise<FleetRecap> 
     const exitCode = fleetExitCode(hosts);
     let retryFile: string | undefined;
     const retry = hosts.filter((h) => h.status === "failed" || h.status === "unreachable");
-    if (retry.length > 0) retryFile = writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts));
+    if (retry.length > 0) retryFile = writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts, { runId: run.runId }));
     const recap: FleetRecap = {
-      formatVersion: 1, runId: run.runId, operation: "rollout", hosts, batches: batchRecaps(batches, hosts),
+      formatVersion: 1, runId: run.runId, operation: "rollout", hosts, batches: batchRecaps(hosts, batches),
       ...(waves.stopped ? { stopped: waves.stopped } : {}), ...(retryFile ? { retryFile } : {}), exitCode,
     };
     await finishFleetRun(run, recap);

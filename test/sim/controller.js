@@ -32,6 +32,7 @@ const DEFAULT_SWITCHES = Object.freeze({
   pythonPath: "", // empty: /usr/lpp/IBM/cyp/v3rNN/pyz/bin/python3 for the base interpreter's 3.NN
   strictUntaggedText: false,
   pipTagsInstalledFiles: false,
+  pipInstallFails: "", // test switch: non-empty makes pip's wheel installer fail with ENOSPC (the text goes in the message)
   hostileAutocvt: false, // false | "a2e" | "e2a"
   autoTagMount: false,
   noSha256: true,

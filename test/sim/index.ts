@@ -24,6 +24,8 @@ export interface SimSwitches {
   strictUntaggedText: boolean;
   /** Files installed by pip get tagged `t ISO8859-1` (§8, §13 unverified). */
   pipTagsInstalledFiles: boolean;
+  /** Test switch: non-empty makes pip's wheel installer fail (ENOSPC, like a full zFS) with this text. */
+  pipInstallFails: string;
   /** SFTP writes into untagged files are transcoded with the §11 tables (§5.2). */
   hostileAutocvt: false | "a2e" | "e2a";
   /** Files newly created over SFTP come up tagged `t ISO8859-1` (§1 auto-tag mount). */

@@ -112,6 +112,40 @@ if _zwh_cfg.get("pipTagsInstalledFiles"):
     _zwh_install_pip_tagging()
 
 
+def _zwh_install_pip_failure(text):
+    """pipInstallFails (test switch): pip's wheel installer fails like a full zFS, so pip exits non-zero."""
+    import errno
+    import importlib.abc
+    import importlib.machinery
+
+    target = "pip._internal.operations.install.wheel"
+
+    def install_wheel(*a, **kw):
+        raise OSError(errno.ENOSPC, "EDC5133I No space left on device. (simulated: %s)" % text)
+
+    class _Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target_=None):
+            if fullname != target:
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+            if spec is None or spec.loader is None:
+                return spec
+            orig_exec = spec.loader.exec_module
+
+            def exec_module(module):
+                orig_exec(module)
+                module.install_wheel = install_wheel
+
+            spec.loader.exec_module = exec_module
+            return spec
+
+    _sys.meta_path.insert(0, _Finder())
+
+
+if _zwh_cfg.get("pipInstallFails"):
+    _zwh_install_pip_failure(str(_zwh_cfg.get("pipInstallFails")))
+
+
 # --- IBM Python specifics (zos-uss.md s9, s12) ---------------------------------------------------
 # cp1047: IBM's Python has it, CPython's stdlib does not (LookupError). The z/OS-faithful table of
 # s11 (LF <-> 0x15), registered under the names IBM's codec answers to.

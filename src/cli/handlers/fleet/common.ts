@@ -7,7 +7,8 @@ import * as path from "path";
 import { defaultTrustPath } from "../../../bundle/signing/trust";
 import { ZwhError } from "../../../core/errors";
 import { parseSerial } from "../../../core/fleet-batches";
-import { selectTargets } from "../../../core/fleet-select";
+import { fleetNames, limitFileRefs, parseShard as parseShardText, selectHosts, shardHosts } from "../../../core/fleet-select";
+import { INPUT_LIMITS, readInputText } from "../../../io/input-file";
 import type { FleetFile, FleetTarget, RolloutPolicy } from "../../../core/fleet-types";
 import { loadFleetFile } from "../../../fleet/fleet-file";
 import { resolveFleetHosts } from "../../../fleet/targets";
@@ -29,22 +30,20 @@ export function readFleet(ctx: CommandContext, file = str(ctx, "fleet")): FleetF
   return loadFleetFile(file);
 }
 
-/** "K/N" with 1 <= K <= N, strict decimals. */
-export function parseShard(v: string | undefined): { k: number; n: number } | undefined {
-  if (v === undefined) return undefined;
-  const m = /^([1-9][0-9]{0,5})\/([1-9][0-9]{0,5})$/.exec(v);
-  const k = m ? Number(m[1]) : NaN;
-  const n = m ? Number(m[2]) : NaN;
-  if (!m || k > n) {
-    throw new ZwhError("ZWH-ARGS-INVALID", `--shard ${JSON.stringify(v)} is not K/N with 1 <= K <= N (e.g. 1/2)`, { subject: "shard", hint: "Run N controllers with --shard 1/N … N/N on one shared PostgreSQL inventory." });
-  }
-  return { k, n };
-}
-
-/** The targets --limit and --shard select, in fleet file order. */
+/** The targets --limit (names, groups, globs, @FILE) and --shard K/N select, in fleet file order. */
 export function selectedTargets(ctx: CommandContext, fleet: FleetFile): FleetTarget[] {
-  const shard = parseShard(str(ctx, "shard"));
-  return selectTargets(fleet, { limit: str(ctx, "limit"), shard, cwd: process.cwd(), cli: cliName(ctx) });
+  const limit = str(ctx, "limit");
+  const files: Record<string, string> = {};
+  // @FILE lists (retry files) are untrusted input: regular files with a size cap.
+  for (const f of limit ? limitFileRefs(limit) : []) files[f] = readInputText(path.resolve(f), { what: "--limit file", maxBytes: INPUT_LIMITS.document });
+  let names = selectHosts(fleetNames(fleet), limit, files);
+  const shard = str(ctx, "shard");
+  if (shard !== undefined) {
+    const { k, n } = parseShardText(shard);
+    names = shardHosts(names, k, n);
+  }
+  const chosen = new Set(names);
+  return fleet.targets.filter((t) => chosen.has(t.name));
 }
 
 function maxFailTotal(v: string): RolloutPolicy["maxFailTotal"] {
@@ -107,4 +106,14 @@ export function requireYes(ctx: CommandContext, hosts: number, what: string): vo
 
 export function reporter(ctx: CommandContext): FleetReporter {
   return ctx.out.fleet ? ctx.out.fleet() : silentReporter;
+}
+
+/** How the human recap is drawn: colour only on an interactive zwh terminal without NO_COLOR. */
+export function recapOptions(ctx: CommandContext, fleetFile?: string, bundle?: string): { color: boolean; cli: "zwh" | "zowe wh"; fleet?: string; bundle?: string } {
+  const color = ctx.host === "zwh" && !ctx.json && process.stdout.isTTY === true && !ctx.env.NO_COLOR;
+  return {
+    color, cli: ctx.host === "zowe" ? "zowe wh" : "zwh",
+    ...(fleetFile ?? str(ctx, "fleet") ? { fleet: fleetFile ?? str(ctx, "fleet") } : {}),
+    ...(bundle ?? str(ctx, "bundle") ? { bundle: bundle ?? str(ctx, "bundle") } : {}),
+  };
 }

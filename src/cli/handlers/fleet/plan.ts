@@ -1,5 +1,6 @@
 /** `fleet plan BUNDLE --fleet F`: batches + read-only preflight of every selected host (src/fleet/plan.ts). */
-import { renderFleetRecap } from "../../../core/fleet-recap";
+import { renderFleetRecap } from "../../../report/fleet-recap-text";
+import { recapOptions } from "./common";
 import { fleetPlan } from "../../../index";
 import { decimalOption } from "../../framework/strict-values";
 import type { CommandContext, CommandResult, Handler } from "../../framework/types";
@@ -16,7 +17,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
     keep: ctx.args.keep === undefined ? undefined : decimalOption(ctx.args.keep, "--keep"),
     smoke: typeof ctx.args.smoke === "string" && ctx.args.smoke !== "" ? ctx.args.smoke : undefined,
   });
-  return { exitCode: report.exitCode, data: report as unknown as Record<string, unknown>, text: renderFleetRecap(report, { cli: cliName(ctx) }) };
+  return { exitCode: report.exitCode, data: report as unknown as Record<string, unknown>, text: renderFleetRecap(report, recapOptions(ctx)) };
 };
 
 export default { run };

@@ -1,7 +1,8 @@
 /** `fleet resume RUN_ID`: continue a rollout from the store (src/fleet/resume.ts). */
 import { FileSequenceStore, defaultSequenceStatePath } from "../../../bundle/signing/sequence-state";
 import { ZwhError } from "../../../core/errors";
-import { renderFleetRecap } from "../../../core/fleet-recap";
+import { renderFleetRecap } from "../../../report/fleet-recap-text";
+import { recapOptions } from "./common";
 import type { RolloutPolicy } from "../../../core/fleet-types";
 import { checkResumable, fleetRollout, resumeState } from "../../../index";
 import { openInventory } from "../../framework/deploy-options";
@@ -37,7 +38,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       sequenceCache: new FileSequenceStore(defaultSequenceStatePath(ctx.env)),
       resume: { runId, batches: state.batches, done: state.done, wasRunning: state.wasRunning },
     });
-    return { exitCode: recap.exitCode, data: recap as unknown as Record<string, unknown>, text: renderFleetRecap(recap, { cli: cliName(ctx) }) };
+    return { exitCode: recap.exitCode, data: recap as unknown as Record<string, unknown>, text: renderFleetRecap(recap, recapOptions(ctx, fleet.path, String(s.bundle))) };
   } finally {
     await store.close();
   }

@@ -1,5 +1,6 @@
 /** `fleet rollback --fleet F`: every selected host to its previous release, in waves (src/fleet/rollback.ts). */
-import { renderFleetRecap } from "../../../core/fleet-recap";
+import { renderFleetRecap } from "../../../report/fleet-recap-text";
+import { recapOptions } from "./common";
 import { fleetRollback } from "../../../index";
 import { decimalOption } from "../../framework/strict-values";
 import { openInventory } from "../../framework/deploy-options";
@@ -22,7 +23,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
       lockTtlSeconds: ctx.args.lockTtl === undefined ? undefined : decimalOption(ctx.args.lockTtl, "--lock-ttl"),
       strategy: { fleetFile: fleet.path, limit: ctx.args.limit ?? null, shard: ctx.args.shard ?? null },
     });
-    return { exitCode: recap.exitCode, data: recap as unknown as Record<string, unknown>, text: renderFleetRecap(recap, { cli: cliName(ctx) }) };
+    return { exitCode: recap.exitCode, data: recap as unknown as Record<string, unknown>, text: renderFleetRecap(recap, recapOptions(ctx)) };
   } finally {
     await store.close();
   }

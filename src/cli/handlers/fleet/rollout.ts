@@ -1,7 +1,8 @@
 /** `fleet rollout BUNDLE --fleet F`: waves, thresholds, one recorded run (src/fleet/rollout.ts). */
 import * as path from "path";
 import { FileSequenceStore, defaultSequenceStatePath } from "../../../bundle/signing/sequence-state";
-import { renderFleetRecap } from "../../../core/fleet-recap";
+import { renderFleetRecap } from "../../../report/fleet-recap-text";
+import { recapOptions } from "./common";
 import { fleetRollout } from "../../../index";
 import { decimalOption } from "../../framework/strict-values";
 import { openInventory } from "../../framework/deploy-options";
@@ -33,7 +34,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
         keep: ctx.args.keep ?? null, smoke: ctx.args.smoke ?? null, lockTtl: ctx.args.lockTtl ?? null,
       },
     });
-    return { exitCode: recap.exitCode, data: recap as unknown as Record<string, unknown>, text: renderFleetRecap(recap, { cli: cliName(ctx) }) };
+    return { exitCode: recap.exitCode, data: recap as unknown as Record<string, unknown>, text: renderFleetRecap(recap, recapOptions(ctx)) };
   } finally {
     await store.close();
   }
