@@ -16,6 +16,6 @@ export function retryDir(store: Pick<InventoryStore, "dialect" | "location"> | u
 
 export function writeRetryFile(dir: string, runId: string, text: string): string {
   const file = path.join(dir, `${runId}.retry`);
-  writeFileAtomic(file, text);
+  writeFileAtomic(file, text, { mkdirMode: 0o700 });
   return file;
 }

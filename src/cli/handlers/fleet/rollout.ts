@@ -13,6 +13,11 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
   const fleet = readFleet(ctx);
   const targets = selectedTargets(ctx, fleet);
   const policy = policyFrom(ctx, fleet.rollout);
+  if (targets.length === 0) {
+    // Only a shard can come out empty (a --limit that selects nothing is an error): nothing to do here.
+    const empty = { formatVersion: 1, runId: null, operation: "rollout", hosts: [], batches: [], exitCode: 0 };
+    return { exitCode: 0, data: empty, text: `Shard ${String(ctx.args.shard)} holds none of the selected hosts: nothing to do.\n` };
+  }
   requireYes(ctx, targets.length, "rollout");
   const hosts = await resolveHosts(ctx, fleet, targets);
   const bundle = String(ctx.args.bundle ?? "");
