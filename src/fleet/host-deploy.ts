@@ -15,10 +15,11 @@ import { openTransport, reopenTransport } from "../deploy/connect";
 import { deployHost } from "../deploy/host";
 import type { RunRecorder } from "../deploy/record";
 import type { Transport } from "../remote/transport";
+import { FLEET } from "../core/fleet-codes";
 import { ProgressDeadline } from "./deadline";
 import type { FleetHost, FleetReporter } from "./types";
 
-export const FLEET_STALLED = "ZWH-FLEET-STALLED";
+export const FLEET_STALLED = FLEET.STALLED;
 
 export interface HostDeployContext {
   run: RunRecorder;

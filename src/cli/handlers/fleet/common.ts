@@ -6,9 +6,9 @@
 import * as path from "path";
 import { defaultTrustPath } from "../../../bundle/signing/trust";
 import { ZwhError } from "../../../core/errors";
-import { parseSerial } from "../../../core/fleet-batches";
-import { fleetNames, limitFileRefs, parseShard as parseShardText, selectHosts, shardHosts } from "../../../core/fleet-select";
-import { INPUT_LIMITS, readInputText } from "../../../io/input-file";
+import { parseMaxFailTotal, parseSerial } from "../../../core/fleet-batches";
+import { fleetNames, parseShard, selectHosts, shardHosts } from "../../../core/fleet-select";
+import { readLimitFiles } from "../../../fleet/limit-files";
 import type { FleetFile, FleetTarget, RolloutPolicy } from "../../../core/fleet-types";
 import { loadFleetFile } from "../../../fleet/fleet-file";
 import { resolveFleetHosts } from "../../../fleet/targets";
@@ -33,25 +33,15 @@ export function readFleet(ctx: CommandContext, file = str(ctx, "fleet")): FleetF
 /** The targets --limit (names, groups, globs, @FILE) and --shard K/N select, in fleet file order. */
 export function selectedTargets(ctx: CommandContext, fleet: FleetFile): FleetTarget[] {
   const limit = str(ctx, "limit");
-  const files: Record<string, string> = {};
-  // @FILE lists (retry files) are untrusted input: regular files with a size cap.
-  for (const f of limit ? limitFileRefs(limit) : []) files[f] = readInputText(path.resolve(f), { what: "--limit file", maxBytes: INPUT_LIMITS.document });
-  let names = selectHosts(fleetNames(fleet), limit, files);
+  // @FILE lists (retry files) are untrusted input: regular files with a size cap (limit-files.ts).
+  let names = selectHosts(fleetNames(fleet), limit, readLimitFiles(limit));
   const shard = str(ctx, "shard");
   if (shard !== undefined) {
-    const { k, n } = parseShardText(shard);
+    const { k, n } = parseShard(shard);
     names = shardHosts(names, k, n);
   }
   const chosen = new Set(names);
   return fleet.targets.filter((t) => chosen.has(t.name));
-}
-
-function maxFailTotal(v: string): RolloutPolicy["maxFailTotal"] {
-  const m = /^([0-9]{1,6})(%?)$/.exec(v);
-  if (!m || (m[2] && Number(m[1]) > 100)) {
-    throw new ZwhError("ZWH-ARGS-INVALID", `--max-fail-total ${JSON.stringify(v)} is not a count (3) or a percentage (10%)`, { subject: "max-fail-total" });
-  }
-  return m[2] ? (`${Number(m[1])}%` as `${number}%`) : Number(m[1]);
 }
 
 /** The fleet file's policy with the command line's overrides. */
@@ -75,7 +65,7 @@ export function policyFrom(ctx: CommandContext, base: RolloutPolicy): RolloutPol
   const serial = str(ctx, "serial");
   if (serial !== undefined) p.serial = parseSerial(serial);
   const total = str(ctx, "maxFailTotal");
-  if (total !== undefined) p.maxFailTotal = maxFailTotal(total);
+  if (total !== undefined) p.maxFailTotal = parseMaxFailTotal(total);
   if (ctx.args.continueOnBatchFailure === true) p.continueOnBatchFailure = true;
   return p;
 }
