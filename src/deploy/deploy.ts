@@ -9,9 +9,19 @@ import type { Transport } from "../remote/transport";
 import { StepTimer } from "./apply";
 import { openTransport, reopenTransport } from "./connect";
 import { deployHost, inStep } from "./host";
+import { checkRoot } from "./layout";
 import { localBundle } from "./local-bundle";
 import { RunRecorder } from "./record";
 import type { DeployOptions, DeployResult } from "./types";
+
+/** The root as the inventory records it, or none when it is not a valid root. */
+function normalisedRoot(root: string): string | undefined {
+  try {
+    return checkRoot(root);
+  } catch {
+    return undefined;
+  }
+}
 
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const t0 = Date.now();
@@ -36,7 +46,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   } catch (e) {
     const err = inStep("connect", e);
     // deployHost records its host's failure; a failed connect is recorded here.
-    if (!connected) await run.hostFailed(await run.hostName(o.spec).catch(() => addressLabel(o.spec)), o.spec, err, String(err.details?.step ?? "connect")).catch(() => undefined);
+    if (!connected) await run.hostFailed(await run.hostName(o.spec).catch(() => addressLabel(o.spec)), o.spec, err, String(err.details?.step ?? "connect"), undefined, normalisedRoot(o.root)).catch(() => undefined);
     await run.finishFailed(err, String(err.details?.step ?? "connect"));
     throw toZwhError(err);
   } finally {

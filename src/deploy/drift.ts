@@ -202,6 +202,7 @@ async function recordHost(store: InventoryStore, run: RunRecorder, h: Observed, 
     h.findings = h.findings.map((f) => ({ ...f, firstSeen: first.get(`${f.kind}\u0000${scopeOf(f)}\u0000${storeSubject(f)}`) ?? now }));
   }
   await store.recordRunHost(run.runId, h.name, {
+    root: h.root,
     status: unknown ? "unreachable" : h.summary.status === "drift" ? "changed" : "ok",
     ...(h.summary.release ? { releaseId: h.summary.release } : {}),
     ...(h.summary.errorCode ? { errorCode: h.summary.errorCode, errorText: h.findings[0]?.message } : {}),

@@ -135,7 +135,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       result.bootstrap = rec?.bootstrap ?? [];
       if (run.recording) {
         await run.hostFacts(host, o.spec, facts.probe);
-        await run.hostResult(host, o.spec, { status: "ok", releaseId: plan.releaseId });
+        await run.hostResult(host, o.spec, { status: "ok", releaseId: plan.releaseId, root });
       }
       result.durationMs = Date.now() - t0;
       return result;
@@ -153,7 +153,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
           if (dg.downgrade) {
             await run.event("deploy.downgrade", host, { root, release: plan.releaseId, channel: vb.predicate.channel, offered: vb.predicate.sequence, accepted: dg.accepted, trustRoot: seqs.trust_root, allowDowngrade: true });
           }
-          await run.hostResult(host, o.spec, { status: "changed", releaseId: plan.releaseId });
+          await run.hostResult(host, o.spec, { status: "changed", releaseId: plan.releaseId, root });
         });
       },
     });
@@ -175,7 +175,7 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       (err.details as Record<string, unknown>).lockLeft = { lockId: lock.lockId, owner: lock.owner };
     }
     if (state.staged && releaseId) await run.failedRelease(host, root, releaseId, releaseDir(layout, releaseId), verified);
-    await run.hostFailed(host, o.spec, err, step, releaseId).catch(() => undefined);
+    await run.hostFailed(host, o.spec, err, step, releaseId, root).catch(() => undefined);
     if (!lockReleased && lock) {
       throw new ZwhError(err.code, err.message, {
         subject: err.subject, exitCode: err.exitCode, transient: err.transient, details: err.details, cause: err,

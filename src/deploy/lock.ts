@@ -175,7 +175,7 @@ export async function lockBreak(o: CommonOptions & { lockId?: string; force?: bo
     });
     await run.ensureHost(host, o.spec);
     await run.event("lock.break", host, { root: res.root, owner: res.owner, broken: res.broken, forced: res.forced, stale: res.stale, by: res.by });
-    await run.hostResult(host, o.spec, { status: res.broken ? "changed" : "ok" });
+    await run.hostResult(host, o.spec, { status: res.broken ? "changed" : "ok", root: res.root });
     await run.finish({ status: res.broken ? "changed" : "ok", exitCode: 0 });
     return res;
   } catch (e) {

@@ -113,8 +113,8 @@ export class RunRecorder {
   }
 
   /** A host failed or was refused in this run at `step`. */
-  async hostFailed(host: string, spec: TargetSpec, err: ZwhError, step: string, releaseId?: string): Promise<void> {
-    await this.hostResult(host, spec, { status: err.exitCode === 3 ? "refused" : "failed", releaseId, errorCode: err.code, errorText: err.message, failedStep: step });
+  async hostFailed(host: string, spec: TargetSpec, err: ZwhError, step: string, releaseId?: string, root?: string): Promise<void> {
+    await this.hostResult(host, spec, { status: err.exitCode === 3 ? "refused" : "failed", releaseId, errorCode: err.code, errorText: err.message, failedStep: step, ...(root ? { root } : {}) });
   }
 
   async bundle(vb: VerifiedBundle): Promise<void> {

@@ -115,7 +115,7 @@ export async function rollbackHost(ops: TargetOps, run: RunRecorder, o: Rollback
         await run.ensureHost(host, o.spec);
         if (res.changed) await run.activated(host, root, res.to, releaseDir(layoutFor(root), res.to));
         if (res.downgrade) await run.event("rollback.downgrade", host, { root, from: res.from, to: res.to, ...res.downgrade, allowDowngrade: true });
-        await run.hostResult(host, o.spec, { status: res.changed ? "changed" : "ok", releaseId: res.to });
+        await run.hostResult(host, o.spec, { status: res.changed ? "changed" : "ok", releaseId: res.to, root });
       });
     }
     return { host, root, ...res };

@@ -106,7 +106,7 @@ export async function syncHost(o: SyncOptions): Promise<SyncResult> {
     } finally {
       await t.close().catch(() => undefined);
     }
-    await run.hostResult(host, o.spec, { status: "ok", ...(current ? { releaseId: current } : {}) });
+    await run.hostResult(host, o.spec, { status: "ok", root, ...(current ? { releaseId: current } : {}) });
     await run.finish({ status: "ok", exitCode: 0 });
     return { formatVersion: 1, runId, host, root, current, releases: out };
   } catch (e) {

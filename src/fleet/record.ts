@@ -27,6 +27,7 @@ export class FleetRecord {
     const full = r as HostRecap;
     const res: RunHostResult = {
       status: storedStatus(r.status),
+      root: h.root,
       batchNo: r.batch,
       ...(full.releaseId ? { releaseId: full.releaseId } : {}),
       ...(full.errorCode ? { errorCode: full.errorCode } : {}),

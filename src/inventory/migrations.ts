@@ -321,6 +321,12 @@ CREATE TABLE fleet_claims (
 CREATE INDEX fleet_claims_run ON fleet_claims (run_id);
 `;
 
+/**
+ * v4: the install root a run's host result is about, so `status` shows the last run of THIS root
+ * (one host can carry several roots). Rows recorded before v4 keep a NULL root.
+ */
+const V4_RUN_HOST_ROOT = `ALTER TABLE run_hosts ADD COLUMN root TEXT;\n`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial inventory schema", sqlite: V1, postgres: toPostgres(V1) },
   {
@@ -331,6 +337,7 @@ export const MIGRATIONS: readonly Migration[] = [
     postgres: toPostgres(V2_NEW_TABLES) + V2_POSTGRES + V2_INDEXES,
   },
   { version: 3, name: "fleet host claims (several controllers on one store)", sqlite: V3_FLEET_CLAIMS, postgres: toPostgres(V3_FLEET_CLAIMS) },
+  { version: 4, name: "the install root of each run host result", sqlite: V4_RUN_HOST_ROOT, postgres: `ALTER TABLE run_hosts ADD COLUMN root TEXT COLLATE "C";\n` },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -423,21 +423,22 @@ export class InventoryService implements InventoryStore {
       const now = this.ts();
       // The first record of a host in a run is when it started (a fleet records "running" first).
       await tx.run(
-        `INSERT INTO run_hosts (run_id, host_id, status, batch_no, release_id, previous_release_id, error_code, error_text, failed_step, started_at, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO run_hosts (run_id, host_id, status, batch_no, release_id, previous_release_id, error_code, error_text, failed_step, started_at, recorded_at, root)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, host_id) DO UPDATE SET status = excluded.status,
            batch_no = COALESCE(excluded.batch_no, run_hosts.batch_no),
+           root = COALESCE(excluded.root, run_hosts.root),
            release_id = excluded.release_id, previous_release_id = excluded.previous_release_id,
            error_code = excluded.error_code, error_text = excluded.error_text, failed_step = excluded.failed_step,
            recorded_at = excluded.recorded_at`,
-        [runId, hostId, result.status, result.batchNo ?? null, result.releaseId ?? null, result.previousReleaseId ?? null, result.errorCode ?? null, result.errorText ?? null, result.failedStep ?? null, now, now],
+        [runId, hostId, result.status, result.batchNo ?? null, result.releaseId ?? null, result.previousReleaseId ?? null, result.errorCode ?? null, result.errorText ?? null, result.failedStep ?? null, now, now, result.root ?? null],
       );
       await tx.event({
         type: "run.host",
         runId,
         host,
         payload: {
-          status: result.status, batch_no: result.batchNo ?? null, release_id: result.releaseId ?? null, previous_release_id: result.previousReleaseId ?? null,
+          status: result.status, ...(result.root ? { root: result.root } : {}), batch_no: result.batchNo ?? null, release_id: result.releaseId ?? null, previous_release_id: result.previousReleaseId ?? null,
           error_code: result.errorCode ?? null, error_text: result.errorText ?? null, failed_step: result.failedStep ?? null,
         },
       });
@@ -786,8 +787,9 @@ export class InventoryService implements InventoryStore {
     const last = await this.backend.get<Record<string, SqlValue>>(
       `SELECT rh.run_id, ru.kind, rh.status, ru.started_at, ru.finished_at, rh.error_code, rh.error_text, rh.failed_step
        FROM run_hosts rh JOIN runs ru ON ru.id = rh.run_id
-       WHERE rh.host_id = ? ORDER BY rh.recorded_at DESC, ru.started_at DESC LIMIT 1`,
-      [h.id],
+       WHERE rh.host_id = ? AND (rh.root = ? OR rh.root IS NULL) ORDER BY rh.recorded_at DESC, ru.started_at DESC LIMIT 1`,
+      // This root's last run; results recorded before schema v4 carry no root and still count.
+      [h.id, root],
     );
     return {
       host: h,

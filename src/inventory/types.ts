@@ -110,6 +110,8 @@ export interface RunRecord extends RunMeta {
 
 export interface RunHostResult {
   status: RunHostStatus;
+  /** The install root the result is about (status shows the last run per root). */
+  root?: string;
   releaseId?: string;
   /** The release that was active before (deploy/rollback). */
   previousReleaseId?: string;

@@ -362,6 +362,20 @@ describe.each(["sqlite", "postgres"] as const)("inventory contract: %s", (dialec
       expect(await s.getRun(run)).toMatchObject({ kind: "fleet", status: "partial", strategy: { serial: [1, "50%"], maxFailPercentage: 0 } });
     });
 
+    it("a host's status shows the last run of the root asked about, not of another root", async () => {
+      const s = await fx.open();
+      await s.upsertHost({ name: "lpar7", address: "10.0.0.7" });
+      const a = await s.startRun("deploy");
+      await s.recordRunHost(a, "lpar7", { status: "changed", root: "/u/a", releaseId: "ra" });
+      await s.finishRun(a, { status: "changed", exitCode: 0 });
+      const b = await s.startRun("deploy");
+      await s.recordRunHost(b, "lpar7", { status: "failed", root: "/u/b", errorCode: "ZWH-DEPLOY-SMOKE" });
+      await s.finishRun(b, { status: "failed", exitCode: 1, errorCode: "ZWH-DEPLOY-SMOKE" });
+      expect((await s.hostStatus("lpar7", "/u/a")).lastRun).toMatchObject({ runId: a, status: "changed" });
+      expect((await s.hostStatus("lpar7", "/u/b")).lastRun).toMatchObject({ runId: b, status: "failed", errorCode: "ZWH-DEPLOY-SMOKE" });
+      expect((await s.hostStatus("lpar7", "/u/c")).lastRun).toBeUndefined();
+    });
+
     it("keeps observations and tracks findings from first seen to resolved", async () => {
       const s = await fx.open();
       await s.upsertHost({ name: "lpar1", address: "x" });

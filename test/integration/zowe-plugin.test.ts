@@ -102,7 +102,7 @@ describe("zowe plugins install / validate", () => {
 
   it("npm pack ships no build objects and no rebuild-only sources (scripts/pack-filter.js)", () => {
     expect(packedFiles.length).toBeGreaterThan(100);
-    const objects = packedFiles.filter((f) => /\.(o|a|obj|lib)$|\/obj\.target\/|\/\.deps\/|\/Makefile$|\.mk$/.test(f));
+    const objects = packedFiles.filter((f) => /\.(o|a|obj|lib)$|\/obj\.target\/|\/\.deps\/|\/build\/(.*\/)?(Makefile|[^/]*\.mk)$/.test(f));
     expect(objects).toEqual([]);
     expect(packedFiles.filter((f) => f.startsWith("node_modules/better-sqlite3/deps/") || f.startsWith("node_modules/better-sqlite3/src/"))).toEqual([]);
     // What runs stays: ssh2's crypto addon, cpu-features' addon and the packed SQLite addon.
