@@ -9,6 +9,7 @@ import type { Batch, HostRecap } from "../../src/core/fleet-types";
 import { silentReporter } from "../../src/fleet/types";
 import { runWaves, type WaveOptions } from "../../src/fleet/waves";
 import { LiveFleetProgress, plainLine } from "../../src/cli/zwh/fleet-progress";
+import { checkResumable, resumeState } from "../../src/fleet/resume";
 
 const policy = { forks: 4, maxFailPercentage: 0, continueOnBatchFailure: false };
 
@@ -113,5 +114,29 @@ describe("fleet progress", () => {
     expect(plainLine({ type: "host-step", host: "lpar7", batch: 2, step: "install" })).toBe("lpar7 batch 2 install");
     expect(plainLine({ type: "host-step", host: "lpar7", batch: 2, step: "install", message: "3/3 wheels" })).toBeUndefined();
     expect(plainLine({ type: "host-end", host: "lpar7", batch: 2, status: "failed", errorCode: "ZWH-X", reason: "why" })).toBe("lpar7 batch 2 failed ZWH-X: why");
+  });
+});
+
+describe("fleet resume state", () => {
+  const row = (host: string, batchNo: number, status: string, extra: Record<string, unknown> = {}) =>
+    ({ runId: "r", host, status, batchNo, releaseId: null, previousReleaseId: null, errorCode: null, errorText: null, failedStep: null, startedAt: null, recordedAt: "t", ...extra }) as never;
+
+  it("keeps changed/ok hosts, re-runs pending, running and skipped ones, and failed ones only with --retry-failed", () => {
+    const rows = [row("a", 0, "changed"), row("b", 1, "ok"), row("c", 1, "failed", { errorCode: "ZWH-X" }), row("d", 1, "running"), row("e", 2, "skipped"), row("f", 2, "pending"), row("g", 2, "unreachable", { errorCode: "ZWH-SSH-UNREACHABLE" })];
+    const s = resumeState(rows, false, [0]);
+    expect([...s.done.keys()].sort()).toEqual(["a", "b", "c", "g"]);
+    expect(s.todo).toEqual(["d", "e", "f"]);
+    expect([...s.wasRunning]).toEqual(["d"]);
+    expect(s.batches).toEqual([{ index: 0, canary: true, hosts: ["a"] }, { index: 1, canary: false, hosts: ["b", "c", "d"] }, { index: 2, canary: false, hosts: ["e", "f", "g"] }]);
+    const r = resumeState(rows, true);
+    expect(r.todo).toEqual(["c", "d", "e", "f", "g"]);
+  });
+
+  it("only fleet rollouts are resumable, with their fleet file and bundle recorded", () => {
+    expect(() => checkResumable(undefined, "x", "zwh")).toThrow(/not in the inventory/);
+    const run = (kind: string, strategy: unknown) => ({ id: "r", kind, startedAt: "t", finishedAt: null, status: null, exitCode: null, errorCode: null, errorText: null, failedStep: null, strategy }) as never;
+    expect(() => checkResumable(run("deploy", {}), "r", "zwh")).toThrow(expect.objectContaining({ code: "ZWH-FLEET-RESUME-INVALID" }));
+    expect(() => checkResumable(run("fleet", { operation: "rollback", fleetFile: "f", bundle: "b" }), "r", "zowe wh")).toThrow(expect.objectContaining({ hint: expect.stringMatching(/zowe wh fleet rollout/) }));
+    expect(checkResumable(run("fleet", { operation: "rollout", fleetFile: "f", bundle: "b" }), "r", "zwh")).toMatchObject({ fleetFile: "f", bundle: "b" });
   });
 });
