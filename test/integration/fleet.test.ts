@@ -77,7 +77,9 @@ interface Run {
 }
 
 async function fleet(args: string[], state: string): Promise<Run> {
-  const r = await zwhAsync(["fleet", ...args, "--inventory", inventory, "--json"], { env: { ZWH_TRUST_STATE: join(work, `state-${state}.json`), HOME: work } });
+  // `fleet plan` records nothing, so it takes no --inventory.
+  const inv = args[0] === "plan" ? [] : ["--inventory", inventory];
+  const r = await zwhAsync(["fleet", ...args, ...inv, "--json"], { env: { ZWH_TRUST_STATE: join(work, `state-${state}.json`), HOME: work } });
   // The stderr and the JSON error travel with the exit code, so a failed expectation says why.
   const json = r.json as unknown as Run["recap"];
   return { code: r.code, recap: json, stderr: `${r.stderr}\n${JSON.stringify(json?.error ?? null)}` };

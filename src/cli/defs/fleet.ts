@@ -56,7 +56,7 @@ export const fleetPlanCommand: CommandDef = {
     "any target and nothing is recorded. Exit 0 when every host would succeed, 2 when some would fail, 4 when some are " +
     "unreachable, 6 both.",
   positionals: [bundle],
-  options: [fleetFile, limit, shard, ...policyOptions, ...deployExtras, trust, inventory, jsonOption],
+  options: [fleetFile, limit, shard, ...policyOptions, ...deployExtras, trust, jsonOption],
   examples: [
     { description: "Preflight the whole fleet", args: "./bundle-app-1.4 --fleet fleet.yaml" },
     { description: "Preflight the canary group and lpar2 only, as JSON", args: "./bundle-app-1.4 --fleet fleet.yaml --limit canary,lpar2 --json" },
