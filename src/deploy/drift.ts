@@ -1,14 +1,15 @@
 /**
- * drift: observe + compare, never apply. Per host: one SSH connection and one helper run
- * (zwh_drift.py under the base interpreter with -I -S, so nothing in the release runs while it is
- * examined), then a pure comparison (src/core/drift.ts) against the inventory record, the
+ * drift: observe + compare, never apply. Per host: one session over the host's transport (SSH,
+ * or z/OSMF where the helper run is one BPXBATCH job) and one helper run (zwh_drift.py under the
+ * base interpreter with -I -S, Transport.runHelper's pythonFlags, so nothing in the release runs
+ * while it is examined), then a pure comparison (src/core/drift.ts) against the inventory record, the
  * on-target receipt and an optional desired bundle. Hosts run in parallel. Every run and its
  * findings are recorded, so a finding's first sighting and its resolution are tracked.
  */
 import { compareHost, driftExitCode, unknownFinding, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { InventoryStore } from "../inventory/types";
-import { parseJsonLine } from "../remote/json-line";
+import { ISOLATED } from "../remote/transport";
 import { parseTagOutput } from "../remote/tags";
 import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
 import { DRIFT_REPORT_VERSION, totalsOf, type DriftReport, type HostDriftSummary } from "../report/drift-model";
@@ -106,12 +107,12 @@ async function observeHost(t: DriftTarget, o: DriftOptions, label: string): Prom
     let r;
     try {
       // Base interpreter, isolated, no site: a planted .pth or sitecustomize cannot run here.
-      const argv = [ops.python, "-I", "-S", ops.helpers["zwh_drift.py"].remotePath, "observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", root, "--tags"];
-      r = await session.exec(argv, { label: "drift observe" });
+      const args = ["observe", "--zwh-target", ops.helpers["zwh_target.py"].remotePath, "--root", root, "--tags"];
+      r = await session.runHelper(ops.python, ops.helpers["zwh_drift.py"].remotePath, args, { label: "drift observe", pythonFlags: ISOLATED });
     } finally {
       await done();
     }
-    const json = parseJsonLine(r.stdout);
+    const json = r.json;
     if (!json) {
       throw new ZwhError("ZWH-DRIFT-HELPER", `the drift observer printed no JSON on ${label} (exit ${r.code})`, {
         subject: label, details: { stderr: r.stderr.slice(-2000) }, hint: "Check that --python names a working interpreter on the target.",

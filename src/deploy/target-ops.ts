@@ -16,7 +16,7 @@ import { chunks } from "../core/chunks";
 import { parseJsonLine } from "../remote/json-line";
 import { tempSuffix } from "../remote/temp-name";
 import { chtagFailed, formatTag, isBinaryTag, isTextTag, parseTagOutput, type FileTag } from "../remote/tags";
-import type { BatchCommand, BatchResult, ExecOptions, Transport } from "../remote/transport";
+import { helperArgv, type BatchCommand, type BatchResult, type ExecOptions, type HelperOptions, type Transport } from "../remote/transport";
 import type { RootLayout } from "./layout";
 
 export type HelperName = "zwh_target.py" | "dsse_verify.py" | "zwh_deploy.py" | "zwh_drift.py";
@@ -92,15 +92,15 @@ export class TargetOps {
     return missing.length;
   }
 
-  /** Run a helper subcommand; returns its JSON (never throws on exit 3). */
-  async helper(name: HelperName, args: string[], opts: ExecOptions & { allow?: number[] } = {}): Promise<HelperResult> {
+  /** Run a helper subcommand (pythonFlags: e.g. ISOLATED); returns its JSON (never throws on exit 3). */
+  async helper(name: HelperName, args: string[], opts: HelperOptions & { allow?: number[] } = {}): Promise<HelperResult> {
     const r = await this.session.runHelper(this.python, this.helpers[name].remotePath, args, { label: `${name} ${args[0] ?? ""}`, ...opts });
     return this.helperOutcome(name, args, { ...r, json: r.json }, opts.allow);
   }
 
-  /** argv running a helper (for batches). */
-  helperArgv(name: HelperName, args: string[]): string[] {
-    return [this.python, this.helpers[name].remotePath, ...args];
+  /** argv running a helper inside a batch (the same argv runHelper builds; pythonFlags e.g. ISOLATED). */
+  helperArgv(name: HelperName, args: string[], pythonFlags: HelperOptions["pythonFlags"] = []): string[] {
+    return helperArgv(this.python, this.helpers[name].remotePath, args, pythonFlags);
   }
 
   /**
@@ -131,7 +131,7 @@ export class TargetOps {
 
   /** argv of a zwh_target.py subcommand (for batches; `helper()` runs one on its own). */
   zwhTarget(...args: string[]): string[] {
-    return [this.python, this.helpers["zwh_target.py"].remotePath, ...args];
+    return this.helperArgv("zwh_target.py", args);
   }
 
   /**

@@ -63,7 +63,7 @@ function refuse(ops: TargetOps, message: string, details: Record<string, unknown
 export async function verifySignatureOnTarget(ops: TargetOps, a: TargetSignatureInput, extra: BatchCommand[]): Promise<BatchResult[]> {
   const host = ops.host;
   const statement = `${a.rdir}/manifest.intoto.json`;
-  const verifier = [ops.python, ops.helpers["dsse_verify.py"].remotePath, "--statement", statement, "--trust", ops.layout.trust, "--channel", a.channel];
+  const verifier = ops.helperArgv("dsse_verify.py", ["--statement", statement, "--trust", ops.layout.trust, "--channel", a.channel]);
   if (a.hasEnvelope) verifier.push("--envelope", `${a.rdir}/manifest.dsse.json`);
   const blocks = sshsigBlocks(a.sshsigText ?? "");
 

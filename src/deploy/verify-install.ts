@@ -15,6 +15,7 @@ import type { VerifiedBundle } from "../bundle/verify";
 import type { TargetOps } from "./target-ops";
 import { pipEnv } from "./layout";
 import { parseJsonLine } from "../remote/json-line";
+import { ISOLATED } from "../remote/transport";
 
 export interface InstalledCheck {
   installed: Array<{ name: string; version: string; sha256?: string }>;
@@ -51,11 +52,11 @@ export async function verifyInstalled(
   // its .pth start-up hooks) runs before the installed tree matches RECORD. Only then start the
   // venv's Python: pip check + pip inspect, and the smoke import, in parallel (the session allows
   // two exec channels; the smoke import may write __pycache__, after the re-hash).
-  const recArgv = [ops.python, "-I", "-S", ops.helpers["zwh_target.py"].remotePath, "record-verify", "--venv", `${rdir}/venv`];
+  const recArgv = ops.helperArgv("zwh_target.py", ["record-verify", "--venv", `${rdir}/venv`], ISOLATED);
   const [rec] = await ops.batch([recArgv], { label: "record-verify (isolated)", env });
   const pipCmds: string[][] = [
     [...pip, "check", "--isolated", "--disable-pip-version-check", "--no-input"],
-    [ops.python, ops.helpers["zwh_deploy.py"].remotePath, "run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"],
+    ops.helperArgv("zwh_deploy.py", ["run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"]),
   ];
   const rvEarly = parseJsonLine(rec.stdout);
   if (rec.code !== 0 || rvEarly?.ok !== true) return recordMismatch(ops, rdir, rvEarly);

@@ -8,11 +8,12 @@
  */
 import { ZwhError, refusal } from "../core/errors";
 import { parseJsonLine } from "../remote/json-line";
+import { ISOLATED } from "../remote/transport";
 import type { BatchResult, TargetOps } from "./target-ops";
 
 /** argv of the check; isolated, without site: nothing of the release runs. */
 export function wheelMembersArgv(ops: TargetOps, rdir: string): string[] {
-  return [ops.python, "-I", "-S", ops.helpers["zwh_deploy.py"].remotePath, "wheel-members", "--statement", `${rdir}/manifest.intoto.json`, "--wheels-dir", `${rdir}/wheels`];
+  return ops.helperArgv("zwh_deploy.py", ["wheel-members", "--statement", `${rdir}/manifest.intoto.json`, "--wheels-dir", `${rdir}/wheels`], ISOLATED);
 }
 
 /** Throws the refusal for a failed check (exit 3), or a helper error when it printed no verdict. */

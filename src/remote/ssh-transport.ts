@@ -13,7 +13,7 @@ import { shCommand, shQuote } from "./quote";
 import { chunks } from "../core/chunks";
 import { chtagCommands, chtagFailed, lsTagArgv, parseTagOutput, type FileTag } from "./tags";
 import type { TargetSpec } from "./target";
-import { emptyStats, type BatchCommand, type BatchResult, type HelperRun, type TagTarget, type Transport, type TransportStats } from "./transport";
+import { emptyStats, helperArgv, type BatchCommand, type BatchResult, type HelperOptions, type HelperRun, type TagTarget, type Transport, type TransportStats } from "./transport";
 
 const MARK = "@@ZWH-END-";
 
@@ -79,8 +79,9 @@ export class SshTransport implements Transport {
     return out;
   }
 
-  async runHelper(python: string, helperPath: string, args: string[], opts: ExecOptions = {}): Promise<HelperRun> {
-    const r = await this.exec([python, helperPath, ...args], opts);
+  async runHelper(python: string, helperPath: string, args: string[], opts: HelperOptions = {}): Promise<HelperRun> {
+    const { pythonFlags, ...execOpts } = opts;
+    const r = await this.exec(helperArgv(python, helperPath, args, pythonFlags), execOpts);
     return { code: r.code, json: parseJsonLine(r.stdout), stdout: r.stdout, stderr: r.stderr };
   }
 

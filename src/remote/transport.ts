@@ -14,6 +14,7 @@ import type { ExecCommand, ExecOptions, ExecResult, RemoteStat, UploadManyFile, 
 import type { FileTag } from "./tags";
 import type { ProbeOptions, ProbeResult } from "./probe";
 import type { TargetSpec } from "./target";
+import { ZwhError } from "../core/errors";
 
 export type { ExecCommand, ExecOptions, ExecResult, RemoteStat, UploadManyFile, UploadManyOptions } from "./connection";
 
@@ -39,6 +40,38 @@ export interface HelperRun {
   json: Record<string, unknown> | undefined;
   stdout: string;
   stderr: string;
+}
+
+/**
+ * Interpreter options a helper run may carry, placed between the interpreter and the helper path
+ * (`python -I -S helper.py …`). Only switches that restrict what the interpreter loads are
+ * allowed: nothing here can make it run code other than the helper (no -c, -m, -X, -W).
+ */
+export const PYTHON_FLAGS = ["-I", "-S", "-E", "-s", "-B"] as const;
+export type PythonFlag = (typeof PYTHON_FLAGS)[number];
+
+/** Base interpreter, isolated (-I: no user site, no PYTHON* variables, no script dir on sys.path)
+ * and without site (-S): a planted .pth or sitecustomize in what is being examined cannot run. */
+export const ISOLATED: readonly PythonFlag[] = ["-I", "-S"];
+
+/** Options of one helper run: the exec options plus the interpreter's own switches. */
+export interface HelperOptions extends ExecOptions {
+  pythonFlags?: readonly PythonFlag[];
+}
+
+/**
+ * The argv of a helper run: `python [flags] helper args…`. The one place a helper command is
+ * built, for runHelper on every transport and for helpers that run inside a batch, so the
+ * command (quoted by quote.ts when it is sent) and its interpreter count (python-starts.ts) are
+ * the same whichever way it travels.
+ */
+export function helperArgv(python: string, helperPath: string, args: readonly string[], pythonFlags: readonly string[] = []): string[] {
+  for (const f of pythonFlags) {
+    if (!(PYTHON_FLAGS as readonly string[]).includes(f)) {
+      throw new ZwhError("ZWH-INTERNAL", `interpreter flag ${JSON.stringify(f)} is not one a helper run may carry (${PYTHON_FLAGS.join(" ")})`);
+    }
+  }
+  return [python, ...pythonFlags, helperPath, ...args];
 }
 
 /** Round trips and work on the target, counted per session (bench/ reports them). */
@@ -70,8 +103,12 @@ export interface Transport {
   execChecked(cmd: ExecCommand, opts?: ExecOptions): Promise<ExecResult>;
   /** Several commands in ONE round trip; each gets its own exit code and stdout. */
   batch(cmds: BatchCommand[], opts?: ExecOptions): Promise<BatchResult[]>;
-  /** Run `python helper args…` and return its JSON (never throws on a non-zero exit). */
-  runHelper(python: string, helperPath: string, args: string[], opts?: ExecOptions): Promise<HelperRun>;
+  /**
+   * Run `python [pythonFlags] helper args…` (helperArgv) with the env block and return its JSON
+   * (never throws on a non-zero exit). Over SSH one exec, over z/OSMF one BPXBATCH job; both
+   * count one round trip and the interpreter starts of the argv.
+   */
+  runHelper(python: string, helperPath: string, args: string[], opts?: HelperOptions): Promise<HelperRun>;
   /** Renew something periodically while a long step runs (the lock heartbeat); returns stop(). */
   heartbeat(cmd: string[], everyMs: number, opts?: ExecOptions): () => void;
 

@@ -35,6 +35,7 @@ import { DEFAULT_COMMAND_TIMEOUT_MS } from "../connection";
 import { envBlock, exportPrefix } from "../env-block";
 import { shCommand, shQuote } from "../quote";
 import type { TargetSpec } from "../target";
+import { helperArgv, ISOLATED } from "../transport";
 import { classifyZosmfError } from "./errors";
 import { bpxbatchJcl, checkJobSettings, HOME_PROBE, type JobSettings } from "./jcl";
 import { ustar } from "./ustar";
@@ -263,7 +264,8 @@ export class ZosmfSession implements RemoteSession {
       await this.writeFile(tarPath, archive);
       const helper = await this.ensureUnpackHelper();
       const python = this.spec.pythonPath ?? "python3";
-      const r = await this.exec([python, helper, "--archive", tarPath, "--dest", dir, "--remove-archive"], { label: "unpack uploaded archive" });
+      // Stdlib only, isolated and without site like the other helpers (transport.ts helperArgv).
+      const r = await this.exec(helperArgv(python, helper, ["--archive", tarPath, "--dest", dir, "--remove-archive"], ISOLATED), { label: "unpack uploaded archive" });
       if (r.code !== 0) {
         throw new ZwhError("ZWH-ZOSMF-UNPACK", `unpacking the upload archive in ${dir} on ${this.z.host}:${this.z.port} failed (exit ${r.code}): ${r.stdout.trim().slice(-500)} ${r.stderr.trim().slice(-500)}`, {
           subject: dir, details: { stdout: r.stdout.slice(-2000), stderr: r.stderr.slice(-2000) },

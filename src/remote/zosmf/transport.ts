@@ -9,7 +9,7 @@ import type { ProbeOptions, ProbeResult } from "../probe";
 import { SshTransport } from "../ssh-transport";
 import type { FileTag } from "../tags";
 import type { TargetSpec } from "../target";
-import type { BatchCommand, BatchResult, HelperRun, TagTarget, Transport, TransportStats } from "../transport";
+import type { BatchCommand, BatchResult, HelperOptions, HelperRun, TagTarget, Transport, TransportStats } from "../transport";
 import { connectZosmf, type ZosmfSession } from "./session";
 
 export class ZosmfTransport implements Transport {
@@ -42,7 +42,8 @@ export class ZosmfTransport implements Transport {
   batch(cmds: BatchCommand[], opts?: ExecOptions): Promise<BatchResult[]> {
     return this.inner.batch(cmds, opts);
   }
-  runHelper(python: string, helperPath: string, args: string[], opts?: ExecOptions): Promise<HelperRun> {
+  /** The same argv and counting as SSH (helperArgv); the command runs in the job's script, whose JCL is the one template. */
+  runHelper(python: string, helperPath: string, args: string[], opts?: HelperOptions): Promise<HelperRun> {
     return this.inner.runHelper(python, helperPath, args, opts);
   }
   heartbeat(cmd: string[], everyMs: number, opts?: ExecOptions): () => void {
