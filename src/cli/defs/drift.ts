@@ -24,7 +24,8 @@ export const driftCommand: CommandDef = {
   name: "drift",
   summary: "Report what changed on hosts behind Wheelhouse's back (exit 0 clean, 2 drift, 4 unknown, 6 both)",
   description:
-    "For each host: one SSH connection and one helper run under the target's base interpreter in isolated mode " +
+    "For each host: one session (SSH, or z/OSMF with --transport zosmf, where the helper run is one BPXBATCH job) " +
+    "and one helper run under the target's base interpreter in isolated mode " +
     "without site (so nothing in the release runs while it is checked). It re-hashes every installed file against its " +
     "RECORD, lists extra files in site-packages (an extra .pth is high severity), reads the installed distributions, " +
     "the file tags of what Wheelhouse wrote, the interpreter now versus at deploy time, the lock and the trust state, " +

@@ -21,8 +21,27 @@ function q(s: string): string {
   return /^[A-Za-z0-9_./:@=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** How remediation commands name one target, in the words of the CLI in use. */
+/** `--name VALUE` for each argument that is set (a remediation command repeats how the target was reached). */
+function flags(ctx: CommandContext, names: Array<[string, string]>): string {
+  return names.map(([key, flag]) => (typeof ctx.args[key] === "string" && ctx.args[key] !== "" ? ` --${flag} ${q(String(ctx.args[key]))}` : "")).join("");
+}
+
+/**
+ * A z/OSMF target in remediation commands: the zosmf profile, else the --zosmf-* flags as given
+ * (the password and token only as the names of their environment variables, never the values).
+ */
+function zosmfTarget(ctx: CommandContext, spec: TargetSpec, root: string): string {
+  const profile = flags(ctx, [["zosmfProfile", "zosmf-profile"]]);
+  if (profile || ctx.host === "zowe") return `--transport zosmf${profile} --root ${q(root)}`;
+  const z = spec.zosmf;
+  const where = z ? ` --zosmf-host ${q(z.host)} --zosmf-port ${z.port}${z.user ? ` --zosmf-user ${q(z.user)}` : ""}` : "";
+  return `--transport zosmf${where}${flags(ctx, [["zosmfPasswordEnv", "zosmf-password-env"], ["zosmfTokenEnv", "zosmf-token-env"], ["zosmfTokenType", "zosmf-token-type"], ["zosmfBasePath", "zosmf-base-path"], ["zosmfCaFile", "zosmf-ca-file"]])} --root ${q(root)}`;
+}
+
+/** How remediation commands name one target, in the words of the CLI in use (and of its transport). */
 function cliTarget(ctx: CommandContext, spec: TargetSpec, root: string): string {
+  const zp = ctx.host === "zwh" && typeof ctx.args.profile === "string" && ctx.args.profile !== "";
+  if (spec.transport === "zosmf" && !zp) return zosmfTarget(ctx, spec, root);
   if (ctx.host === "zowe") {
     const p = ctx.args.sshProfile;
     return `${typeof p === "string" && p ? `--ssh-profile ${q(p)}` : `--host ${q(spec.host)} --port ${spec.port} --user ${q(spec.user)}`} --root ${q(root)}`;
@@ -88,6 +107,12 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
         base = targetSpec({ ...ctx, args: { ...ctx.args, host: "inventory" } });
       } catch {
         base = undefined;
+      }
+      // The inventory records hosts by address and SSH port: one z/OSMF connection would be observed under every recorded name.
+      if (base?.transport === "zosmf" || ctx.args.transport === "zosmf") {
+        throw new ZwhError("ZWH-ARGS-CONFLICT", "--all-recorded reaches the recorded hosts over SSH; it cannot be combined with the z/OSMF transport", {
+          hint: `Check z/OSMF hosts one at a time ('${cliName(ctx)} drift --transport zosmf ... --root ROOT'), or give --transport ssh.`,
+        });
       }
       targets = await recordedTargets(ctx, store, base);
       if (targets.length === 0) throw new ZwhError("ZWH-DRIFT-NO-HOSTS", "the inventory records no active release on any host", { hint: `Deploy first, or rebuild the records with '${cliName(ctx)} inventory sync'.` });
