@@ -32,6 +32,8 @@ const YAML = require("yaml");
 const c = require("./deploy-common");
 const { latencyLink } = require("./latency-link");
 
+const simCtl = require(path.join(c.repo, "test", "sim", "controller.js"));
+
 const GOAL = 3; // Ansible ÷ Wheelhouse wall time, at least
 const ZOS_ENV = {
   // the z/OS environment block every Wheelhouse exec carries (src/remote/env-block.ts); the
@@ -73,7 +75,43 @@ function cpuSinceAll(hosts, marks) {
     const s = c.cpuSince(h, marks[k]);
     for (const f of Object.keys(t)) t[f] += s[f];
   });
+  t.byCommand = targetProfile(hosts, marks);
   return t;
+}
+
+/**
+ * What a target exec was, for the profile: the Python file it ran (helper, pip runner, Ansible's
+ * AnsiballZ module) with its sub-command, `python -m X`, or the first command word; the z/OS
+ * environment block and Ansible's `/bin/sh -c '…'` wrapper are skipped.
+ */
+function commandLabel(rec) {
+  if (rec.kind === "sftp") return "sftp session";
+  const cmd = rec.command.replace(/^export [^;]*;\s*/, "").replace(/^\/bin\/sh -c '/, "").replace(/^[(\s]+/, "");
+  const py = /(?:^|[\s/])([A-Za-z_][\w-]*?)(?:-[0-9a-f]{8,})?\.py(?=['"\s]|$)(?:['"\s]+([a-z][\w-]*))?/.exec(cmd);
+  if (py) return py[2] && !py[1].startsWith("AnsiballZ") ? `${py[1]} ${py[2]}` : py[1];
+  const m = /python[\d.]*['"]?\s+(?:-[A-Za-z]+\s+)*-m\s+([\w.]+)/.exec(cmd);
+  if (m) return `python -m ${m[1]}`;
+  return path.basename(cmd.split(/\s+/)[0] || "?");
+}
+
+/** Target CPU and elapsed seconds by command label, summed over the hosts, largest CPU first. */
+function targetProfile(hosts, marks) {
+  const by = new Map();
+  hosts.forEach((h, k) => {
+    for (const r of simCtl.readCpuRecords(h.hostDir, marks[k])) {
+      const l = commandLabel(r);
+      const e = by.get(l) ?? { n: 0, cpu: 0, elapsed: 0 };
+      e.n++;
+      e.cpu += r.cpu;
+      e.elapsed += r.elapsed;
+      by.set(l, e);
+    }
+  });
+  return Object.fromEntries([...by].sort((a, b) => b[1].cpu - a[1].cpu).map(([l, e]) => [l, { n: e.n, cpu: c.r1(e.cpu), elapsed: c.r1(e.elapsed) }]));
+}
+
+function topCommands(byCommand, n = 6) {
+  return Object.entries(byCommand).slice(0, n).map(([l, e]) => `${l} ×${e.n} ${e.cpu} s`).join(", ");
 }
 
 /** The distributions installed in a venv (local view of the simulated host's file system). */
@@ -404,6 +442,7 @@ async function main() {
         r.load1 = c.loadavg()[0];
         res[name].push(r);
         console.log(`run ${i + 1}/${o.runs} ${name.padEnd(8)} ${(r.ms / 1000).toFixed(1)} s wall, target CPU ${r.targetCpu.cpu.toFixed(1)} s (${r.targetCpu.execs} execs, ${r.targetCpu.sftpSessions} sftp), controller CPU ${(r.controllerCpu.user + r.controllerCpu.system).toFixed(1)} s, load ${r.load1}`);
+        console.log(`           target CPU by command (all hosts): ${topCommands(r.targetCpu.byCommand)}`);
         if (name === "zwh") console.log(`           zwh per host ${JSON.stringify(zwhProfile(r.recap))}`);
         if (name === "ansible") console.log(`           ansible per task ${JSON.stringify(r.tasks)}`);
       });
@@ -420,6 +459,7 @@ async function main() {
         targetExecs: c.median(xs.map((x) => x.targetCpu.execs)), targetSftpSessions: c.median(xs.map((x) => x.targetCpu.sftpSessions)),
         controllerCpuS: c.r3(c.median(xs.map((x) => x.controllerCpu.user + x.controllerCpu.system))),
         load1PerRun: xs.map((x) => x.load1),
+        targetByCommand: xs.map((x) => x.targetCpu.byCommand),
       };
     }
     if (res.zwh.length) summary.zwh.profile = res.zwh.map((r) => zwhProfile(r.recap));
