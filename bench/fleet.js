@@ -82,13 +82,15 @@ function cpuSinceAll(hosts, marks) {
 /**
  * What a target exec was, for the profile: the Python file it ran (helper, pip runner, Ansible's
  * AnsiballZ module) with its sub-command, `python -m X`, or the first command word; the z/OS
- * environment block and Ansible's `/bin/sh -c '…'` wrapper are skipped.
+ * environment block and Ansible's `/bin/sh -c '…'` wrapper are skipped. A batch of commands is
+ * labelled by its first Python file (zwh's `pip check` exec also runs `pip inspect`).
  */
 function commandLabel(rec) {
   if (rec.kind === "sftp") return "sftp session";
   const cmd = rec.command.replace(/^export [^;]*;\s*/, "").replace(/^\/bin\/sh -c '/, "").replace(/^[(\s]+/, "");
   const py = /(?:^|[\s/])([A-Za-z_][\w-]*?)(?:-[0-9a-f]{8,})?\.py(?=['"\s]|$)(?:['"\s]+([a-z][\w-]*))?/.exec(cmd);
-  if (py) return py[2] && !py[1].startsWith("AnsiballZ") ? `${py[1]} ${py[2]}` : py[1];
+  // a Python file run by an interpreter (not `chmod u+x …/AnsiballZ_copy.py`, `rm -f x.py`)
+  if (py && /python/.test(cmd.slice(0, py.index))) return py[2] && !py[1].startsWith("AnsiballZ") ? `${py[1]} ${py[2]}` : py[1];
   const m = /python[\d.]*['"]?\s+(?:-[A-Za-z]+\s+)*-m\s+([\w.]+)/.exec(cmd);
   if (m) return `python -m ${m[1]}`;
   return path.basename(cmd.split(/\s+/)[0] || "?");
