@@ -19,7 +19,10 @@
  * ratios Ansible ÷ Wheelhouse and baseline ÷ Wheelhouse; writes bench/.out/fleet.json. Not a test.
  *
  *   npm run build
- *   node bench/fleet.js [--hosts 16] [--runs 2] [--wheels 6] [--mb 2] [--rtt-ms 50] [--only zwh,ansible,baseline] [--tag NAME]
+ *   node bench/fleet.js [--hosts 16] [--runs 2] [--wheels 6] [--mb 2] [--rtt-ms 50] [--only zwh,ansible,baseline] [--profile] [--tag NAME]
+ *
+ * --profile: after the timed runs, one more `zwh fleet rollout` without --json: its plain
+ * progress lines (stderr, no TTY) give each host's step times (not part of the ratios).
  *
  * Needs `ansible-playbook` (Debian ansible-core, installed by scripts/lib/setup.sh): without it
  * the bench stops with an error, it does not skip the column.
@@ -45,7 +48,7 @@ const ZOS_ENV = {
 function opts() {
   const only = (c.sarg("--only", "zwh,ansible,baseline") || "").split(",").filter(Boolean);
   for (const o of only) if (!["zwh", "ansible", "baseline"].includes(o)) throw new Error(`--only: unknown contender "${o}" (zwh, ansible, baseline)`);
-  return { hosts: c.arg("--hosts", 16), runs: c.arg("--runs", 2), wheels: c.arg("--wheels", 6), mb: c.arg("--mb", 2), rttMs: c.arg("--rtt-ms", 0), only };
+  return { hosts: c.arg("--hosts", 16), runs: c.arg("--runs", 2), wheels: c.arg("--wheels", 6), mb: c.arg("--mb", 2), rttMs: c.arg("--rtt-ms", 0), only, profile: process.argv.includes("--profile") };
 }
 
 /** `ansible-playbook` is required: a missing tool is an error, not a skipped column. */
@@ -162,16 +165,23 @@ function writeFleetFile(ctx, dir, roots) {
   return f;
 }
 
-async function runZwh(ctx, i) {
+async function runZwh(ctx, i, profile = false) {
   const roots = ctx.hosts.map((h) => `${h.home}/bench-fleet-${i}`);
   roots.forEach(c.rmrf);
   // the targets' trust anchors, as an operator installs them once per root (not timed)
   await pool(ctx.hosts, 4, async (h, k) => c.must(await c.zwh(["target", "trust", ...c.targetArgs(ctx.simHosts[k]), "--root", roots[k], "--trust", ctx.b.trust, "--json"], { env: ctx.env }), `zwh target trust ${h.name}`));
   const fleetFile = writeFleetFile(ctx, ctx.work, roots);
   const marks = markAll(ctx.simHosts);
+  // profile: the human form, whose plain progress lines on stderr (no TTY) time each host's steps
   const r = await measured(process.execPath, [...c.zwhArgv(), "fleet", "rollout", ctx.b.bundle, "--fleet", fleetFile,
-    "--forks", String(ctx.o.hosts), "--serial", "100%", "--yes", "--json"], { env: ctx.env });
+    "--forks", String(ctx.o.hosts), "--serial", "100%", "--yes", ...(profile ? [] : ["--json"])], { env: { ...ctx.env, NO_COLOR: "1" } });
   const targetCpu = cpuSinceAll(ctx.simHosts, marks);
+  if (profile) {
+    if (r.code !== 0) throw new Error(`zwh fleet rollout (profile run) exited ${r.code}: ${r.stdout.slice(-1500)} ${r.stderr.slice(-1500)}`);
+    ctx.hosts.forEach((h, k) => checkInstalled("zwh fleet rollout", h.name, path.join(roots[k], "current", "venv"), ctx.b.wheelFiles.length));
+    roots.forEach(c.rmrf);
+    return { ms: r.ms, targetCpu, controllerCpu: r.cpu, steps: stepsFromProgress(r.stderr, ctx.hosts.map((h) => h.name)) };
+  }
   let recap;
   try {
     recap = JSON.parse(r.stdout);
@@ -185,6 +195,32 @@ async function runZwh(ctx, i) {
   ctx.hosts.forEach((h, k) => checkInstalled("zwh fleet rollout", h.name, path.join(roots[k], "current", "venv"), ctx.b.wheelFiles.length));
   roots.forEach(c.rmrf);
   return { ms: r.ms, targetCpu, controllerCpu: r.cpu, recap };
+}
+
+/**
+ * Per-step seconds from the plain progress lines ("<ISO time, 1 s> <host> batch N <step>"): a step
+ * lasts until the host's next line. Median and max over the hosts, per step, in the order seen.
+ */
+function stepsFromProgress(stderr, hostNames) {
+  const names = new Set(hostNames);
+  const per = new Map(); // host -> [{step, t}]
+  for (const line of stderr.split("\n")) {
+    const m = /^(\S+Z) (\S+) batch \d+ (\S+)/.exec(line);
+    if (!m || !names.has(m[2])) continue;
+    const list = per.get(m[2]) ?? [];
+    list.push({ step: m[3], t: Date.parse(m[1]) });
+    per.set(m[2], list);
+  }
+  const by = new Map();
+  for (const list of per.values()) {
+    for (let k = 0; k + 1 < list.length; k++) {
+      const xs = by.get(list[k].step) ?? [];
+      xs.push((list[k + 1].t - list[k].t) / 1000);
+      by.set(list[k].step, xs);
+    }
+  }
+  if (by.size === 0) throw new Error(`zwh fleet rollout (profile run): no progress lines on stderr: ${stderr.slice(0, 1000)}`);
+  return Object.fromEntries([...by].map(([st, xs]) => [st, { medianS: c.median(xs), maxS: Math.max(...xs), hosts: xs.length }]));
 }
 
 /** Per-host durations and deploy steps, when the recap carries them (median per step over hosts). */
@@ -452,6 +488,14 @@ async function main() {
       loads.push(c.loadavg()[0]);
       uptimes.push(uptime());
     }
+    let profileRun = null;
+    if (o.profile && o.only.includes("zwh")) {
+      // one more rollout after the timed runs, in the human form, for the per-host step times
+      const r = await runZwh(ctx, o.runs, true);
+      profileRun = { ms: c.r1(r.ms), targetCpuS: c.r3(r.targetCpu.cpu), load1: c.loadavg()[0], steps: r.steps };
+      console.log(`profile run (zwh fleet rollout, plain progress) ${(r.ms / 1000).toFixed(1)} s wall; per-host step seconds (median / max over hosts, 1 s resolution):`);
+      console.log("           " + Object.entries(r.steps).map(([st, v]) => `${st} ${v.medianS}/${v.maxS}`).join(", "));
+    }
     const summary = {};
     for (const name of o.only) {
       const xs = res[name];
@@ -477,7 +521,7 @@ async function main() {
       benchmark: "fleet", issue: 12, date: new Date().toISOString(), machine: c.machine(), ansible: ansibleVersion,
       loadAverage: { start: load0, end: c.loadavg(), perRun1m: loads }, uptime: uptimes,
       hosts: o.hosts, rttMs: o.rttMs, bundle: { wheels: b.wheelFiles.length, bytes: b.bytes }, runs: o.runs,
-      ansiblePipModule: pipModule, summary, ratios, goal: `ansible / zwh >= ${GOAL}`,
+      ansiblePipModule: pipModule, summary, ratios, zwhProfileRun: profileRun, goal: `ansible / zwh >= ${GOAL}`,
       meetsGoal: ratios.ansibleOverZwh === null ? null : ratios.ansibleOverZwh >= GOAL,
     };
     for (const name of o.only) {
