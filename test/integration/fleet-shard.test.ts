@@ -3,7 +3,7 @@
  * same time over one fleet and together deploy every host exactly once; a host another run has
  * claimed in the store is skipped (ZWH-FLEET-CLAIMED) and never contacted.
  */
-import { chmodSync, readlinkSync, writeFileSync } from "fs";
+import { chmodSync, readlinkSync, rmSync, writeFileSync } from "fs";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedBundle } from "../../src/bundle/create";
@@ -53,6 +53,7 @@ beforeAll(async () => {
 afterAll(async () => {
   stopPostgres(pg);
   await sim?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe("fleet rollout on a shared PostgreSQL inventory", () => {

@@ -8,7 +8,7 @@
  * rollback and status. The PostgreSQL shard split is in fleet-shard.test.ts.
  */
 import { spawn } from "child_process";
-import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "fs";
 import * as net from "net";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -127,6 +127,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stall?.stop();
   await sim?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe("zwh fleet (12 simulated LPARs)", () => {
