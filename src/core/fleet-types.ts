@@ -20,6 +20,18 @@ export interface FleetTarget {
   python?: string;
   /** Trust anchors file (relative paths resolve against the fleet file's directory). */
   trust?: string;
+  /**
+   * "zosmf": reached through z/OSMF (docs/zosmf.md) instead of SSH, from a Zowe zosmf profile
+   * and/or the zosmf* fields below; the SSH fields (profile, host, port, …) do not apply.
+   */
+  transport?: "ssh" | "zosmf";
+  zosmfProfile?: string;
+  zosmfHost?: string;
+  zosmfPort?: number;
+  zosmfUser?: string;
+  /** Name of the environment variable holding the z/OSMF password (the file holds no secret). */
+  zosmfPasswordEnv?: string;
+  zosmfCaFile?: string;
   tags: string[];
   /** 1-based line of the target's key in the fleet file (for errors that name it). */
   line: number;

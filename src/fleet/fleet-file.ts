@@ -37,9 +37,12 @@ export const DEFAULT_POLICY: RolloutPolicy = {
   order: "inventory",
 };
 
+/** A z/OSMF target's own connection keys (with transport: zosmf); the SSH ones do not apply to it. */
+const ZOSMF_KEYS = ["zosmfProfile", "zosmfHost", "zosmfPort", "zosmfUser", "zosmfPasswordEnv", "zosmfCaFile"] as const;
+const SSH_KEYS = ["profile", "host", "port", "user", "identity", "knownHosts", "hostKey"] as const;
 const TOP_KEYS = ["defaults", "targets", "groups", "sharedFilesystems", "rollout"] as const;
 const DEFAULT_KEYS = ["root", "python", "trust", "user", "port", "identity", "knownHosts"] as const;
-const TARGET_KEYS = ["profile", "host", "port", "user", "identity", "knownHosts", "hostKey", "root", "python", "trust", "tags"] as const;
+const TARGET_KEYS = ["profile", "host", "port", "user", "identity", "knownHosts", "hostKey", "root", "python", "trust", "tags", ...ZOSMF_KEYS, "transport"] as const;
 const ROLLOUT_KEYS = ["canary", "serial", "maxFailPercentage", "maxFailTotal", "forks", "continueOnBatchFailure", "progressDeadlineSeconds", "order"] as const;
 const ORDERS: RolloutPolicy["order"][] = ["inventory", "reverse_inventory", "sorted", "reverse_sorted"];
 /** `all` selects every host in --limit, so no target or group may be called that. */
@@ -164,12 +167,20 @@ class FleetReader {
       const fs = this.r.entries(t.value, key, `target ${t.name}`);
       if (!fs) continue;
       const own = this.fields(fs, key, TARGET_KEYS);
-      if (own.profile === undefined && own.host === undefined && !fs.some((f) => f.name === "host" || f.name === "profile")) {
-        this.r.add(t.keyNode, key, "has neither host: nor profile:; give the address (host:, with user:) or a Zowe ssh profile (profile:)");
+      const zosmf = own.transport === "zosmf";
+      if (zosmf) this.zosmfTarget(t, fs, key);
+      else {
+        for (const f of fs.filter((x) => (ZOSMF_KEYS as readonly string[]).includes(x.name))) {
+          this.r.add(f.keyNode, join(key, f.name), "applies only to a z/OSMF target; add transport: zosmf (docs/zosmf.md)");
+        }
+        if (own.profile === undefined && own.host === undefined && !fs.some((f) => f.name === "host" || f.name === "profile")) {
+          this.r.add(t.keyNode, key, "has neither host: nor profile:; give the address (host:, with user:) or a Zowe ssh profile (profile:)");
+        }
       }
       // A profile carries its own connection (host, port, user, key): defaults must not silently
       // override it, so a profile target inherits only the install settings (root, python, trust).
-      const inherited = own.profile === undefined ? defaults : pick(defaults, INSTALL_DEFAULTS);
+      // So does a z/OSMF target: the SSH defaults (user, port, identity) are not its connection.
+      const inherited = own.profile === undefined && !zosmf ? defaults : pick(defaults, INSTALL_DEFAULTS);
       const merged = { ...inherited, ...own };
       if (merged.root === undefined && !fs.some((f) => f.name === "root")) {
         this.r.add(t.keyNode, key, "has no root: (the install root on the target); set it under defaults: or on the target");
@@ -178,6 +189,16 @@ class FleetReader {
       out.push({ name: t.name, ...merged, root: merged.root ?? "", tags: merged.tags ?? [], line: this.r.at(t.keyNode).line });
     }
     return out;
+  }
+
+  /** A z/OSMF target: a zosmf profile or zosmfHost, and none of the SSH connection keys. */
+  private zosmfTarget(t: Entry, fs: Entry[], key: string): void {
+    for (const f of fs.filter((x) => (SSH_KEYS as readonly string[]).includes(x.name))) {
+      this.r.add(f.keyNode, join(key, f.name), "is an SSH setting; a transport: zosmf target is reached with zosmfProfile: or zosmfHost: (docs/zosmf.md)");
+    }
+    if (!fs.some((f) => f.name === "zosmfHost" || f.name === "zosmfProfile")) {
+      this.r.add(t.keyNode, key, "is a transport: zosmf target without zosmfHost: or zosmfProfile:; give the z/OSMF address (zosmfHost:, with zosmfUser: and zosmfPasswordEnv:) or a Zowe zosmf profile");
+    }
   }
 
   private checkName(e: Entry, key: string, what: string): boolean {
@@ -222,6 +243,30 @@ class FleetReader {
           break;
         case "hostKey":
           out.hostKey = this.hostKey(v, key);
+          break;
+        case "transport": {
+          const tr = this.r.text(v, key);
+          if (tr === "ssh" || tr === "zosmf") out.transport = tr;
+          else if (tr !== undefined) this.r.add(v, key, `must be ssh or zosmf, not '${tr.slice(0, 80)}'`);
+          break;
+        }
+        case "zosmfProfile":
+          out.zosmfProfile = this.r.text(v, key);
+          break;
+        case "zosmfHost":
+          out.zosmfHost = this.word(v, key, /^[A-Za-z0-9:.[\]%_-]{1,253}$/, "a host name or IP address");
+          break;
+        case "zosmfPort":
+          out.zosmfPort = this.r.integer(v, key, 1, 65535);
+          break;
+        case "zosmfUser":
+          out.zosmfUser = this.word(v, key, /^[A-Za-z0-9@#$._-]{1,64}$/, "a user ID");
+          break;
+        case "zosmfPasswordEnv":
+          out.zosmfPasswordEnv = this.word(v, key, /^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "an environment variable name (the password itself never goes in the file)");
+          break;
+        case "zosmfCaFile":
+          out.zosmfCaFile = this.localPath(v, key, false);
           break;
         case "tags":
           out.tags = this.names(v, key, "tags")

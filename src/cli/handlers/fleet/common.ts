@@ -82,6 +82,11 @@ export async function resolveHosts(ctx: CommandContext, fleet: FleetFile, target
       const { resolveZwhProfiles } = require("../../zowe/zwh-profiles") as typeof import("../../zowe/zwh-profiles");
       return (await resolveZwhProfiles({ profile: name, connects: true, env: ctx.env })).args;
     },
+    zosmfProfileArgs: async (name) => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { resolveZwhProfiles } = require("../../zowe/zwh-profiles") as typeof import("../../zowe/zwh-profiles");
+      return (await resolveZwhProfiles({ zosmfProfile: name, transport: "zosmf", connects: true, env: ctx.env })).args;
+    },
   });
 }
 
