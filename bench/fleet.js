@@ -205,7 +205,7 @@ function stepsFromProgress(stderr, hostNames) {
   const names = new Set(hostNames);
   const per = new Map(); // host -> [{step, t}]
   for (const line of stderr.split("\n")) {
-    const m = /^(\S+Z) (\S+) batch \d+ (\S+)/.exec(line);
+    const m = /^(\S+Z) (\S+) batch \d+ (.+)$/.exec(line); // the step's title, e.g. "Verify the bundle locally against the target"
     if (!m || !names.has(m[2])) continue;
     const list = per.get(m[2]) ?? [];
     list.push({ step: m[3], t: Date.parse(m[1]) });
