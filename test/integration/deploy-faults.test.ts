@@ -217,7 +217,7 @@ describe("deploy failure modes", () => {
     } finally {
       await proxy.stop();
     }
-  });
+  }, 300_000); // a cut deploy, then a full one of the large bundle
 
   for (const at of ["install", "activate"] as const) {
     it(`connection cut ${at === "install" ? "during pip" : "right before activation"}: current untouched, the lock names the run, re-run converges`, async () => {

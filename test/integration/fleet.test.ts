@@ -242,7 +242,9 @@ describe("zwh fleet (12 simulated LPARs)", () => {
     expect(r.code, r.stderr).toBe(2);
     // Only the deadline produces this code (SFTP inactivity would be ZWH-SSH-TIMEOUT after 120 s).
     expect(byHost(r).get("lpar6")).toMatchObject({ status: "failed", errorCode: "ZWH-FLEET-STALLED" });
-    expect(byHost(r).get("lpar6")!.reason).toMatch(/no progress for 10 s during 'Observe the target'/);
+    // Which step the 30 kB budget runs out in (observe with its helper upload, or the wheel
+    // upload) depends on what the target already holds; the deadline is what is tested.
+    expect(byHost(r).get("lpar6")!.reason).toMatch(/^lpar6: no progress for 10 s during '[^']+'; its session was closed and the host failed$/);
   }, 300_000);
 
   it("the canary batch must fully succeed: an interpreter too old for the bundle stops the run, and no other host is touched (exit 2)", async () => {
