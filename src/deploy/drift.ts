@@ -6,6 +6,7 @@
  * on-target receipt and an optional desired bundle. Hosts run in parallel. Every run and its
  * findings are recorded, so a finding's first sighting and its resolution are tracked.
  */
+import { pool } from "../core/concurrency";
 import { compareHost, driftExitCode, unknownFinding, type DesiredState, type DriftObservation, type Finding, type RecordedState, type Severity } from "../core/drift";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { InventoryStore } from "../inventory/types";
@@ -211,18 +212,6 @@ async function recordHost(store: InventoryStore, run: RunRecorder, h: Observed, 
   return h.findings;
 }
 
-async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
 
 /** Observe and compare every target; record the run and its findings; build the report. */
 export async function drift(o: DriftOptions): Promise<DriftReport> {

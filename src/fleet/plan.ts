@@ -4,6 +4,7 @@
  * recorded in the inventory (the run id names this report only). The exit code follows the
  * recap rules: 2 when some host would fail, 4 when some host is unreachable, 6 both.
  */
+import { pool } from "../core/concurrency";
 import { randomUUID } from "crypto";
 import { loadTrust, type Trust } from "../bundle/signing/trust";
 import { loadAndVerifyBundle } from "../bundle/verify";
@@ -18,12 +19,6 @@ export interface FleetPlanReport extends FleetRecap {
   preflight: HostPreflight[];
 }
 
-async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-}
 
 export async function fleetPlan(o: FleetRunOptions & { bundleDir: string; keep?: number; smoke?: string }): Promise<FleetPlanReport> {
   const reporter = o.reporter ?? silentReporter;

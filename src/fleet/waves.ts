@@ -5,6 +5,7 @@
  * `skipped` with the reason. Shared-filesystem peers wait for their group's installer and are
  * then verified, or skipped when it did not succeed.
  */
+import { pool } from "../core/concurrency";
 import { evaluateBatch, skippedAfterStop } from "../core/fleet-batches";
 import type { Batch, FleetStop, HostRecap, RolloutPolicy } from "../core/fleet-types";
 import type { FleetReporter } from "./types";
@@ -39,13 +40,6 @@ export interface WaveResult {
   stopped?: FleetStop;
 }
 
-async function pool<T>(items: readonly T[], n: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 export async function runWaves(o: WaveOptions): Promise<WaveResult> {
   const results = new Map<string, HostRecap>(o.done ?? []);

@@ -15,6 +15,7 @@
  * - Transfers (upload, uploadMany, download) also fail with ZWH-SSH-TIMEOUT after
  *   `inactivityTimeoutMs` without progress (default 120 s); the stalled SFTP channel is dropped.
  */
+import { Semaphore } from "../core/concurrency";
 import { randomBytes } from "crypto";
 import { stat as fsStat } from "fs/promises";
 import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper, type Stats } from "ssh2";
@@ -147,22 +148,6 @@ export interface RemoteSession {
   /** The login directory (SFTP's initial directory). */
   homeDir(): Promise<string>;
   close(): Promise<void>;
-}
-
-class Semaphore {
-  private active = 0;
-  private waiters: Array<() => void> = [];
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiters.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiters.shift()?.();
-    }
-  }
 }
 
 /** What a command is for, in messages: opts.label, else argv[0], else "script". */

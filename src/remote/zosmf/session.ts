@@ -21,6 +21,7 @@
  *   from caFile or NODE_EXTRA_CA_CERTS. Credentials are used for Basic auth or a token cookie,
  *   and never printed.
  */
+import { Semaphore } from "../../core/concurrency";
 import { createHash, randomBytes } from "crypto";
 import { readFileSync } from "fs";
 import { readFile as readLocal, writeFile as writeLocal } from "fs/promises";
@@ -111,22 +112,6 @@ export function trustCaFile(file: string): void {
   const base = current === undefined ? [...tls.rootCertificates] : Array.isArray(current) ? current : [current];
   agent.options.ca = [...base, pem];
   trustedCaFiles.add(file);
-}
-
-class Semaphore {
-  private active = 0;
-  private waiters: Array<() => void> = [];
-  constructor(private readonly max: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((r) => this.waiters.push(r));
-    this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiters.shift()?.();
-    }
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
