@@ -48,6 +48,36 @@ export async function connectWithin(h: FleetHost, deadline: ProgressDeadline, en
   return Promise.race([opening, lost]);
 }
 
+/**
+ * Open h's session under a progress deadline and run fn on it. When the deadline passes, the
+ * session is closed (whatever runs on it fails; fn sees deadline.expired). A session that cannot
+ * be opened in time is given to `unreachable` instead; the session is always closed at the end.
+ */
+export async function withHostSession<R>(
+  h: FleetHost, deadlineSeconds: number, env: NodeJS.ProcessEnv | undefined,
+  unreachable: (err: ZErr) => R, fn: (t: Transport, deadline: ProgressDeadline) => Promise<R>,
+): Promise<R> {
+  let t: Transport | undefined;
+  let expire!: () => void;
+  const expired = new Promise<void>((r) => (expire = r));
+  const deadline = new ProgressDeadline(deadlineSeconds * 1000, () => {
+    expire();
+    void t?.close().catch(() => undefined);
+  });
+  deadline.start();
+  try {
+    try {
+      t = await connectWithin(h, deadline, env, expired);
+    } catch (e) {
+      return unreachable(toZwhError(e));
+    }
+    return await fn(t, deadline);
+  } finally {
+    deadline.stop();
+    await t?.close().catch(() => undefined);
+  }
+}
+
 function stalledError(h: FleetHost, seconds: number, step: string, cause: ZErr): ZwhError {
   return new ZwhError(FLEET_STALLED, `${h.name}: no progress for ${seconds} s during '${step}'; its session was closed and the host failed`, {
     subject: h.name,
@@ -64,43 +94,27 @@ export function reasonOf(err: ZErr): string {
 
 export async function deployFleetHost(h: FleetHost, c: HostDeployContext): Promise<HostRecap> {
   const t0 = Date.now();
-  let t: Transport | undefined;
-  let expire!: () => void;
-  const expired = new Promise<void>((r) => (expire = r));
-  const deadline = new ProgressDeadline(c.deadlineSeconds * 1000, () => {
-    expire();
-    void t?.close().catch(() => undefined);
-  });
   const ev = (step: string, message?: string) => c.reporter.event({ type: "host-step", host: h.name, batch: c.batch, step, ...(message ? { message } : {}) });
   const base = { host: h.name, batch: c.batch };
-  deadline.start();
-  try {
-    ev("connect");
-    try {
-      t = await connectWithin(h, deadline, c.env, expired);
-    } catch (e) {
-      const err = toZwhError(e);
-      return { ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 };
-    }
-    deadline.touch("observe");
-    try {
-      if (c.beforeDeploy) await c.beforeDeploy(t);
-      const session = t;
-      const r = await deployHost(session, c.run, {
-        spec: h.spec, root: h.root, env: c.env, bundleDir: c.bundleDir, trust: c.trust, keep: c.keep, smoke: c.smoke,
-        lockTtlSeconds: c.lockTtlSeconds, sequenceCache: c.sequenceCache, startedAt: t0,
-        progress: deadline.wrap(silentProgress, ev),
-        reopen: () => reopenTransport(h.spec, c.env),
-      });
-      return { ...base, status: r.changed ? "changed" : "unchanged", releaseId: r.releaseId, durationMs: Date.now() - t0 };
-    } catch (e) {
-      let err = toZwhError(e);
-      const step = String(err.details?.step ?? deadline.step);
-      if (deadline.expired) err = stalledError(h, c.deadlineSeconds, deadline.step, err);
-      return { ...base, status: "failed", reason: reasonOf(err), errorCode: err.code, step, durationMs: Date.now() - t0 };
-    }
-  } finally {
-    deadline.stop();
-    await t?.close().catch(() => undefined);
-  }
+  ev("connect");
+  return withHostSession<HostRecap>(h, c.deadlineSeconds, c.env,
+    (err) => ({ ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 }),
+    async (t, deadline) => {
+      deadline.touch("observe");
+      try {
+        if (c.beforeDeploy) await c.beforeDeploy(t);
+        const r = await deployHost(t, c.run, {
+          spec: h.spec, root: h.root, env: c.env, bundleDir: c.bundleDir, trust: c.trust, keep: c.keep, smoke: c.smoke,
+          lockTtlSeconds: c.lockTtlSeconds, sequenceCache: c.sequenceCache, startedAt: t0,
+          progress: deadline.wrap(silentProgress, ev),
+          reopen: () => reopenTransport(h.spec, c.env),
+        });
+        return { ...base, status: r.changed ? "changed" : "unchanged", releaseId: r.releaseId, durationMs: Date.now() - t0 };
+      } catch (e) {
+        let err = toZwhError(e);
+        const step = String(err.details?.step ?? deadline.step);
+        if (deadline.expired) err = stalledError(h, c.deadlineSeconds, deadline.step, err);
+        return { ...base, status: "failed", reason: reasonOf(err), errorCode: err.code, step, durationMs: Date.now() - t0 };
+      }
+    });
 }

@@ -12,9 +12,7 @@ import { observeTarget } from "../deploy/observe";
 import { prepareReadOnly } from "../deploy/read-only";
 import { TargetOps } from "../deploy/target-ops";
 import { DEFAULT_PYTHON } from "../remote/target";
-import type { Transport } from "../remote/transport";
-import { ProgressDeadline } from "./deadline";
-import { connectWithin, FLEET_STALLED } from "./host-deploy";
+import { FLEET_STALLED, withHostSession } from "./host-deploy";
 import type { FleetHost, FleetReporter } from "./types";
 
 export const SHARED_MISMATCH = "ZWH-FLEET-SHARED-MISMATCH";
@@ -35,22 +33,10 @@ export interface PeerContext {
 export async function verifySharedPeer(h: FleetHost, c: PeerContext): Promise<HostRecap> {
   const t0 = Date.now();
   const base: Pick<HostRecap, "host" | "batch" | "sharedWith"> = { host: h.name, batch: c.batch, sharedWith: { group: c.group, installer: c.installer } };
-  let t: Transport | undefined;
-  let expire!: () => void;
-  const expired = new Promise<void>((r) => (expire = r));
-  const deadline = new ProgressDeadline(c.deadlineSeconds * 1000, () => {
-    expire();
-    void t?.close().catch(() => undefined);
-  });
-  deadline.start();
   c.reporter.event({ type: "host-step", host: h.name, batch: c.batch, step: "connect" });
-  try {
-    try {
-      t = await connectWithin(h, deadline, c.env, expired);
-    } catch (e) {
-      const err = toZwhError(e);
-      return { ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 };
-    }
+  return withHostSession<HostRecap>(h, c.deadlineSeconds, c.env,
+    (err) => ({ ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 }),
+    async (t, deadline) => {
     deadline.touch("verify-shared");
     c.reporter.event({ type: "host-step", host: h.name, batch: c.batch, step: "verify-shared", message: `shared with ${c.installer} (${c.group})` });
     try {
@@ -80,8 +66,5 @@ export async function verifySharedPeer(h: FleetHost, c: PeerContext): Promise<Ho
       if (deadline.expired) err = new ZwhError(FLEET_STALLED, `${h.name}: no progress for ${c.deadlineSeconds} s while verifying the shared release`, { subject: h.name });
       return { ...base, status: "failed", reason: err.message, errorCode: err.code, step: "verify-shared", durationMs: Date.now() - t0 };
     }
-  } finally {
-    deadline.stop();
-    await t?.close().catch(() => undefined);
-  }
+  });
 }

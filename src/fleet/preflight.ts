@@ -22,9 +22,7 @@ import { TargetOps } from "../deploy/target-ops";
 import { DEFAULT_KEEP } from "../deploy/types";
 import { DEFAULT_PYTHON } from "../remote/target";
 import type { ProbeResult } from "../remote/probe";
-import type { Transport } from "../remote/transport";
-import { ProgressDeadline } from "./deadline";
-import { connectWithin } from "./host-deploy";
+import { withHostSession } from "./host-deploy";
 import type { FleetHost } from "./types";
 
 export interface HostPreflight {
@@ -65,21 +63,10 @@ export async function preflightHost(h: FleetHost, c: { bundleDir: string; trust:
   const t0 = Date.now();
   const pf: HostPreflight = { host: h.name, reachable: false };
   const base = { host: h.name, batch: c.batch };
-  let t: Transport | undefined;
-  let expire!: () => void;
-  const expired = new Promise<void>((r) => (expire = r));
-  const deadline = new ProgressDeadline(c.deadlineSeconds * 1000, () => {
-    expire();
-    void t?.close().catch(() => undefined);
-  });
-  deadline.start();
-  try {
-    try {
-      t = await connectWithin(h, deadline, c.env, expired);
-    } catch (e) {
-      const err = toZwhError(e);
-      return { recap: { ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 }, preflight: pf };
-    }
+  type Out = { recap: HostRecap; preflight: HostPreflight };
+  return withHostSession<Out>(h, c.deadlineSeconds, c.env,
+    (err) => ({ recap: { ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 }, preflight: pf }),
+    async (t, deadline) => {
     pf.reachable = true;
     let step = "observe";
     try {
@@ -117,8 +104,5 @@ export async function preflightHost(h: FleetHost, c: { bundleDir: string; trust:
       const err = toZwhError(e);
       return { recap: { ...base, status: "failed", reason: err.message, errorCode: err.code, step: String(err.details?.step ?? step), durationMs: Date.now() - t0 }, preflight: pf };
     }
-  } finally {
-    deadline.stop();
-    await t?.close().catch(() => undefined);
-  }
+  });
 }

@@ -8,7 +8,6 @@
  */
 import { toZwhError } from "../core/errors";
 import { orderHosts, planBatches } from "../core/fleet-batches";
-import { batchRecaps, fleetExitCode, retryFileText } from "../core/fleet-recap";
 import type { Batch, FleetRecap, HostRecap } from "../core/fleet-types";
 import { checkRoot, layoutFor } from "../deploy/layout";
 import { RunRecorder } from "../deploy/record";
@@ -16,13 +15,10 @@ import { rollbackHost } from "../deploy/rollback";
 import { TargetOps } from "../deploy/target-ops";
 import { silentProgress } from "../core/progress";
 import { DEFAULT_PYTHON } from "../remote/target";
-import type { Transport } from "../remote/transport";
-import { ProgressDeadline } from "./deadline";
-import { connectWithin, FLEET_STALLED, reasonOf } from "./host-deploy";
+import { FLEET_STALLED, reasonOf, withHostSession } from "./host-deploy";
 import { verifySharedPeer } from "./peer-verify";
 import { FleetRecord } from "./record";
-import { retryDir, writeRetryFile } from "./retry";
-import { finishFleetRun, sharedRoles } from "./rollout";
+import { closeFleetRun, sharedRoles } from "./rollout";
 import { silentReporter, type FleetHost, type FleetRunOptions } from "./types";
 import { runWaves } from "./waves";
 import { ZwhError } from "../core/errors";
@@ -35,22 +31,10 @@ export interface FleetRollbackOptions extends FleetRunOptions {
 async function rollbackOne(h: FleetHost, run: RunRecorder, o: FleetRollbackOptions, batch: number): Promise<HostRecap> {
   const t0 = Date.now();
   const reporter = o.reporter ?? silentReporter;
-  let t: Transport | undefined;
-  let expire!: () => void;
-  const expired = new Promise<void>((r) => (expire = r));
-  const deadline = new ProgressDeadline(o.policy.progressDeadlineSeconds * 1000, () => {
-    expire();
-    void t?.close().catch(() => undefined);
-  });
   const base = { host: h.name, batch };
-  deadline.start();
-  try {
-    try {
-      t = await connectWithin(h, deadline, o.env, expired);
-    } catch (e) {
-      const err = toZwhError(e);
-      return { ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 };
-    }
+  return withHostSession<HostRecap>(h, o.policy.progressDeadlineSeconds, o.env,
+    (err) => ({ ...base, status: "unreachable", reason: err.message, errorCode: err.code, step: "connect", durationMs: Date.now() - t0 }),
+    async (t, deadline) => {
     try {
       const ops = new TargetOps(t, layoutFor(checkRoot(h.root)), h.spec.pythonPath ?? DEFAULT_PYTHON);
       const ev = (step: string, message?: string) => reporter.event({ type: "host-step", host: h.name, batch, step, ...(message ? { message } : {}) });
@@ -61,10 +45,7 @@ async function rollbackOne(h: FleetHost, run: RunRecorder, o: FleetRollbackOptio
       if (deadline.expired) err = new ZwhError(FLEET_STALLED, `${h.name}: no progress for ${o.policy.progressDeadlineSeconds} s during '${deadline.step}'; its session was closed and the host failed`, { subject: h.name });
       return { ...base, status: "failed", reason: reasonOf(err), errorCode: err.code, step: String(err.details?.step ?? deadline.step), durationMs: Date.now() - t0 };
     }
-  } finally {
-    deadline.stop();
-    await t?.close().catch(() => undefined);
-  }
+  });
 }
 
 export async function fleetRollback(o: FleetRollbackOptions): Promise<FleetRecap> {
@@ -91,15 +72,7 @@ export async function fleetRollback(o: FleetRollbackOptions): Promise<FleetRecap
         return r;
       },
     });
-    const hosts = waves.hosts;
-    const retry = hosts.some((h) => h.status === "failed" || h.status === "unreachable");
-    const retryFile = retry ? writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts, { runId: run.runId })) : undefined;
-    const recap: FleetRecap = {
-      formatVersion: 1, runId: run.runId, operation: "rollback", hosts, batches: batchRecaps(hosts, batches),
-      ...(waves.stopped ? { stopped: waves.stopped } : {}), ...(retryFile ? { retryFile } : {}), exitCode: fleetExitCode(hosts),
-    };
-    await finishFleetRun(run, recap);
-    return recap;
+    return await closeFleetRun(run, "rollback", waves, batches, o);
   } catch (e) {
     const err = toZwhError(e);
     await run.finishFailed(err);

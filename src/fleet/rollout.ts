@@ -24,7 +24,7 @@ import { FleetRecord } from "./record";
 import { retryDir, writeRetryFile } from "./retry";
 import { takeOverRunLock } from "./takeover";
 import { silentReporter, type FleetHost, type FleetRunOptions } from "./types";
-import { runWaves, type SharedRole } from "./waves";
+import { runWaves, type SharedRole, type WaveResult } from "./waves";
 
 export const FLEET_CLAIMED = "ZWH-FLEET-CLAIMED";
 export const DEFAULT_CLAIM_TTL_S = 3600;
@@ -120,17 +120,7 @@ export async function fleetRollout(o: FleetRolloutOptions): Promise<FleetRecap> 
         deadlineSeconds: o.policy.progressDeadlineSeconds, reporter, env: o.env,
       }),
     });
-    const hosts = waves.hosts;
-    const exitCode = fleetExitCode(hosts);
-    let retryFile: string | undefined;
-    const retry = hosts.filter((h) => h.status === "failed" || h.status === "unreachable");
-    if (retry.length > 0) retryFile = writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts, { runId: run.runId }));
-    const recap: FleetRecap = {
-      formatVersion: 1, runId: run.runId, operation: "rollout", hosts, batches: batchRecaps(hosts, batches),
-      ...(waves.stopped ? { stopped: waves.stopped } : {}), ...(retryFile ? { retryFile } : {}), exitCode,
-    };
-    await finishFleetRun(run, recap);
-    return recap;
+    return await closeFleetRun(run, "rollout", waves, batches, o);
   } catch (e) {
     const err = toZwhError(e);
     await run.finishFailed(err);
@@ -140,6 +130,22 @@ export async function fleetRollout(o: FleetRolloutOptions): Promise<FleetRecap> 
     if (o.store) await o.store.releaseClaims(run.runId).catch(() => undefined);
     local.cleanup();
   }
+}
+
+/**
+ * The end of a rollout or rollback: the retry file (failed and unreachable hosts, with reasons),
+ * the recap with per-batch totals and the exit code, and the run's row in the store.
+ */
+export async function closeFleetRun(run: RunRecorder, operation: "rollout" | "rollback", waves: WaveResult, batches: readonly Batch[], o: Pick<FleetRunOptions, "store" | "retryDir" | "env">): Promise<FleetRecap> {
+  const hosts = waves.hosts;
+  const retry = hosts.some((h) => h.status === "failed" || h.status === "unreachable");
+  const retryFile = retry ? writeRetryFile(retryDir(o.store, o.retryDir, o.env), run.runId, retryFileText(hosts, { runId: run.runId })) : undefined;
+  const recap: FleetRecap = {
+    formatVersion: 1, runId: run.runId, operation, hosts, batches: batchRecaps(hosts, batches),
+    ...(waves.stopped ? { stopped: waves.stopped } : {}), ...(retryFile ? { retryFile } : {}), exitCode: fleetExitCode(hosts),
+  };
+  await finishFleetRun(run, recap);
+  return recap;
 }
 
 /** The run's row: ok/changed when every host succeeded, else failed (stopped) or partial. */
