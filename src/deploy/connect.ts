@@ -4,8 +4,7 @@
  */
 import type { Progress } from "../core/progress";
 import { openSshTransport } from "../remote/ssh-transport";
-import { addressLabel } from "../core/host-name";
-import { DEFAULT_PYTHON, type TargetSpec } from "../remote/target";
+import { DEFAULT_PYTHON, connectTitle, type TargetSpec } from "../remote/target";
 import type { Transport } from "../remote/transport";
 import { checkRoot, layoutFor } from "./layout";
 import { TargetOps } from "./target-ops";
@@ -24,10 +23,13 @@ export function reopenTransport(spec: TargetSpec, env?: NodeJS.ProcessEnv): Prom
   return openTransport({ ...spec, handshakeTimeoutMs: Math.min(spec.handshakeTimeoutMs ?? 10_000, 10_000) }, env);
 }
 
-/** Connect (as a progress step), run fn over the root's TargetOps, always close. */
+/**
+ * Connect (as a progress step), run fn over the root's TargetOps, always close. The step names
+ * the LPAR when its name is given (--name, the profile); the nodename is only known once connected.
+ */
 export async function withTarget<T>(o: { spec: TargetSpec; root: string; progress: Progress; env?: NodeJS.ProcessEnv }, fn: (ops: TargetOps) => Promise<T>): Promise<T> {
   const root = checkRoot(o.root);
-  const t = await o.progress.step(`Connect to ${o.spec.user}@${addressLabel(o.spec)}`, () => openTransport(o.spec, o.env));
+  const t = await o.progress.step(connectTitle(o.spec), () => openTransport(o.spec, o.env));
   try {
     return await fn(new TargetOps(t, layoutFor(root), o.spec.pythonPath ?? DEFAULT_PYTHON));
   } finally {

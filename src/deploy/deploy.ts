@@ -5,6 +5,7 @@
 import { loadTrust } from "../bundle/signing/trust";
 import { toZwhError } from "../core/errors";
 import { addressLabel } from "../core/host-name";
+import { connectTitle } from "../remote/target";
 import type { Transport } from "../remote/transport";
 import { StepTimer } from "./apply";
 import { openTransport, reopenTransport } from "./connect";
@@ -34,7 +35,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     const trust = loadTrust(o.trustPath);
     // Local inputs first: nothing connects for a bundle that cannot be deployed (local-bundle.ts).
     local = await localBundle(o.bundleDir, trust).catch((e) => { throw inStep("verify-bundle", e); });
-    t = await timer.step("connect", `Connect to ${o.spec.user}@${addressLabel(o.spec)}`, () => openTransport(o.spec, o.env));
+    t = await timer.step("connect", connectTitle(o.spec), () => openTransport(o.spec, o.env));
     connected = true;
     const r = await deployHost(t, run, { ...o, bundleDir: local.dir, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env) });
     if (run.recording) {

@@ -12,7 +12,7 @@ import { toZwhError, ZwhError } from "../core/errors";
 import type { InventoryStore } from "../inventory/types";
 import { ISOLATED } from "../remote/transport";
 import { parseTagOutput } from "../remote/tags";
-import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
+import { DEFAULT_PYTHON, hostTitle, type TargetSpec } from "../remote/target";
 import { DRIFT_REPORT_VERSION, totalsOf, type DriftReport, type HostDriftSummary } from "../report/drift-model";
 import { loadAndVerifyBundle } from "../bundle/verify";
 import { loadTrust } from "../bundle/signing/trust";
@@ -222,7 +222,8 @@ export async function drift(o: DriftOptions): Promise<DriftReport> {
   const run = await RunRecorder.start(store, "drift", o.argv);
   try {
     const step = o.progress?.step.bind(o.progress) ?? (<T>(_t: string, fn: () => Promise<T>) => fn());
-    const results = await pool(o.targets, o.concurrency ?? 8, (t) => step(`Observe ${t.name ?? hostLabel(t.spec)}`, () => driftOne(t, o, run, now)));
+    // Each step names the LPAR when its name is given (--name, profile, a recorded host), with its address.
+    const results = await pool(o.targets, o.concurrency ?? 8, (t) => step(`Observe ${hostTitle(t.spec, t.name)}`, () => driftOne(t, o, run, now)));
     if (store) for (const r of results) r.findings = await recordHost(store, run, r, now);
     const findings = results.flatMap((r) => r.findings);
     const hosts = results.map((r) => r.summary);

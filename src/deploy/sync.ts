@@ -10,7 +10,7 @@ import type { BundleStatement } from "../bundle/statement";
 import { toZwhError, ZwhError } from "../core/errors";
 import type { Progress } from "../core/progress";
 import type { InventoryStore } from "../inventory/types";
-import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
+import { DEFAULT_PYTHON, connectTitle, hostLabel, type TargetSpec } from "../remote/target";
 import { openTransport } from "./connect";
 import { checkRoot, layoutFor, releaseDir } from "./layout";
 import { observeTarget, type ObservedReceipt } from "./observe";
@@ -58,7 +58,7 @@ export async function syncHost(o: SyncOptions): Promise<SyncResult> {
   const runId = run.runId;
   let host = o.name ?? o.spec.name ?? hostLabel(o.spec);
   try {
-    const t = await o.progress.step(`Connect to ${o.spec.user}@${hostLabel(o.spec)}`, () => openTransport(o.spec, o.env));
+    const t = await o.progress.step(connectTitle(o.spec, o.name ?? o.spec.name), () => openTransport(o.spec, o.env));
     const out: SyncedRelease[] = [];
     let current: string | null = null;
     try {

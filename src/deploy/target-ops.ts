@@ -17,6 +17,7 @@ import { parseJsonLine } from "../remote/json-line";
 import { tempSuffix } from "../remote/temp-name";
 import { chtagFailed, formatTag, isBinaryTag, isTextTag, parseTagOutput, type FileTag } from "../remote/tags";
 import { helperArgv, type BatchCommand, type BatchResult, type ExecOptions, type HelperOptions, type Transport } from "../remote/transport";
+import { hostTitle } from "../remote/target";
 import type { RootLayout } from "./layout";
 
 export type HelperName = "zwh_target.py" | "dsse_verify.py" | "zwh_deploy.py" | "zwh_drift.py";
@@ -71,8 +72,9 @@ export class TargetOps {
     this.helpers = helperFiles(layout);
   }
 
+  /** The LPAR's name with its address ("lpar1 (10.1.1.5:2222)"), or the address alone: how messages name it. */
   get host(): string {
-    return this.session.host;
+    return hostTitle(this.session.spec);
   }
 
   /**

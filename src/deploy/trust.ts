@@ -20,7 +20,7 @@ import { parseTrust, type Trust } from "../bundle/signing/trust";
 import { INPUT_LIMITS, readInputFile } from "../io/input-file";
 import type { Progress } from "../core/progress";
 import { openTransport } from "./connect";
-import { DEFAULT_PYTHON, hostLabel, type TargetSpec } from "../remote/target";
+import { DEFAULT_PYTHON, connectTitle, hostLabel, type TargetSpec } from "../remote/target";
 import { checkRoot, layoutFor } from "./layout";
 import { TargetOps, localUser, tempName } from "./target-ops";
 
@@ -92,7 +92,7 @@ export async function installTargetTrust(o: {
   const trust = parseTrust(bytes, o.trustPath);
   const sha = createHash("sha256").update(bytes).digest("hex");
   const host = hostLabel(o.spec);
-  const session = await o.progress.step(`Connect to ${o.spec.user}@${host}`, () => openTransport(o.spec, o.env));
+  const session = await o.progress.step(connectTitle(o.spec), () => openTransport(o.spec, o.env));
   try {
     const ops = new TargetOps(session, layout, o.spec.pythonPath ?? DEFAULT_PYTHON);
     return await o.progress.step("Install the target trust anchors", async () => {

@@ -56,3 +56,19 @@ export const DEFAULT_PYTHON = "/usr/lpp/IBM/cyp/v3r12/pyz/bin/python3";
 export function hostLabel(spec: Pick<TargetSpec, "host" | "port" | "name">): string {
   return spec.name ?? addressLabel(spec);
 }
+
+/**
+ * How human output names a target: the LPAR's logical name with the address as an attribute,
+ * "lpar1 (10.1.1.5:2222)", or the address alone when no name is known yet. `name` overrides
+ * spec.name (e.g. the name the inventory already knows for this address).
+ */
+export function hostTitle(spec: Pick<TargetSpec, "host" | "port" | "name">, name: string | undefined = spec.name): string {
+  const addr = addressLabel(spec);
+  return name && name !== addr ? `${name} (${addr})` : addr;
+}
+
+/** The title of a command's connect step: "Connect to lpar1 (IBMUSER@10.1.1.5:2222)". */
+export function connectTitle(spec: Pick<TargetSpec, "host" | "port" | "name" | "user">, name: string | undefined = spec.name): string {
+  const addr = `${spec.user}@${addressLabel(spec)}`;
+  return name && name !== addressLabel(spec) ? `Connect to ${name} (${addr})` : `Connect to ${addr}`;
+}

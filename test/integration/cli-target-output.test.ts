@@ -192,3 +192,37 @@ describe("deploy output", () => {
     expect(updates).toBeLessThan(40);
   }, 400_000);
 });
+
+describe("output names the LPAR, not only its address (issue 8 §6)", () => {
+  it("progress, results and remediation commands say the --name (else the nodename), with the address as an attribute", () => {
+    const root = `${h.home}/named-root`;
+    const addr = `${h.host}:${h.port}`;
+    // Its own inventory: the name the store knows for this address is LPARX's alone.
+    const inv = { ZWH_INVENTORY: path.join(work, "named-inventory.db") };
+    expect(run(["target", "trust", ...conn(root), "--name", "LPARX", "--trust", signer.trustFile]).code).toBe(0);
+    const d = run(["deploy", bundleDir, ...conn(root), "--name", "LPARX", "--trust", signer.trustFile], inv);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect(d.stderr).toContain(`[start] Connect to LPARX (${h.user}@${addr})`);
+    expect(d.stdout).toMatch(new RegExp(`^LPARX ${root}: \\S+ is now current`, "m"));
+
+    const s = run(["status", ...conn(root), "--name", "LPARX"], inv);
+    expect(s.code, s.stdout + s.stderr).toBe(0);
+    expect(s.stderr).toContain(`[start] Connect to LPARX (${h.user}@${addr})`);
+    expect(s.stdout.split("\n")[0]).toBe(`LPARX ${root}`);
+    // No --name: the result names the LPAR by its nodename (uname -n; the simulator upper-cases the host name), not by its address.
+    const n = run(["status", ...conn(root)], inv);
+    expect(n.code, n.stdout + n.stderr).toBe(0);
+    expect(n.stderr).toContain(`[start] Connect to ${h.user}@${addr}`);
+    expect(n.stdout.split("\n")[0]).toBe(`${h.name.toUpperCase()} ${root}`);
+
+    // Drift with an empty inventory: the step names the LPAR, and the fix repeats --name so it
+    // records under the same LPAR.
+    const dr = run(["drift", ...conn(root), "--name", "LPARX", "--fail-on", "high"], { ZWH_INVENTORY: path.join(work, "drift-empty.db") });
+    expect(dr.code, dr.stdout + dr.stderr).toBe(0);
+    expect(dr.stderr).toContain(`[start] Observe LPARX (${addr})`);
+    expect(dr.stdout).toContain("LPARX");
+    expect(dr.stdout).toMatch(/^LPARX +drift /m);
+    const dj = run(["drift", ...conn(root), "--name", "LPARX", "--fail-on", "high", "--json"], { ZWH_INVENTORY: path.join(work, "drift-empty.db") });
+    expect((dj.json as any).findings.map((f: any) => f.remediation)).toEqual([`zwh inventory sync --host ${h.host} --port ${h.port} --user ${h.user} --root ${root} --name LPARX`]);
+  }, 400_000);
+});

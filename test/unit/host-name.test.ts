@@ -1,7 +1,7 @@
 /** Logical host identity: --name > ssh profile > nodename > address, and one address spelling. */
 import { describe, expect, it } from "vitest";
 import { addressLabel, hostIdentity } from "../../src/core/host-name";
-import { hostLabel } from "../../src/remote/target";
+import { connectTitle, hostLabel, hostTitle } from "../../src/remote/target";
 import { targetSpecFromArgs } from "../../src/remote/target-args";
 
 const base = { host: "10.1.1.2", user: "IBMUSER" };
@@ -30,5 +30,15 @@ describe("host identity", () => {
     expect(plain.name).toBeUndefined();
     expect(() => targetSpecFromArgs({ ...base, name: "a b" }, {})).toThrow(/--name "a b" is not a valid host name/);
     expect(() => targetSpecFromArgs({ ...base, name: "-x" }, {})).toThrow(/ZWH|valid/);
+  });
+});
+
+describe("how human output names a target", () => {
+  it("the logical name with the address as an attribute, else the address alone", () => {
+    expect(hostTitle({ host: "10.1.1.5", port: 2222, name: "lpar1" })).toBe("lpar1 (10.1.1.5:2222)");
+    expect(hostTitle({ host: "10.1.1.5", port: 22 })).toBe("10.1.1.5");
+    expect(hostTitle({ host: "10.1.1.5", port: 2222 }, "10.1.1.5:2222")).toBe("10.1.1.5:2222");
+    expect(connectTitle({ host: "10.1.1.5", port: 2222, user: "IBMUSER", name: "lpar1" })).toBe("Connect to lpar1 (IBMUSER@10.1.1.5:2222)");
+    expect(connectTitle({ host: "10.1.1.5", port: 22, user: "IBMUSER" })).toBe("Connect to IBMUSER@10.1.1.5");
   });
 });

@@ -38,8 +38,15 @@ function zosmfTarget(ctx: CommandContext, spec: TargetSpec, root: string): strin
   return `--transport zosmf${where}${flags(ctx, [["zosmfPasswordEnv", "zosmf-password-env"], ["zosmfTokenEnv", "zosmf-token-env"], ["zosmfTokenType", "zosmf-token-type"], ["zosmfBasePath", "zosmf-base-path"], ["zosmfCaFile", "zosmf-ca-file"]])} --root ${q(root)}`;
 }
 
-/** How remediation commands name one target, in the words of the CLI in use (and of its transport). */
+/**
+ * How remediation commands name one target, in the words of the CLI in use (and of its transport),
+ * with the --name the user gave, so the command records under the same LPAR name.
+ */
 function cliTarget(ctx: CommandContext, spec: TargetSpec, root: string): string {
+  return reachTarget(ctx, spec, root) + flags(ctx, [["name", "name"]]);
+}
+
+function reachTarget(ctx: CommandContext, spec: TargetSpec, root: string): string {
   const zp = ctx.host === "zwh" && typeof ctx.args.profile === "string" && ctx.args.profile !== "";
   if (spec.transport === "zosmf" && !zp) return zosmfTarget(ctx, spec, root);
   if (ctx.host === "zowe") {

@@ -3,6 +3,7 @@ import type { CommandContext, CommandResult, Handler } from "../../framework/typ
 import { connectTarget } from "../../../remote/connection";
 import { probeTarget, type ProbeResult } from "../../../remote/probe";
 import { targetSpec } from "../../framework/target-spec";
+import { connectTitle } from "../../../remote/target";
 
 function gib(n: number | null): string {
   if (n === null) return "unknown";
@@ -28,7 +29,7 @@ export function renderProbe(p: ProbeResult): string {
 const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
   const spec = targetSpec(ctx);
   const root = typeof ctx.args.root === "string" && ctx.args.root !== "" ? ctx.args.root : undefined;
-  const session = await ctx.out.progress.step(`Connect to ${spec.user}@${spec.host}:${spec.port}`, () => connectTarget(spec, { env: ctx.env }));
+  const session = await ctx.out.progress.step(connectTitle(spec), () => connectTarget(spec, { env: ctx.env }));
   try {
     const result = await ctx.out.progress.step("Probe target", (s) =>
       probeTarget(session, { root, pythonPath: spec.pythonPath, onStep: (t) => s.update(t) }),
