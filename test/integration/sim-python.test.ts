@@ -116,3 +116,27 @@ describe("pip against the simulated platform", () => {
     }
   });
 });
+
+describe("the SDK's pip bytecode (switch sdkPipBytecode)", () => {
+  // Where the SDK's pip takes its compiled modules from, and whether the session user could write any.
+  const PIPCACHE = `-c 'import os, pip._internal.cli.main as m; print(os.path.exists(m.__cached__), os.access(os.path.dirname(m.__cached__), os.W_OK))'`;
+
+  it("default: pip's modules come compiled, as an installer leaves them", async () => {
+    const r = await simExec(h, `${h.pythonPath} -B ${PIPCACHE}`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("True False\n");
+  });
+
+  it("sdkPipBytecode false: no bytecode, and none can be written by the session user", async () => {
+    const other = await startUssHosts({ switches: { sdkPipBytecode: false } });
+    try {
+      const o = other.hosts[0];
+      const r = await simExec(o, `${o.pythonPath} ${PIPCACHE}`);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("False False\n");
+      expect(() => setSimSwitches(o, { sdkPipBytecode: true })).toThrow(/only be set at start/);
+    } finally {
+      await other.stop();
+    }
+  });
+});

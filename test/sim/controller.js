@@ -39,6 +39,10 @@ const DEFAULT_SWITCHES = Object.freeze({
   strictPosix: true,
   channelConvert: true,
   pythonStdinEbcdic: true,
+  // The SDK's pip ships its bytecode (__pycache__), as every CPython installer (ensurepip, pip)
+  // writes it; false: pip's modules have none, and the session user cannot write any into the
+  // read-only SDK, so every pip start compiles them (an uncertain fact, hence a switch).
+  sdkPipBytecode: true,
   // simulated z/OSMF test switches ("value" or "value:substring of the job's command/script")
   zosmfJobAbend: "", // e.g. "S0C4" or "S0C4:pip": matching BPXBATCH jobs abend before running
   zosmfJobStallMs: "", // e.g. "60000" or "60000:install": matching jobs stay ACTIVE that long first
@@ -419,6 +423,7 @@ function setSwitches(hostDir, partial) {
   const cur = JSON.parse(fs.readFileSync(file, "utf8"));
   for (const [k, v] of Object.entries(partial || {})) {
     if (k === "pythonPath" && v !== cur.pythonPath) fail("uss-sim: pythonPath can only be set at start");
+    if (k === "sdkPipBytecode" && parseSwitchValue(k, v) !== cur.sdkPipBytecode) fail("uss-sim: sdkPipBytecode can only be set at start");
     cur[k] = parseSwitchValue(k, v);
   }
   writeFileAtomic(file, JSON.stringify(cur, null, 2) + "\n");
@@ -474,18 +479,21 @@ function ensureIdentity(dir) {
   return key;
 }
 
-function ensureSharedPip(dir, py) {
-  const dest = path.join(dir, "shared", "pip-" + path.basename(py.pipWheel, ".whl"));
+function ensureSharedPip(dir, py, bytecode) {
+  const dest = path.join(dir, "shared", "pip-" + path.basename(py.pipWheel, ".whl") + (bytecode ? "-compiled" : "-source"));
   if (!fs.existsSync(path.join(dest, ".complete"))) {
     fs.rmSync(dest, { recursive: true, force: true });
     fs.mkdirSync(dest, { recursive: true });
     runOk(py.executable, ["-I", "-m", "zipfile", "-e", py.pipWheel, dest]);
+    // What an installer does (switch sdkPipBytecode): __pycache__ next to the sources.
+    if (bytecode) runOk(py.executable, ["-I", "-m", "compileall", "-q", dest]);
     fs.writeFileSync(path.join(dest, ".complete"), "");
   }
   return dest;
 }
 
-function buildPython(root, hostDir, sw, py, pipDir) {
+function buildPython(root, hostDir, sw, py, sharedDir) {
+  const pipDir = ensureSharedPip(sharedDir, py, sw.sdkPipBytecode);
   const pyPath = path.join(root, sw.pythonPath);
   const binDir = path.dirname(pyPath);
   const prefix = path.dirname(binDir);
@@ -597,7 +605,7 @@ function buildHost(dir, index, switchesIn, ctx) {
   for (const c of SHIM_COMMANDS) writeShim(bin, c, hostDir);
   applyBinSwitches(hostDir, sw);
 
-  const pythonPath = buildPython(root, hostDir, sw, ctx.py, ctx.pipDir);
+  const pythonPath = buildPython(root, hostDir, sw, ctx.py, dir);
 
   // keys
   const hostKey = path.join(hostDir, "ssh_host_ed25519_key");
@@ -878,11 +886,10 @@ async function startHosts(opts = {}) {
     }
   }
   const identityFile = ensureIdentity(dir);
-  const pipDir = ensureSharedPip(dir, py);
   // Shims run with -B (never write into the repo); precompiled bytecode under <dir>/shared/pycache
   // (sys.pycache_prefix in every shim) spares each simulated command the compile of zsim.py.
   runOk(py.executable, ["-I", "-X", `pycache_prefix=${path.join(dir, "shared", "pycache")}`, "-m", "compileall", "-q", SHIMS_DIR]);
-  const ctx = { sshd, py, user, ids, identityFile, pipDir };
+  const ctx = { sshd, py, user, ids, identityFile };
 
   const hosts = [];
   try {

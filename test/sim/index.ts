@@ -39,6 +39,9 @@ export interface SimSwitches {
   /** Python source piped on stdin is EBCDIC to the SDK interpreter: SyntaxError unless
    *  PYTHONSTDINENCODING is set (§9, §12). Default true. */
   pythonStdinEbcdic: boolean;
+  /** The SDK's pip ships its bytecode (__pycache__), as installers write it (inference). Default
+   *  true; false: every pip start compiles pip's modules (the SDK is read-only to the user). */
+  sdkPipBytecode: boolean;
   /** Simulated z/OSMF: "S0C4" or "S0C4:<substring>": matching BPXBATCH jobs abend before running. */
   zosmfJobAbend: string;
   /** Simulated z/OSMF: "<ms>" or "<ms>:<substring>": matching jobs stay ACTIVE that long before running. */
