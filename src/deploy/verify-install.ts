@@ -1,8 +1,9 @@
 /**
  * After pip: prove the release holds exactly the signed set, unmodified.
- * Two parallel execs run pip check + pip inspect (written to a file by the helper, fetched over
- * SFTP: exec stdout is code-page converted on z/OS), and the RECORD re-hash + the optional smoke
- * import; the install report and the inspect report are then read over SFTP.
+ * First the isolated RECORD re-hash; then two parallel execs: pip check + pip inspect in one
+ * start of the venv's interpreter (the inspect report written to a file and fetched over SFTP:
+ * exec stdout is code-page converted on z/OS), and the optional smoke import; the install report
+ * and the inspect report are then read over SFTP.
  *
  * Installed set rule: every manifest wheel is installed at its version (and pip's install report
  * shows the manifest's sha256 for it); anything else must be a venv bootstrap package
@@ -15,7 +16,8 @@ import type { VerifiedBundle } from "../bundle/verify";
 import type { TargetOps } from "./target-ops";
 import { pipEnv } from "./layout";
 import { parseJsonLine } from "../remote/json-line";
-import { ISOLATED } from "../remote/transport";
+import { ISOLATED, helperArgv } from "../remote/transport";
+import { posix } from "node:path";
 
 export interface InstalledCheck {
   installed: Array<{ name: string; version: string; sha256?: string }>;
@@ -33,6 +35,41 @@ const SMOKE_WRAPPER =
   "sys.stderr = sys.stdout\n" +
   "code = sys.argv.pop(1)\n" +
   "exec(compile(code, '<smoke>', 'exec'), {'__name__': '__main__', '__builtins__': __builtins__})\n";
+
+/**
+ * `pip check`, then `pip inspect` into `inspectOut`, in ONE start of the venv's interpreter
+ * (zwh_deploy.py pip-verify runs pip's own commands in-process: each separate pip start costs
+ * mostly the import of pip). Only when pip is driven from the base interpreter with --python
+ * (no runner path known) do they run as two pip commands.
+ */
+async function pipCheckAndInspect(
+  ops: TargetOps, pip: string[], inspectOut: string, env: Record<string, string>,
+): Promise<{ check: { ok: boolean; output: string }; inspect: { ok: boolean; stderr: string } }> {
+  const vpy = pip[0];
+  const viaRunner = pip.length === 2; // [<venv>/bin/python, <pip dir>/__pip-runner__.py]
+  const venvPip = pip.length === 3 && pip[1] === "-m" && pip[2] === "pip";
+  if (viaRunner || venvPip) {
+    const args = ["pip-verify", "--inspect-out", inspectOut, ...(viaRunner ? ["--pip-root", posix.dirname(posix.dirname(pip[1]))] : [])];
+    const [r] = await ops.batch([helperArgv(vpy, ops.helpers["zwh_deploy.py"].remotePath, args)], { label: "pip check + inspect (one pip start)", env });
+    const j = parseJsonLine(r.stdout);
+    if (!j || j.command !== "pip-verify") {
+      throw new ZwhError("ZWH-DEPLOY-HELPER", `pip check + inspect printed no result in ${inspectOut} on ${ops.host} (exit ${r.code}): ${r.stdout.slice(-500)}`, { subject: vpy });
+    }
+    const c = (j.check ?? {}) as Record<string, unknown>;
+    const i = (j.inspect ?? {}) as Record<string, unknown>;
+    return {
+      check: { ok: c.exitCode === 0, output: `${String(c.stdout ?? "")}${String(c.stderr ?? "")}` },
+      inspect: { ok: i.exitCode === 0, stderr: String(i.stderr ?? "") },
+    };
+  }
+  const common = ["--isolated", "--disable-pip-version-check", "--no-input"];
+  const res = await ops.batch([
+    [...pip, "check", ...common],
+    ops.helperArgv("zwh_deploy.py", ["run-to-file", "--out", inspectOut, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"]),
+  ], { label: "pip check + inspect", env });
+  const j = parseJsonLine(res[1].stdout);
+  return { check: { ok: res[0].code === 0, output: res[0].stdout }, inspect: { ok: res[1].code === 0, stderr: String(j?.stderr ?? res[1].stdout) } };
+}
 
 /** The last lines of a command's output (at most 20 lines / 2,000 characters). */
 export function outputTail(text: string): string {
@@ -54,42 +91,38 @@ export async function verifyInstalled(
   // two exec channels; the smoke import may write __pycache__, after the re-hash).
   const recArgv = ops.helperArgv("zwh_target.py", ["record-verify", "--venv", `${rdir}/venv`], ISOLATED);
   const [rec] = await ops.batch([recArgv], { label: "record-verify (isolated)", env });
-  const pipCmds: string[][] = [
-    [...pip, "check", "--isolated", "--disable-pip-version-check", "--no-input"],
-    ops.helperArgv("zwh_deploy.py", ["run-to-file", "--out", `${rdir}/pip-inspect.json`, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"]),
-  ];
   const rvEarly = parseJsonLine(rec.stdout);
   if (rec.code !== 0 || rvEarly?.ok !== true) return recordMismatch(ops, rdir, rvEarly);
+  const inspectOut = `${rdir}/pip-inspect.json`;
   const [pr, rr] = await Promise.all([
-    ops.batch(pipCmds, { label: "pip check + inspect", env }),
+    pipCheckAndInspect(ops, pip, inspectOut, env),
     opts.smoke ? ops.batch([[vpy, "-c", SMOKE_WRAPPER, opts.smoke]], { label: "smoke", env }) : Promise.resolve([]),
   ]);
-  const res = [...pr, rec, ...rr];
-  if (res[0].code !== 0) {
-    throw new ZwhError("ZWH-DEPLOY-PIP-CHECK", `pip check failed in ${rdir} on ${ops.host}: ${res[0].stdout.trim().split("\n").slice(-5).join("; ")}`, {
-      subject: rdir, details: { output: res[0].stdout.slice(-4000) },
+  if (!pr.check.ok) {
+    throw new ZwhError("ZWH-DEPLOY-PIP-CHECK", `pip check failed in ${rdir} on ${ops.host}: ${pr.check.output.trim().split("\n").slice(-5).join("; ")}`, {
+      subject: rdir, details: { output: pr.check.output.slice(-4000) },
       hint: "The bundle's set is not consistent on this target. Nothing was activated.",
     });
   }
-  if (res[1].code !== 0) {
-    const j = parseJsonLine(res[1].stdout);
-    throw new ZwhError("ZWH-DEPLOY-PIP-INSPECT", `pip inspect failed in ${rdir} on ${ops.host}: ${String(j?.stderr ?? res[1].stdout).slice(-500)}`, { subject: rdir });
+  if (!pr.inspect.ok) {
+    throw new ZwhError("ZWH-DEPLOY-PIP-INSPECT", `pip inspect failed in ${rdir} on ${ops.host}: ${pr.inspect.stderr.slice(-500)}`, { subject: rdir });
   }
   const rv = rvEarly;
   let smoke: boolean | null = null;
   if (opts.smoke) {
-    if (res[3].code !== 0) {
-      const tail = outputTail(res[3].stdout);
-      throw new ZwhError("ZWH-DEPLOY-SMOKE", `the smoke test (${opts.smoke}) failed in the new release on ${ops.host} (exit ${res[3].code})` +
+    const sm = rr[0];
+    if (sm.code !== 0) {
+      const tail = outputTail(sm.stdout);
+      throw new ZwhError("ZWH-DEPLOY-SMOKE", `the smoke test (${opts.smoke}) failed in the new release on ${ops.host} (exit ${sm.code})` +
         (tail ? `; its output ends:\n${tail}` : " with no output"), {
-        subject: rdir, details: { exitCode: res[3].code, output: tail },
+        subject: rdir, details: { exitCode: sm.code, output: tail },
         hint: "Nothing was activated. The output above is the smoke code's (stdout and stderr, last lines).",
       });
     }
     smoke = true;
   }
 
-  const [report, inspect] = (await Promise.all([ops.readJson(`${rdir}/install-report.json`), ops.readJson(`${rdir}/pip-inspect.json`)])) as [Record<string, unknown>, Record<string, unknown>];
+  const [report, inspect] = (await Promise.all([ops.readJson(`${rdir}/install-report.json`), ops.readJson(inspectOut)])) as [Record<string, unknown>, Record<string, unknown>];
   const want = new Map(vb.wheels.map((w) => [normalizeName(w.name), w]));
 
   // install report: the archive hash pip saw for each package equals the manifest's.

@@ -62,3 +62,45 @@ describe("pythonStartsOf (TransportStats.pythonStarts)", () => {
     expect(pythonStartsOf(["ls", "-T", "python3"])).toBe(0);
   });
 });
+
+describe("pip-verify (pip check + pip inspect in one start of the venv's interpreter)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const sim = require("../sim/controller.js") as { findBasePython: (forSessionUser?: boolean) => { pipWheel: string } };
+
+  function dist(sp: string, name: string, requires: string[]): void {
+    const d = path.join(sp, `${name}-1.0.dist-info`);
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, "METADATA"), `Metadata-Version: 2.1\nName: ${name}\nVersion: 1.0\n${requires.map((r) => `Requires-Dist: ${r}\n`).join("")}`);
+    fs.writeFileSync(path.join(d, "INSTALLER"), "pip\n");
+    fs.writeFileSync(path.join(d, "RECORD"), `${name}-1.0.dist-info/METADATA,,\n`);
+  }
+
+  it("runs pip's own check and inspect from a pip directory the venv does not contain", () => {
+    const venv = path.join(tmp, "pv-venv");
+    expect(spawnSync(PY, ["-m", "venv", "--without-pip", venv]).status).toBe(0);
+    const pipRoot = path.join(tmp, "pv-pip");
+    expect(spawnSync(PY, ["-I", "-m", "zipfile", "-e", sim.findBasePython(false).pipWheel, pipRoot]).status).toBe(0);
+    const vpy = path.join(venv, "bin", "python");
+    const sp = spawnSync(vpy, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8" }).stdout.trim();
+    dist(sp, "alpha", []);
+    dist(sp, "beta", ["alpha>=1"]);
+    const out = path.join(tmp, "pv-inspect.json");
+    const runIn = () => {
+      const r = spawnSync(vpy, [DEPLOY, "pip-verify", "--inspect-out", out, "--pip-root", pipRoot], { encoding: "utf8", timeout: 120_000, env: { ...process.env, PIP_CONFIG_FILE: "/dev/null" } });
+      const lines = r.stdout.split("\n").filter((l) => l.length > 0);
+      expect(lines, r.stderr).toHaveLength(1);
+      return { code: r.status, out: JSON.parse(lines[0]!) };
+    };
+    const ok = runIn();
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatchObject({ command: "pip-verify", ok: true, check: { exitCode: 0 }, inspect: { exitCode: 0 } });
+    expect(ok.out.check.stdout).toMatch(/No broken requirements found/);
+    const names = JSON.parse(fs.readFileSync(out, "utf8")).installed.map((i: { metadata: { name: string } }) => i.metadata.name).sort();
+    expect(names).toEqual(["alpha", "beta"]); // the venv's set only: not pip, not the base interpreter's
+    dist(sp, "gamma", ["missingdep"]);
+    const bad = runIn();
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatchObject({ ok: false, check: { exitCode: 1 }, inspect: { exitCode: 0 } });
+    expect(bad.out.check.stdout).toMatch(/gamma 1\.0 requires missingdep, which is not installed/);
+  });
+});

@@ -14,6 +14,10 @@ Subcommands:
                 (zwh_target.py sequence_summary), the cached probe facts.
   stage         (re)create releases/<id>/ with wheels/<filename> symlinks into the store
   run-to-file   run argv, write its stdout bytes to a file (pip inspect), stderr passed back
+  pip-verify    run by the NEW VENV's interpreter: `pip check`, then `pip inspect` into a file,
+                both with pip's own code in this one interpreter start (pip from --pip-root, as
+                pip's __pip-runner__.py loads it, or the interpreter's own); outputs and exit
+                codes in the JSON
   wheel-members re-read every wheel of a release with THIS interpreter's zipfile (the reader
                 pip uses) and compare its member list (names, sizes, sha256) and start-up
                 hooks with what the signed statement says the workstation verified; exit 3
@@ -196,6 +200,56 @@ def cmd_run_to_file(a):
 
 
 # ----------------------------------------------------------------------------------------
+# pip-verify: `pip check` and `pip inspect` cost one pip start each (most of their CPU is importing
+# pip). Both only read the installed metadata, so they run one after the other in one start.
+
+class _PipFromRoot(object):
+    """Import `pip` (only pip) from a given directory, as pip's own __pip-runner__.py does."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "pip":
+            return None
+        from importlib.machinery import PathFinder
+        return PathFinder.find_spec(fullname, [self.root], target)
+
+
+def _pip_run(pip_main, args, out, err):
+    """pip's main(args) with its stdout/stderr going to out/err (pip's logging resolves
+    sys.stdout/sys.stderr when each command configures it). Returns pip's exit code."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        return pip_main(args)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else 1
+    finally:
+        out.flush()
+        err.flush()
+        sys.stdout, sys.stderr = saved
+
+
+def cmd_pip_verify(a):
+    import io
+    if a.pip_root:
+        sys.meta_path.insert(0, _PipFromRoot(a.pip_root))
+    from pip._internal.cli.main import main as pip_main
+    common = ["--isolated", "--disable-pip-version-check", "--no-input"]
+    check_out, check_err = io.StringIO(), io.StringIO()
+    check_rc = _pip_run(pip_main, ["check"] + common, check_out, check_err)
+    inspect_err = io.StringIO()
+    with io.open(a.inspect_out, "w", encoding="utf-8") as f:
+        inspect_rc = _pip_run(pip_main, ["inspect", "--local"] + common, f, inspect_err)
+    ok = check_rc == 0 and inspect_rc == 0
+    return emit({"command": "pip-verify", "ok": ok,
+                 "check": {"exitCode": check_rc, "stdout": check_out.getvalue()[-4000:], "stderr": check_err.getvalue()[-4000:]},
+                 "inspect": {"exitCode": inspect_rc, "out": a.inspect_out, "stderr": inspect_err.getvalue()[-4000:]}},
+                0 if ok else 1)
+
+
+# ----------------------------------------------------------------------------------------
 # wheel-members: the member list as pip's reader sees it. The canonical form must stay in step
 # with src/core/member-list.ts: one line per entry (directories too), sorted by the UTF-8 bytes
 # of the name, "<sha256 hex> <size> <name>\n"; the digest is the sha256 of the lines.
@@ -329,6 +383,10 @@ def main():
     s.add_argument("--out", required=True)
     s.add_argument("argv", nargs=argparse.REMAINDER)
     s.set_defaults(func=cmd_run_to_file)
+    s = sub.add_parser("pip-verify", add_help=False)
+    s.add_argument("--inspect-out", required=True)
+    s.add_argument("--pip-root", default=None)
+    s.set_defaults(func=cmd_pip_verify)
     s = sub.add_parser("wheel-members", add_help=False)
     s.add_argument("--statement", required=True)
     s.add_argument("--wheels-dir", required=True)
