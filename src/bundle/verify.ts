@@ -75,6 +75,13 @@ export interface VerifyBundleOptions {
    */
   statementOnly?: boolean;
   /**
+   * What an earlier full verification of this same directory and statement established about its
+   * files (filesVerifiedOf). Steps 3-4 and the test-code scan are not repeated (a fleet verifies
+   * the wheels once per run, then each host's statement, platform, closure, policy, lock and
+   * sequence against that host); ignored when the directory or statement digest differ.
+   */
+  filesVerified?: FilesVerified;
+  /**
    * Run the offline vulnerability gate (step 9) with this OSV snapshot and waivers. Settings not
    * given here come from the bundle's signed policy.vulnerability, else the defaults.
    */
@@ -119,6 +126,28 @@ export interface VerifiedBundle {
   vulnerabilities?: GateMatch[];
 }
 
+/** The file-level result of one full verification (see VerifyBundleOptions.filesVerified). */
+export interface FilesVerified {
+  readonly dir: string;
+  readonly statementDigest: string;
+  readonly lockBytes: Buffer;
+  /** Per wheel filename, the extras its METADATA provides (the closure needs them). */
+  readonly providesExtra: ReadonlyMap<string, string[]>;
+  /** Warnings of the file steps (test code listed or excepted). */
+  readonly warnings: readonly string[];
+}
+
+/** The reusable file-level result of a successful full verification, or undefined. */
+export function filesVerifiedOf(r: BundleVerification): FilesVerified | undefined {
+  const v = r.verified;
+  if (!r.ok || !v || v.scope !== "full") return undefined;
+  return {
+    dir: v.dir, statementDigest: v.statementDigest, lockBytes: v.lockBytes,
+    providesExtra: new Map(r.wheelFacts.map((f) => [f.filename, f.providesExtra])),
+    warnings: r.testCodeWarnings ?? [],
+  };
+}
+
 export interface BundleVerification {
   ok: boolean;
   dir: string;
@@ -136,6 +165,8 @@ export interface BundleVerification {
   vulnerabilities?: GateMatch[];
   /** The gate that ran (snapshot identity, settings, waiver sources). */
   vulnGate?: VulnGate;
+  /** Warnings of the test-code scan (also in warnings). */
+  testCodeWarnings?: string[];
 }
 
 /** Split a .sig file into its armoured SSHSIG blocks (one or more). */
@@ -272,112 +303,118 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     return res;
   }
 
-  // --- 3. subjects (layout, presence, sizes; digests after the wheel pass) ---
-  const subjects = new Map(statement.subject.map((s) => [s.name, s.digest.sha256]));
-  const wheelByFile = new Map(p.wheels.map((w) => [w.filename, w]));
-  const expectedNames = new Set([LOCK_FILE, ...(subjects.has(SBOM_FILE) ? [SBOM_FILE] : []), ...p.wheels.map((w) => wheelSubjectName(w.filename))]);
-  for (const name of subjects.keys()) {
-    if (!expectedNames.has(name)) {
-      add("subjects", refusal(BUNDLE.MALFORMED, `subject ${name} is neither ${LOCK_FILE} nor a wheel listed in predicate.wheels`, {
-        subject: name, hint: "The statement is inconsistent; rebuild the bundle with 'zwh bundle create'.",
-      }));
-    }
-  }
-  for (const name of expectedNames) {
-    if (!subjects.has(name)) {
-      add("subjects", refusal(BUNDLE.MALFORMED, `${name} is not a subject of the statement, so its digest is not signed`, {
-        subject: name, hint: "The statement is inconsistent; rebuild the bundle with 'zwh bundle create'.",
-      }));
-    }
-  }
-  if (wheelByFile.size !== p.wheels.length) add("subjects", refusal(BUNDLE.MALFORMED, "predicate.wheels lists a filename twice", { subject: STATEMENT_FILE }));
+  const reuse = opts.filesVerified && opts.filesVerified.dir === dir && opts.filesVerified.statementDigest === digest ? opts.filesVerified : undefined;
   const files = new Map<string, TreeEntry>();
-  for (const f of walkTree(dir)) {
-    files.set(f.rel, f);
-    if (f.kind === "special") {
-      add("subjects", refusal(BUNDLE.SPECIAL_FILE, `${f.rel} in the bundle is a symbolic link or special file`, {
-        subject: f.rel, hint: "Bundles hold regular files only; obtain the bundle again (zwh bundle unpack never creates links).",
-      }));
-    } else if (f.kind === "dir") {
-      if (f.rel !== WHEELS_DIR) add("subjects", refusal(BUNDLE.UNLISTED_FILE, `directory ${f.rel}/ is not part of the bundle layout`, { subject: f.rel, hint: "Remove it; a bundle holds only the manifest files, the lock and wheels/." }));
-    } else if (!subjects.has(f.rel) && !UNSIGNED_FILES.includes(f.rel)) {
-      add("subjects", refusal(BUNDLE.UNLISTED_FILE, `${f.rel} is in the bundle but not listed in the signed statement`, {
-        subject: f.rel, hint: "Files that are not covered by the signature are refused; remove it, or rebuild and re-sign the bundle with it.",
-      }));
-    }
-  }
   const present = (name: string) => files.get(name)?.kind === "file";
-  for (const name of subjects.keys()) {
-    if (!present(name)) add("subjects", refusal(BUNDLE.SUBJECT_MISSING, `${name} is listed in the statement but missing from the bundle`, { subject: name, hint: "The bundle is incomplete; obtain it again." }));
-  }
-  const mismatch = (name: string, what: string, expected: string | number, actual: string | number) =>
-    refusal(BUNDLE.SUBJECT_MISMATCH, `${name}: ${what} ${actual} differs from the signed ${expected}`, {
-      subject: name,
-      details: { what, expected, actual },
-      hint: "The file was changed after the bundle was signed. Do not deploy it; obtain the bundle again from its publisher.",
-    });
-  for (const small of [LOCK_FILE, SBOM_FILE]) {
-    if (present(small) && subjects.has(small)) {
-      const h = await sha256File(path.join(dir, small));
-      if (h.sha256 !== subjects.get(small)) add("subjects", mismatch(small, "sha256", subjects.get(small)!, h.sha256));
-    }
-  }
+  const providesExtra = new Map<string, string[]>(reuse?.providesExtra ?? []);
+  if (reuse) warnings.push(...reuse.warnings);
+  else await verifyFiles();
 
-  // --- 4. wheels (one streaming pass per wheel: whole-file sha256 + RECORD) ---
-  const toVerify: Array<{ w: (typeof p.wheels)[number]; file: string }> = [];
-  for (const w of p.wheels) {
-    const name = wheelSubjectName(w.filename);
-    let parsed = true;
-    try {
-      parseWheelFilename(w.filename);
-    } catch (e) {
-      add("wheels", e as ZwhError);
-      parsed = false;
+  async function verifyFiles(): Promise<void> {
+    // --- 3. subjects (layout, presence, sizes; digests after the wheel pass) ---
+    const subjects = new Map(statement.subject.map((s) => [s.name, s.digest.sha256]));
+    const wheelByFile = new Map(p.wheels.map((w) => [w.filename, w]));
+    const expectedNames = new Set([LOCK_FILE, ...(subjects.has(SBOM_FILE) ? [SBOM_FILE] : []), ...p.wheels.map((w) => wheelSubjectName(w.filename))]);
+    for (const name of subjects.keys()) {
+      if (!expectedNames.has(name)) {
+        add("subjects", refusal(BUNDLE.MALFORMED, `subject ${name} is neither ${LOCK_FILE} nor a wheel listed in predicate.wheels`, {
+          subject: name, hint: "The statement is inconsistent; rebuild the bundle with 'zwh bundle create'.",
+        }));
+      }
     }
-    if (!present(name)) continue;
-    if (!parsed) {
-      // Not verified as a wheel, but its digest is still checked against the statement.
-      const h = await sha256File(path.join(dir, WHEELS_DIR, w.filename));
-      if (h.sha256 !== subjects.get(name)) add("subjects", mismatch(name, "sha256", subjects.get(name) ?? w.sha256, h.sha256));
-      continue;
+    for (const name of expectedNames) {
+      if (!subjects.has(name)) {
+        add("subjects", refusal(BUNDLE.MALFORMED, `${name} is not a subject of the statement, so its digest is not signed`, {
+          subject: name, hint: "The statement is inconsistent; rebuild the bundle with 'zwh bundle create'.",
+        }));
+      }
     }
-    const size = files.get(name)!.size;
-    if (size !== w.size) add("subjects", mismatch(name, "size", w.size, size));
-    toVerify.push({ w, file: path.join(dir, WHEELS_DIR, w.filename) });
-  }
-  const results = await verifyWheelSet(toVerify.map((x) => x.file), opts.pool);
-  const providesExtra = new Map<string, string[]>();
-  for (let i = 0; i < results.length; i++) {
-    const { w, file } = toVerify[i];
-    const r = results[i];
-    const name = wheelSubjectName(w.filename);
-    const sha = r.facts ? r.facts.sha256 : (await sha256File(file)).sha256;
-    if (sha !== subjects.get(name) || sha !== w.sha256) add("subjects", mismatch(name, "sha256", subjects.get(name) ?? w.sha256, sha));
-    add("wheels", ...r.findings);
-    const f = r.facts;
-    if (!f) continue;
-    res.wheelFacts.push(f);
-    providesExtra.set(w.filename, f.providesExtra);
-    if (f.recordSha256 !== w.recordSha256) {
-      add("wheels", refusal(WHEEL_RECORD_DIGEST, `${w.filename}: RECORD digest ${f.recordSha256} differs from the manifest's recordSha256 ${w.recordSha256}`, {
-        subject: w.filename,
-        details: { expected: w.recordSha256, actual: f.recordSha256 },
-        hint: "The wheel's contents are not the ones that were signed. Obtain the bundle again.",
-      }));
+    if (wheelByFile.size !== p.wheels.length) add("subjects", refusal(BUNDLE.MALFORMED, "predicate.wheels lists a filename twice", { subject: STATEMENT_FILE }));
+    for (const f of walkTree(dir)) {
+      files.set(f.rel, f);
+      if (f.kind === "special") {
+        add("subjects", refusal(BUNDLE.SPECIAL_FILE, `${f.rel} in the bundle is a symbolic link or special file`, {
+          subject: f.rel, hint: "Bundles hold regular files only; obtain the bundle again (zwh bundle unpack never creates links).",
+        }));
+      } else if (f.kind === "dir") {
+        if (f.rel !== WHEELS_DIR) add("subjects", refusal(BUNDLE.UNLISTED_FILE, `directory ${f.rel}/ is not part of the bundle layout`, { subject: f.rel, hint: "Remove it; a bundle holds only the manifest files, the lock and wheels/." }));
+      } else if (!subjects.has(f.rel) && !UNSIGNED_FILES.includes(f.rel)) {
+        add("subjects", refusal(BUNDLE.UNLISTED_FILE, `${f.rel} is in the bundle but not listed in the signed statement`, {
+          subject: f.rel, hint: "Files that are not covered by the signature are refused; remove it, or rebuild and re-sign the bundle with it.",
+        }));
+      }
     }
-    const factDiff = (field: string, expected: unknown, actual: unknown) =>
-      add("wheels", refusal(BUNDLE.WHEEL_FACTS, `${w.filename}: manifest ${field} ${JSON.stringify(expected)} differs from the wheel's ${JSON.stringify(actual)}`, {
-        subject: w.filename,
-        details: { field, manifest: expected, wheel: actual },
-        hint: "The signed manifest does not describe this wheel; rebuild the bundle with 'zwh bundle create'.",
-      }));
-    if (f.normalizedName !== w.name) factDiff("name", w.name, f.normalizedName);
-    if (f.version !== w.version) factDiff("version", w.version, f.version);
-    if (!sameList(f.tags, w.tags)) factDiff("tags", w.tags, f.tags);
-    if ((f.requiresPython ?? null) !== w.requiresPython) factDiff("requiresPython", w.requiresPython, f.requiresPython ?? null);
-    if (!sameList(f.requiresDist, w.requiresDist)) factDiff("requiresDist", w.requiresDist, f.requiresDist);
-    if (f.members.count !== w.members.count || f.members.sha256 !== w.members.sha256) factDiff("members", w.members, f.members);
-    add("wheels", ...checkStartupHooks([f], p.policy.startupHooks));
+    for (const name of subjects.keys()) {
+      if (!present(name)) add("subjects", refusal(BUNDLE.SUBJECT_MISSING, `${name} is listed in the statement but missing from the bundle`, { subject: name, hint: "The bundle is incomplete; obtain it again." }));
+    }
+    const mismatch = (name: string, what: string, expected: string | number, actual: string | number) =>
+      refusal(BUNDLE.SUBJECT_MISMATCH, `${name}: ${what} ${actual} differs from the signed ${expected}`, {
+        subject: name,
+        details: { what, expected, actual },
+        hint: "The file was changed after the bundle was signed. Do not deploy it; obtain the bundle again from its publisher.",
+      });
+    for (const small of [LOCK_FILE, SBOM_FILE]) {
+      if (present(small) && subjects.has(small)) {
+        const h = await sha256File(path.join(dir, small));
+        if (h.sha256 !== subjects.get(small)) add("subjects", mismatch(small, "sha256", subjects.get(small)!, h.sha256));
+      }
+    }
+
+    // --- 4. wheels (one streaming pass per wheel: whole-file sha256 + RECORD) ---
+    const toVerify: Array<{ w: (typeof p.wheels)[number]; file: string }> = [];
+    for (const w of p.wheels) {
+      const name = wheelSubjectName(w.filename);
+      let parsed = true;
+      try {
+        parseWheelFilename(w.filename);
+      } catch (e) {
+        add("wheels", e as ZwhError);
+        parsed = false;
+      }
+      if (!present(name)) continue;
+      if (!parsed) {
+        // Not verified as a wheel, but its digest is still checked against the statement.
+        const h = await sha256File(path.join(dir, WHEELS_DIR, w.filename));
+        if (h.sha256 !== subjects.get(name)) add("subjects", mismatch(name, "sha256", subjects.get(name) ?? w.sha256, h.sha256));
+        continue;
+      }
+      const size = files.get(name)!.size;
+      if (size !== w.size) add("subjects", mismatch(name, "size", w.size, size));
+      toVerify.push({ w, file: path.join(dir, WHEELS_DIR, w.filename) });
+    }
+    const results = await verifyWheelSet(toVerify.map((x) => x.file), opts.pool);
+    for (let i = 0; i < results.length; i++) {
+      const { w, file } = toVerify[i];
+      const r = results[i];
+      const name = wheelSubjectName(w.filename);
+      const sha = r.facts ? r.facts.sha256 : (await sha256File(file)).sha256;
+      if (sha !== subjects.get(name) || sha !== w.sha256) add("subjects", mismatch(name, "sha256", subjects.get(name) ?? w.sha256, sha));
+      add("wheels", ...r.findings);
+      const f = r.facts;
+      if (!f) continue;
+      res.wheelFacts.push(f);
+      providesExtra.set(w.filename, f.providesExtra);
+      if (f.recordSha256 !== w.recordSha256) {
+        add("wheels", refusal(WHEEL_RECORD_DIGEST, `${w.filename}: RECORD digest ${f.recordSha256} differs from the manifest's recordSha256 ${w.recordSha256}`, {
+          subject: w.filename,
+          details: { expected: w.recordSha256, actual: f.recordSha256 },
+          hint: "The wheel's contents are not the ones that were signed. Obtain the bundle again.",
+        }));
+      }
+      const factDiff = (field: string, expected: unknown, actual: unknown) =>
+        add("wheels", refusal(BUNDLE.WHEEL_FACTS, `${w.filename}: manifest ${field} ${JSON.stringify(expected)} differs from the wheel's ${JSON.stringify(actual)}`, {
+          subject: w.filename,
+          details: { field, manifest: expected, wheel: actual },
+          hint: "The signed manifest does not describe this wheel; rebuild the bundle with 'zwh bundle create'.",
+        }));
+      if (f.normalizedName !== w.name) factDiff("name", w.name, f.normalizedName);
+      if (f.version !== w.version) factDiff("version", w.version, f.version);
+      if (!sameList(f.tags, w.tags)) factDiff("tags", w.tags, f.tags);
+      if ((f.requiresPython ?? null) !== w.requiresPython) factDiff("requiresPython", w.requiresPython, f.requiresPython ?? null);
+      if (!sameList(f.requiresDist, w.requiresDist)) factDiff("requiresDist", w.requiresDist, f.requiresDist);
+      if (f.members.count !== w.members.count || f.members.sha256 !== w.members.sha256) factDiff("members", w.members, f.members);
+      add("wheels", ...checkStartupHooks([f], p.policy.startupHooks));
+    }
   }
 
   // --- 5. platform ---
@@ -406,16 +443,21 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   }
   if (opts.extraDenyList) lists.push(opts.extraDenyList);
   add("policy", ...checkDenyLists(p.wheels, lists));
-  if (p.policy.testCode) {
+  if (p.policy.testCode && !reuse) {
     const readable = p.wheels.filter((w) => present(wheelSubjectName(w.filename)));
     const tc = await checkTestCode(readable.map((w) => ({ filename: w.filename, name: w.name, path: path.join(dir, WHEELS_DIR, w.filename) })), p.policy.testCode);
     add("policy", ...tc.findings);
-    for (const h of tc.hits) if (p.policy.testCode.mode === "list" || h.excepted) warnings.push(`${h.filename} ships test code (${h.paths.length} file(s))${h.excepted ? " (excepted)" : ""}`);
+    res.testCodeWarnings = tc.hits.filter((h) => p.policy.testCode!.mode === "list" || h.excepted)
+      .map((h) => `${h.filename} ships test code (${h.paths.length} file(s))${h.excepted ? " (excepted)" : ""}`);
+    warnings.push(...res.testCodeWarnings);
   }
 
   // --- 8. lock ---
   let lockBytes: Buffer | undefined;
-  if (present(LOCK_FILE)) {
+  if (reuse) {
+    lockBytes = reuse.lockBytes;
+    add("lock", ...checkLock(lockBytes, p.wheels));
+  } else if (present(LOCK_FILE)) {
     lockBytes = readInputFile(path.join(dir, LOCK_FILE), { what: "bundle file", ioError: (e) => bundleIoError(`cannot read ${LOCK_FILE}`, dir, e) });
     add("lock", ...checkLock(lockBytes, p.wheels));
   }
@@ -447,6 +489,17 @@ export async function loadAndVerifyBundle(dir: string, opts: VerifyBundleOptions
   const r = await verifyBundle(dir, opts);
   if (!r.ok || !r.verified) throw firstWithAll(r.findings.map((f) => f.error));
   return r.verified;
+}
+
+/**
+ * Verify a bundle fully once (against its own manifest target) for a run that deploys it to many
+ * targets: returns what to pass as filesVerified, or throws the first refusal like loadAndVerifyBundle.
+ */
+export async function verifyFilesOnce(dir: string, opts: Pick<VerifyBundleOptions, "trust" | "now" | "pool">): Promise<FilesVerified> {
+  const r = await verifyBundle(dir, opts);
+  const files = filesVerifiedOf(r);
+  if (!files) throw firstWithAll(r.findings.map((f) => f.error));
+  return files;
 }
 
 /**

@@ -3,7 +3,7 @@
  * record, over ONE open session, inside a run someone else started. `deploy` (deploy.ts) runs it
  * for one host; a fleet runs it for many hosts inside one run.
  */
-import { loadAndVerifyBundle, type VerifiedBundle } from "../bundle/verify";
+import { loadAndVerifyBundle, type FilesVerified, type VerifiedBundle } from "../bundle/verify";
 import { bundleStatementDigest, peekWheels } from "../bundle/peek";
 import { targetFromProbe } from "../bundle/target";
 import type { Trust } from "../bundle/signing/trust";
@@ -29,6 +29,8 @@ export interface DeployHostOptions extends Omit<DeployOptions, "store" | "argv" 
   timer?: StepTimer;
   /** When the caller started (durationMs counts from here). */
   startedAt?: number;
+  /** The wheels were verified once for the whole run (a fleet): re-check only what depends on this target. */
+  filesVerified?: FilesVerified;
 }
 
 /** Wrap an error with the step it happened in (kept in details.step). */
@@ -88,9 +90,9 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       const digest = bundleStatementDigest(o.bundleDir);
       const cur = obs.state.releases.find((r) => r.id === obs.state.current);
       const statementOnly = !o.repair && !!digest && !!cur && cur.complete && cur.statementDigest === digest;
-      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: o.allowDowngrade ? undefined : deployView(host, root, seqs, cacheView), now: o.now, statementOnly, vulnGate: o.vulnGate });
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: o.allowDowngrade ? undefined : deployView(host, root, seqs, cacheView), now: o.now, statementOnly, vulnGate: o.vulnGate, filesVerified: o.filesVerified });
       u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
-        (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : ""));
+        (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : o.filesVerified ? " (wheels verified once for this run)" : ""));
       return v;
     });
     for (const f of verified.findings) warnings.push(`${f.code}: ${f.message}`);

@@ -7,6 +7,7 @@
  * - changed / unchanged: a release was installed or activated / the bundle was already current.
  */
 import type { Trust } from "../bundle/signing/trust";
+import type { FilesVerified } from "../bundle/verify";
 import type { FileSequenceStore } from "../bundle/signing/sequence-state";
 import { toZwhError, ZwhError, type ZwhError as ZErr } from "../core/errors";
 import type { HostRecap } from "../core/fleet-types";
@@ -26,6 +27,8 @@ export interface HostDeployContext {
   /** The bundle directory (verified locally once; deployHost re-checks it against each target). */
   bundleDir: string;
   trust: Trust;
+  /** The run's one full verification of the wheels (each host re-checks only what depends on it). */
+  filesVerified?: FilesVerified;
   deadlineSeconds: number;
   batch: number;
   reporter: FleetReporter;
@@ -104,7 +107,7 @@ export async function deployFleetHost(h: FleetHost, c: HostDeployContext): Promi
       try {
         if (c.beforeDeploy) await c.beforeDeploy(t);
         const r = await deployHost(t, c.run, {
-          spec: h.spec, root: h.root, env: c.env, bundleDir: c.bundleDir, trust: c.trust, keep: c.keep, smoke: c.smoke,
+          spec: h.spec, root: h.root, env: c.env, bundleDir: c.bundleDir, trust: c.trust, filesVerified: c.filesVerified, keep: c.keep, smoke: c.smoke,
           lockTtlSeconds: c.lockTtlSeconds, sequenceCache: c.sequenceCache, startedAt: t0,
           progress: deadline.wrap(silentProgress, ev),
           reopen: () => reopenTransport(h.spec, c.env),

@@ -6,12 +6,10 @@
  */
 import { pool } from "../core/concurrency";
 import { randomUUID } from "crypto";
-import { loadTrust, type Trust } from "../bundle/signing/trust";
-import { loadAndVerifyBundle } from "../bundle/verify";
 import { orderHosts, planBatches } from "../core/fleet-batches";
 import { batchRecaps, fleetExitCode } from "../core/fleet-recap";
 import type { Batch, FleetRecap, HostRecap } from "../core/fleet-types";
-import { localBundle } from "../deploy/local-bundle";
+import { verifyOnce } from "./local-verify";
 import { preflightHost, type HostPreflight } from "./preflight";
 import { silentReporter, type FleetHost, type FleetRunOptions } from "./types";
 
@@ -23,11 +21,9 @@ export interface FleetPlanReport extends FleetRecap {
 export async function fleetPlan(o: FleetRunOptions & { bundleDir: string; keep?: number; smoke?: string }): Promise<FleetPlanReport> {
   const reporter = o.reporter ?? silentReporter;
   const byName = new Map(o.hosts.map((h) => [h.name, h]));
-  const paths = [...new Set(o.hosts.map((h) => h.trustPath))];
-  const trusts = new Map<string, Trust>(paths.map((p) => [p, loadTrust(p)]));
-  const local = await localBundle(o.bundleDir, trusts.get(paths[0]!)!);
+  const local = await verifyOnce(o.bundleDir, o.hosts);
+  const trusts = local.trusts;
   try {
-    for (const p of paths.slice(1)) await loadAndVerifyBundle(local.dir, { trust: trusts.get(p)!, statementOnly: true });
     const names = orderHosts(o.hosts.map((h) => h.name), o.policy.order);
     const canary = o.policy.canary ? (o.groups[o.policy.canary] ?? []).filter((h) => byName.has(h)) : [];
     const batches: Batch[] = planBatches(names, canary, o.policy.serial);
@@ -37,7 +33,7 @@ export async function fleetPlan(o: FleetRunOptions & { bundleDir: string; keep?:
     const work = batches.flatMap((b) => b.hosts.map((h) => ({ host: byName.get(h)! as FleetHost, batch: b.index })));
     await pool(work, o.policy.forks, async ({ host, batch }) => {
       reporter.event({ type: "host-start", host: host.name, batch });
-      const r = await preflightHost(host, { bundleDir: local.dir, trust: trusts.get(host.trustPath)!, batch, deadlineSeconds: o.policy.progressDeadlineSeconds, env: o.env, keep: o.keep, smoke: o.smoke });
+      const r = await preflightHost(host, { bundleDir: local.dir, trust: trusts.get(host.trustPath)!, filesVerified: local.files, batch, deadlineSeconds: o.policy.progressDeadlineSeconds, env: o.env, keep: o.keep, smoke: o.smoke });
       results.set(host.name, r);
       reporter.event({ type: "host-end", host: host.name, batch, status: r.recap.status, ...(r.recap.reason ? { reason: r.recap.reason } : {}), ...(r.recap.errorCode ? { errorCode: r.recap.errorCode } : {}) });
     });

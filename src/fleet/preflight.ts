@@ -9,7 +9,7 @@
 import type { Trust } from "../bundle/signing/trust";
 import { peekWheels } from "../bundle/peek";
 import { targetFromProbe } from "../bundle/target";
-import { loadAndVerifyBundle } from "../bundle/verify";
+import { loadAndVerifyBundle, type FilesVerified } from "../bundle/verify";
 import { refusal, toZwhError } from "../core/errors";
 import type { HostRecap } from "../core/fleet-types";
 import { describeOwner, fmtBytes, planDeploy, type DeployPlan, type ObservedState } from "../core/plan";
@@ -59,7 +59,7 @@ async function observeReadOnly(ops: TargetOps, h: FleetHost, bundleDir: string):
   }
 }
 
-export async function preflightHost(h: FleetHost, c: { bundleDir: string; trust: Trust; batch: number; deadlineSeconds: number; env?: NodeJS.ProcessEnv; keep?: number; smoke?: string }): Promise<{ recap: HostRecap; preflight: HostPreflight }> {
+export async function preflightHost(h: FleetHost, c: { bundleDir: string; trust: Trust; filesVerified?: FilesVerified; batch: number; deadlineSeconds: number; env?: NodeJS.ProcessEnv; keep?: number; smoke?: string }): Promise<{ recap: HostRecap; preflight: HostPreflight }> {
   const t0 = Date.now();
   const pf: HostPreflight = { host: h.name, reachable: false };
   const base = { host: h.name, batch: c.batch };
@@ -84,7 +84,7 @@ export async function preflightHost(h: FleetHost, c: { bundleDir: string; trust:
       const seqs = targetSequences((obs?.raw ?? {}) as { sequences?: never }, h.name, ops.layout.root);
       step = "verify-bundle";
       deadline.touch("verify-bundle");
-      const vb = await loadAndVerifyBundle(c.bundleDir, { trust: c.trust, targetEnv: targetFromProbe(probe), sequenceStore: deployView(h.name, ops.layout.root, seqs, undefined) });
+      const vb = await loadAndVerifyBundle(c.bundleDir, { trust: c.trust, targetEnv: targetFromProbe(probe), sequenceStore: deployView(h.name, ops.layout.root, seqs, undefined), filesVerified: c.filesVerified });
       pf.sequence = { channel: vb.predicate.channel, accepted: seqs.channels[vb.predicate.channel]?.sequence ?? null, offered: vb.predicate.sequence };
       step = "plan";
       const plan = planDeploy(

@@ -9,16 +9,15 @@
 import { loadTrust, type Trust } from "../bundle/signing/trust";
 import type { FileSequenceStore } from "../bundle/signing/sequence-state";
 import { bundleStatementDigest } from "../bundle/peek";
-import { loadAndVerifyBundle } from "../bundle/verify";
 import { toZwhError, ZwhError } from "../core/errors";
 import { orderHosts, planBatches } from "../core/fleet-batches";
 import { sharedGroupsFor } from "../core/fleet-select";
 import { batchRecaps, fleetExitCode, retryFileText } from "../core/fleet-recap";
 import type { Batch, FleetRecap, HostRecap } from "../core/fleet-types";
-import { localBundle } from "../deploy/local-bundle";
 import { RunRecorder } from "../deploy/record";
 import { hostname } from "os";
 import { deployFleetHost } from "./host-deploy";
+import { verifyOnce } from "./local-verify";
 import { verifySharedPeer } from "./peer-verify";
 import { FleetRecord } from "./record";
 import { retryDir, writeRetryFile } from "./retry";
@@ -47,20 +46,6 @@ export function sharedRoles(groups: Record<string, string[]>, batches: readonly 
     for (const m of [g.installer, ...g.verifiers]) roles.set(m, { group: g.group, installer: g.installer });
   }
   return roles;
-}
-
-/** Verify the bundle's statement once per distinct trust file; returns the trusts by path. */
-async function verifyOnce(bundle: string, hosts: readonly FleetHost[]): Promise<{ dir: string; trusts: Map<string, Trust>; cleanup: () => void }> {
-  const paths = [...new Set(hosts.map((h) => h.trustPath))];
-  const trusts = new Map(paths.map((p) => [p, loadTrust(p)] as const));
-  const first = await localBundle(bundle, trusts.get(paths[0]!)!);
-  try {
-    for (const p of paths.slice(1)) await loadAndVerifyBundle(first.dir, { trust: trusts.get(p)!, statementOnly: true });
-  } catch (e) {
-    first.cleanup();
-    throw e;
-  }
-  return { dir: first.dir, trusts, cleanup: first.cleanup };
 }
 
 export async function fleetRollout(o: FleetRolloutOptions): Promise<FleetRecap> {
@@ -105,7 +90,7 @@ export async function fleetRollout(o: FleetRolloutOptions): Promise<FleetRecap> 
       act: (host, batch) => {
         const h = byName.get(host)!;
         return deployFleetHost(h, {
-          run, bundleDir: local.dir, trust: local.trusts.get(h.trustPath)!, deadlineSeconds: o.policy.progressDeadlineSeconds, batch, reporter,
+          run, bundleDir: local.dir, trust: local.trusts.get(h.trustPath)!, filesVerified: local.files, deadlineSeconds: o.policy.progressDeadlineSeconds, batch, reporter,
           env: o.env, keep: o.keep, smoke: o.smoke, lockTtlSeconds: o.lockTtlSeconds, sequenceCache: o.sequenceCache,
           ...(o.resume?.wasRunning.has(host)
             ? { beforeDeploy: async (t) => {
