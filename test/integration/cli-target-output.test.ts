@@ -197,9 +197,10 @@ describe("output names the LPAR, not only its address (issue 8 §6)", () => {
   it("progress, results and remediation commands say the --name (else the nodename), with the address as an attribute", () => {
     const root = `${h.home}/named-root`;
     const addr = `${h.host}:${h.port}`;
-    // Its own inventory: the name the store knows for this address is LPARX's alone.
-    const inv = { ZWH_INVENTORY: path.join(work, "named-inventory.db") };
-    expect(run(["target", "trust", ...conn(root), "--name", "LPARX", "--trust", signer.trustFile]).code).toBe(0);
+    // Its own inventory (the name the store knows for this address is LPARX's alone) and its own
+    // workstation trust state (other cases here accepted a later sequence of this signer's channel).
+    const inv = { ZWH_INVENTORY: path.join(work, "named-inventory.db"), ZWH_TRUST_STATE: path.join(work, "named-trust-state.json") };
+    expect(run(["target", "trust", ...conn(root), "--name", "LPARX", "--trust", signer.trustFile], inv).code).toBe(0);
     const d = run(["deploy", bundleDir, ...conn(root), "--name", "LPARX", "--trust", signer.trustFile], inv);
     expect(d.code, d.stdout + d.stderr).toBe(0);
     expect(d.stderr).toContain(`[start] Connect to LPARX (${h.user}@${addr})`);
