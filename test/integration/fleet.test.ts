@@ -9,7 +9,6 @@
  */
 import { spawn } from "child_process";
 import { chmodSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "fs";
-import * as net from "net";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreatedBundle } from "../../src/bundle/create";
@@ -23,6 +22,7 @@ import { connect } from "../../src/index";
 import { cpuMark, readCpuRecords, setSimSwitches, startUssHosts, type SimCluster, type SimHost } from "../sim";
 import { REPO, ensureBuilt, zwhAsync } from "../support/cli";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
+import { closedPort as unusedPort } from "../support/ports";
 import { makeBundle, makeSigner, recordingOutput, sampleWheels, simTarget, specFor, tmp, type Signer } from "../support/deploy";
 import { zosTarget } from "../../src/bundle/target";
 
@@ -40,14 +40,6 @@ let stallKnownHosts: string;
 let closedPort: number;
 
 const host = (n: number) => H[n - 1]!;
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const p = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 type TargetOverride = Partial<{ port: number; hostKey: string; knownHosts: string; root: string }>;
 
@@ -118,7 +110,7 @@ beforeAll(async () => {
   newPy = await makeBundle(work, { id: "newpy", sequence: 99, target: zosTarget(`${maj}.${min! + 1}`, target.platform), signer, wheels: sampleWheels({ app: "1.0" }) });
   inventory = join(work, "inventory.db");
   retryDir = join(work, "retry");
-  closedPort = await freePort();
+  closedPort = await unusedPort();
   stall = await startFaultProxy({ targetHost: host(6).host, targetPort: host(6).port, mode: "pass" });
   stallKnownHosts = join(work, "known_hosts_stall");
   writeFileSync(stallKnownHosts, readFileSync(host(6).knownHostsFile, "utf8").replace(`]:${host(6).port} `, `]:${stall.port} `));

@@ -10,57 +10,30 @@
  */
 import { spawnSync, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startUssHosts, type SimCluster } from "../sim";
 import { buildWheel, type WheelSpec } from "../support/wheels";
+import { ZOWE, ZWH, installZowePlugin, rfjOf as rfj, withoutRunFields as stable, zoweEnv } from "../support/zowe-plugin";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { writeZoweConfig } = require("../../profiles/generate-zowe-config.js");
-
-const REPO = path.resolve(__dirname, "..", "..");
-const ZOWE = path.join(REPO, "node_modules", ".bin", "zowe");
-const ZWH = path.join(REPO, "bin", "zwh.js");
 
 let tmp: string;
 let home: string;
 let work: string;
 let sim: SimCluster | undefined;
 
-function zenv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ZWH_INVENTORY: path.join(tmp, "inventory.db"), ...extra };
-  for (const k of Object.keys(env)) if (k.startsWith("ZOWE_OPT_")) delete env[k];
-  return env;
-}
+const zenv = (extra: NodeJS.ProcessEnv = {}) => zoweEnv(home, { ZWH_INVENTORY: path.join(tmp, "inventory.db"), ...extra });
 const zowe = (args: string[], extra: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> =>
   spawnSync(ZOWE, args, { cwd: work, env: zenv(extra), encoding: "utf8", timeout: 600_000 });
 const zwh = (args: string[]): SpawnSyncReturns<string> =>
   spawnSync(process.execPath, [ZWH, ...args], { cwd: work, env: zenv(), encoding: "utf8", timeout: 600_000 });
 const ok = (r: SpawnSyncReturns<string>) => expect(r.status, r.stdout + r.stderr).toBe(0);
-const rfj = (r: SpawnSyncReturns<string>) => JSON.parse(r.stdout) as { exitCode: number; data: Record<string, any> };
 
 const PROF = ["--transport", "zosmf", "--zosmf-profile", "lpar1_zosmf", "--wheelhouse-profile", "prod"];
 
-/** Run-specific values out (ids, times), so the two CLIs' objects compare. */
-function stable(v: unknown): unknown {
-  const drop = new Set(["runId", "durationMs", "ms", "at", "startedAt", "finishedAt", "deployedAt", "createdAt"]);
-  const walk = (x: unknown): unknown => Array.isArray(x) ? x.map(walk) : x && typeof x === "object"
-    ? Object.fromEntries(Object.entries(x as Record<string, unknown>).filter(([k]) => !drop.has(k)).map(([k, val]) => [k, walk(val)])) : x;
-  return walk(v);
-}
-
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-zosmf-"));
-  fs.chmodSync(tmp, 0o755); // the simulator's unprivileged session user must reach the sim dir inside
-  home = path.join(tmp, "zowe-home");
-  work = path.join(tmp, "work");
-  fs.mkdirSync(path.join(home, "settings"), { recursive: true });
-  fs.mkdirSync(work, { recursive: true });
-  fs.writeFileSync(path.join(home, "settings", "imperative.json"), JSON.stringify({ overrides: { CredentialManager: false } }));
-  const pack = spawnSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
-  expect(pack.status, pack.stderr).toBe(0);
-  const tgz = path.join(tmp, JSON.parse(pack.stdout)[0].filename as string);
-  ok(zowe(["plugins", "install", tgz], { npm_config_offline: "true", npm_config_ignore_scripts: "true" }));
+  ({ tmp, home, work } = installZowePlugin("zwh-zowe-zosmf-"));
   sim = await startUssHosts({ hosts: 1, dir: path.join(tmp, "sim"), zosmf: true });
   const cfgFile = path.join(home, "zowe.config.json");
   writeZoweConfig(sim.hosts, cfgFile, {});

@@ -13,7 +13,6 @@
  */
 import { spawnSync, type SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commandTree } from "../../src/cli/defs/tree";
@@ -22,12 +21,9 @@ import { dataInCliWords } from "../../src/cli/framework/cli-words";
 import type { CommandDef, NodeDef } from "../../src/cli/framework/types";
 import { startUssHosts, type SimCluster, type SimHost } from "../sim";
 import { buildWheel, type WheelSpec } from "../support/wheels";
+import { ZOWE, ZWH, installZowePlugin, rfjOf, zoweEnv } from "../support/zowe-plugin";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { writeZoweConfig } = require("../../profiles/generate-zowe-config.js");
-
-const REPO = path.resolve(__dirname, "..", "..");
-const ZOWE = path.join(REPO, "node_modules", ".bin", "zowe");
-const ZWH = path.join(REPO, "bin", "zwh.js");
 
 let tmp: string;
 let home: string;
@@ -38,9 +34,7 @@ let packedFiles: string[] = [];
 
 function zenv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   // ZWH_INVENTORY / ZWH_TRUST_STATE: this run's own inventory and rollback cache, never ~/.zwh.
-  const env: NodeJS.ProcessEnv = { ...process.env, ZOWE_CLI_HOME: home, FORCE_COLOR: "0", ZWH_INVENTORY: inventory, ZWH_TRUST_STATE: path.join(home, "trust-state.json"), ...extra };
-  delete env.ZOWE_OPT_HOST; delete env.ZOWE_OPT_PORT; delete env.ZOWE_OPT_USER; delete env.ZOWE_OPT_PASSWORD;
-  return env;
+  return zoweEnv(home, { ZWH_INVENTORY: inventory, ZWH_TRUST_STATE: path.join(home, "trust-state.json"), ...extra });
 }
 
 function zowe(args: string[], extra: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
@@ -57,30 +51,11 @@ function commands(n: NodeDef, p: string[] = []): Array<{ path: string[]; cmd: Co
 }
 
 beforeAll(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-zowe-"));
-  fs.chmodSync(tmp, 0o755); // the simulator's unprivileged session user must reach sim/ below it
-  home = path.join(tmp, "zowe-home");
+  const z = installZowePlugin("zwh-zowe-");
+  ({ tmp, home, work, packedFiles } = z);
   inventory = path.join(tmp, "inventory", "inventory.db");
-  work = path.join(tmp, "work");
-  fs.mkdirSync(path.join(home, "settings"), { recursive: true });
-  fs.mkdirSync(work, { recursive: true });
-  fs.writeFileSync(path.join(home, "settings", "imperative.json"), JSON.stringify({ overrides: { CredentialManager: false } }));
-
-  const t0 = Date.now();
-  const pack = spawnSync("npm", ["pack", "--json", "--pack-destination", tmp], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
-  expect(pack.status, pack.stderr).toBe(0);
-  const packed = JSON.parse(pack.stdout)[0] as { filename: string; files: Array<{ path: string }> };
-  const tgz = path.join(tmp, packed.filename);
-  packedFiles = packed.files.map((f) => f.path);
-  const packMs = Date.now() - t0;
-
-  const t1 = Date.now();
-  // Offline and without install scripts: everything must come from the bundled tgz.
-  const install = zowe(["plugins", "install", tgz], { npm_config_offline: "true", npm_config_ignore_scripts: "true" });
-  expect(install.status, install.stdout + install.stderr).toBe(0);
-  expect(install.stdout).toContain("successfully validated");
   // Recorded for docs/offline-install.md.
-  console.log(`zowe plugin: npm pack ${packMs} ms, ${(fs.statSync(tgz).size / 1e6).toFixed(1)} MB; offline install ${Date.now() - t1} ms`);
+  console.log(`zowe plugin: npm pack ${z.packMs} ms, ${(fs.statSync(z.tgz).size / 1e6).toFixed(1)} MB; offline install ${z.installMs} ms`);
 
   sim = await startUssHosts({ hosts: 2, dir: path.join(tmp, "sim") } as Parameters<typeof startUssHosts>[0]);
   writeZoweConfig(sim.hosts, path.join(home, "zowe.config.json"), { wheelhouse: { keepReleases: 3 } });
@@ -320,10 +295,7 @@ describe("ssh and wheelhouse profiles against two simulated LPARs", () => {
       { name: "zwhdemo-app", version: "1.0", requiresDist: ["zwhdemo-util>=1.0"], files: { "zwhdemo_app/__init__.py": "import zwhdemo_util\nVERSION = '1.0'\n" } },
     ];
     const bundleWheels = wheels.map((w) => w.name).sort();
-    const rfj = (r: SpawnSyncReturns<string>) => {
-      expect(r.stdout, r.stderr).toMatch(/^\s*\{/);
-      return JSON.parse(r.stdout) as { success: boolean; exitCode: number; data: Record<string, any>; stderr: string };
-    };
+    const rfj = rfjOf;
 
     // A real signed bundle, made the way a release engineer makes one: generated pure-Python
     // wheels, the target environment probed through the plugin, then zwh keys/trust/bundle
