@@ -86,32 +86,45 @@ class ZoweProgress implements Progress {
 
 /**
  * Fleet progress through the response API: one bar for the run (percentage = hosts finished,
- * status = the running batch's counts) and one "[host ] …" line on stderr per host outcome.
+ * status = hosts done and failed so far, then the batch and the host that last reported a step)
+ * and one "[host ] …" line on stderr per host outcome. While a bar is drawn imperative holds
+ * back console output until the bar ends, so the failed count in the status is what shows a
+ * failure during the run.
  */
 class ZoweFleetProgress implements FleetReporter {
   private task: ITaskWithStatus | undefined;
   private total = 0;
   private finished = 0;
+  private failed = 0;
   private batch = "";
+  private activity = "";
 
   constructor(private readonly response: IHandlerResponseApi) {}
 
   event(e: FleetEvent): void {
     if (e.type === "run") {
       this.total = e.hosts;
-      this.task = { percentComplete: 0, statusMessage: `fleet ${e.operation} ${e.runId}`, stageName: IN_PROGRESS };
+      this.activity = `fleet ${e.operation} ${e.runId}`;
+      this.task = { percentComplete: 0, statusMessage: this.status(), stageName: IN_PROGRESS };
       this.response.progress.startBar({ task: this.task });
       return;
     }
     if (!this.task) return;
     if (e.type === "batch-start") this.batch = `batch ${e.batch}${e.canary ? " (canary)" : ""}`;
-    if (e.type === "host-step") this.task.statusMessage = `${this.batch}: ${e.host} ${e.step}`;
+    if (e.type === "host-start") this.activity = `${this.batch ? `${this.batch}: ` : ""}${e.host}`;
+    if (e.type === "host-step") this.activity = `${this.batch ? `${this.batch}: ` : ""}${e.host} ${e.step}`;
     if (e.type === "host-end") {
       this.finished++;
+      if (e.status === "failed" || e.status === "unreachable") this.failed++;
       this.task.percentComplete = this.total ? Math.round((this.finished / this.total) * 100) : 100;
       this.response.console.error("%s", `[host ] ${e.host} batch ${e.batch} ${e.status}${e.errorCode ? ` ${e.errorCode}` : ""}${e.reason && (e.status === "failed" || e.status === "unreachable" || e.status === "skipped") ? `: ${e.reason}` : ""}`);
     }
     if (e.type === "stop") this.response.console.error("%s", `[STOP ] ${e.stop.code}: ${e.stop.message}`);
+    this.task.statusMessage = this.status();
+  }
+
+  private status(): string {
+    return `${this.finished}/${this.total} done${this.failed ? `, ${this.failed} failed` : ""}; ${this.activity}`;
   }
 
   close(): void {
