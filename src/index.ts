@@ -59,8 +59,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   return (await import("./deploy/deploy")).deploy(o);
 }
 
-/** Roll a root back to its previous release (or `to`), after checking that release is intact. */
-export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
+/** Roll a root back to its previous release (or `to`), after checking that release is intact; dryRun: plan only, change nothing. */
+export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number; dryRun?: boolean }): Promise<RollbackResult> {
   return (await import("./deploy/rollback")).rollback(o);
 }
 

@@ -25,6 +25,13 @@ export function renderDeploy(r: DeployResult): string {
 }
 
 export function renderRollback(r: RollbackResult): string {
+  if (r.dryRun) {
+    const what = r.plan.action === "noop" ? `nothing to do: ${r.to} is already current` : `roll back ${r.host} ${r.root} from ${r.from ?? "none"} to ${r.to}`;
+    const lines = [`Plan: ${what}`];
+    r.plan.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${s.title}\n       why: ${s.reason}`));
+    lines.push(`(dry run: nothing was changed on ${r.host}; no lock was taken)`);
+    return lines.join("\n");
+  }
   return r.changed
     ? `${r.host} ${r.root}: rolled back from ${r.from ?? "none"} to ${r.to} (${fmtMs(r.durationMs)}, run ${r.runId}).`
     : `${r.host} ${r.root}: ${r.to} is already current; nothing changed.`;

@@ -8,6 +8,7 @@ import { withTarget } from "./connect";
 import { checkReleaseId, checkRoot, layoutFor, releaseDir } from "./layout";
 import { acquireLock, checkLockTtl, lockOwner, type LockHandle } from "./lock";
 import { observeTarget, observedNodename } from "./observe";
+import { prepareReadOnly } from "./read-only";
 import { RunRecorder } from "./record";
 import { activateRelease, inspectRelease } from "./release";
 import { localUser, type TargetOps } from "./target-ops";
@@ -21,8 +22,12 @@ export interface RollbackResult {
   from: string | null;
   to: string;
   changed: boolean;
-  /** Set when the release rolled back to carries an older statement than the target accepted (recorded as such). */
+  /** Set when the release rolled back to carries an older statement than the target accepted (recorded as such); null on a dry run (the target says so only when it activates). */
   downgrade: { channel: string; accepted: number; offered: number } | null;
+  /** --dry-run: the plan was computed and printed, nothing on the target changed (changed is false). */
+  dryRun: boolean;
+  /** What the rollback runs (or, on a dry run, would run): lock, inspect, activate, record. */
+  plan: RollbackPlan;
   durationMs: number;
 }
 
@@ -80,6 +85,8 @@ export interface RollbackHostOptions {
   progress: Progress;
   to?: string;
   lockTtlSeconds?: number;
+  /** Observe (read-only) and plan; take no lock, write nothing, record no host result. */
+  dryRun?: boolean;
 }
 
 /**
@@ -93,7 +100,10 @@ export async function rollbackHost(ops: TargetOps, run: RunRecorder, o: Rollback
   const at = { step: "observe" };
   let host = hostLabel(o.spec);
   try {
-    const obs = await o.progress.step("Observe the target", () => observeTarget(ops));
+    // A dry run observes read-only: a missing root is ZWH-ROOT-NOT-FOUND and missing helpers run
+    // from a per-run /tmp directory (read-only.ts), so nothing is written under the root.
+    const done = o.dryRun ? await prepareReadOnly(ops) : undefined;
+    const obs = await o.progress.step("Observe the target", () => observeTarget(ops, [], { readOnly: !!o.dryRun })).finally(() => done?.());
     const raw = obs.raw;
     host = await run.hostName(o.spec, observedNodename(raw));
     const plan = planRollback(
@@ -103,6 +113,7 @@ export async function rollbackHost(ops: TargetOps, run: RunRecorder, o: Rollback
     );
     const b = plan.blockers[0];
     if (b) throw refusal(b.code, b.message, { subject: b.code === "ZWH-ROLLBACK-NO-PREVIOUS" ? ops.layout.root : plan.to ?? ops.layout.root, hint: b.hint });
+    if (o.dryRun) return { host, root, from: plan.from, to: plan.to!, changed: false, downgrade: null, dryRun: true, plan };
     let res: { from: string | null; to: string; changed: boolean; downgrade: RollbackResult["downgrade"] };
     if (plan.action === "noop") res = { from: plan.from, to: plan.to!, changed: false, downgrade: null };
     else {
@@ -118,14 +129,14 @@ export async function rollbackHost(ops: TargetOps, run: RunRecorder, o: Rollback
         await run.hostResult(host, o.spec, { status: res.changed ? "changed" : "ok", releaseId: res.to, root });
       });
     }
-    return { host, root, ...res };
+    return { host, root, ...res, dryRun: false, plan };
   } catch (e) {
     const z = toZwhError(e);
     throw z.details?.step ? z : new ZwhError(z.code, z.message, { subject: z.subject, hint: z.hint, exitCode: z.exitCode, transient: z.transient, cause: z, details: { ...(z.details ?? {}), step: at.step } });
   }
 }
 
-export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number }): Promise<RollbackResult> {
+export async function rollback(o: CommonOptions & { to?: string; lockTtlSeconds?: number; dryRun?: boolean }): Promise<RollbackResult> {
   const t0 = Date.now();
   checkLockTtl(o.lockTtlSeconds);
   const run = await RunRecorder.start(o.store, "rollback", o.argv);

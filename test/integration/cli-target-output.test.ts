@@ -227,3 +227,42 @@ describe("output names the LPAR, not only its address (issue 8 §6)", () => {
     expect((dj.json as any).findings.map((f: any) => f.remediation)).toEqual([`zwh inventory sync --host ${h.host} --port ${h.port} --user ${h.user} --root ${root} --name LPARX`]);
   }, 400_000);
 });
+
+describe("rollback --dry-run (issue 10: rollback is a plan)", () => {
+  it("prints the plan (lock, inspect, activate, record; from and to) and leaves the target byte for byte as it was", async () => {
+    const root = `${h.home}/rollback-dry-root`;
+    const inv = { ZWH_INVENTORY: path.join(work, "rollback-dry.db") };
+    expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
+    const v2 = await makeBundle(work, { id: "app", sequence: 2, target: await simTarget(h), signer, wheels: sampleWheels({ app: "2.0" }) });
+    const d1 = run(["deploy", bundleDir, ...conn(root), "--trust", signer.trustFile, "--json"], inv);
+    expect(d1.code, d1.stdout + d1.stderr).toBe(0);
+    const d2 = run(["deploy", v2.dir, ...conn(root), "--trust", signer.trustFile, "--json"], inv);
+    expect(d2.code, d2.stdout + d2.stderr).toBe(0);
+    const [r1, r2] = [(d1.json as any).releaseId as string, (d2.json as any).releaseId as string];
+    expect(fs.readlinkSync(path.join(root, "current"))).toBe(`releases/${r2}`);
+
+    const before = snapshot(root);
+    const human = run(["rollback", ...conn(root), "--dry-run"], inv);
+    expect(human.code, human.stdout + human.stderr).toBe(0);
+    expect(human.stdout).toContain(`Plan: roll back ${h.name.toUpperCase()} ${root} from ${r2} to ${r1}`);
+    expect(human.stdout).toMatch(/1\. Acquire the deployment lock[\s\S]*2\. Check release \S+ is intact[\s\S]*3\. Activate \S+[\s\S]*4\. Record/);
+    expect(human.stdout).toContain("(dry run: nothing was changed on");
+    expect(human.stderr).not.toMatch(/\[start\] (Acquire|Check release|Activate)/);
+
+    const j = run(["rollback", ...conn(root), "--dry-run", "--json"], inv);
+    expect(j.code, j.stdout + j.stderr).toBe(0);
+    expect(j.json).toMatchObject({ ok: true, dryRun: true, changed: false, from: r2, to: r1, downgrade: null, plan: { action: "activate", from: r2, to: r1, blockers: [] } });
+    expect((j.json as any).plan.steps.map((s: any) => s.id)).toEqual(["lock", "inspect", "activate", "record"]);
+    // No lock, no helper, no audit line, no link moved: every path, size and mtime as before.
+    expect(snapshot(root)).toEqual(before);
+    // The inventory recorded no activation: its active release is still r2.
+    const st = run(["status", ...conn(root), "--json"], inv);
+    expect((st.json as any).inventory.releases.filter((x: any) => x.state === "active").map((x: any) => x.releaseId)).toEqual([r2]);
+
+    // The plan was the truth: the real rollback does what it said.
+    const real = run(["rollback", ...conn(root), "--json"], inv);
+    expect(real.code, real.stdout + real.stderr).toBe(0);
+    expect(real.json).toMatchObject({ dryRun: false, changed: true, from: r2, to: r1 });
+    expect(fs.readlinkSync(path.join(root, "current"))).toBe(`releases/${r1}`);
+  }, 400_000);
+});

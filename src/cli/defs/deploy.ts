@@ -78,10 +78,13 @@ export const rollbackCommand: CommandDef = {
     "uploaded or installed. Recorded in the inventory and the target's audit log. Returning to a release built from an " +
     "older bundle sequence is a deliberate downgrade: allowed, recorded as such (downgrade in the JSON, the audit log and " +
     "the inventory), and the target keeps its accepted sequence, so deploying that older bundle again needs --allow-downgrade.",
-  options: [...targetOptions, root, { name: "release", zwhAliases: ["to"], type: "string", description: "Release id to switch to (default: the release 'previous' points at). zwh also accepts --to; under Zowe --to is the ssh handshake-timeout alias." }, lockTtl, inventory, jsonOption],
+  options: [...targetOptions, root, { name: "release", zwhAliases: ["to"], type: "string", description: "Release id to switch to (default: the release 'previous' points at). zwh also accepts --to; under Zowe --to is the ssh handshake-timeout alias." },
+    { name: "dry-run", type: "boolean", defaultValue: false, description: "Observe the target read-only and print the rollback plan (lock, inspect, activate, record, from and to release) without running it: no lock is taken and nothing is written on the target or recorded for the host." },
+    lockTtl, inventory, jsonOption],
   examples: [
     { description: "Roll back to the previous release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod" },
     { description: "Switch to a named release", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --release app-3f2a9c1b7d4e" },
+    { description: "Show the rollback plan (from, to, steps) and change nothing", args: "--host lpar1 --user IBMUSER --root /u/apps/wheelhouse --dry-run", zowe: "--ssh-profile lpar1 --wheelhouse-profile prod --dry-run" },
   ],
   handler: "rollback",
   connects: true,

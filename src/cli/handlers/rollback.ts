@@ -9,7 +9,7 @@ const run: Handler = async (ctx: CommandContext): Promise<CommandResult> => {
   try {
     const to = typeof ctx.args.release === "string" && ctx.args.release !== "" ? ctx.args.release : undefined;
     const lockTtlSeconds = ctx.args.lockTtl === undefined ? undefined : Number(ctx.args.lockTtl);
-    const r = await rollback({ ...commonOptions(ctx, store), to, lockTtlSeconds });
+    const r = await rollback({ ...commonOptions(ctx, store), to, lockTtlSeconds, dryRun: ctx.args.dryRun === true });
     return { exitCode: 0, data: r as unknown as Record<string, unknown>, text: renderRollback(r) };
   } finally {
     await store.close();
