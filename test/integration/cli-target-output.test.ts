@@ -231,7 +231,8 @@ describe("output names the LPAR, not only its address (issue 8 §6)", () => {
 describe("rollback --dry-run (issue 10: rollback is a plan)", () => {
   it("prints the plan (lock, inspect, activate, record; from and to) and leaves the target byte for byte as it was", async () => {
     const root = `${h.home}/rollback-dry-root`;
-    const inv = { ZWH_INVENTORY: path.join(work, "rollback-dry.db") };
+    // Its own inventory and sequence cache (other cases here deploy sequence 2 of the same channel).
+    const inv = { ZWH_INVENTORY: path.join(work, "rollback-dry.db"), ZWH_TRUST_STATE: path.join(work, "rollback-dry-trust-state.json") };
     expect(run(["target", "trust", ...conn(root), "--trust", signer.trustFile]).code).toBe(0);
     const v2 = await makeBundle(work, { id: "app", sequence: 2, target: await simTarget(h), signer, wheels: sampleWheels({ app: "2.0" }) });
     const d1 = run(["deploy", bundleDir, ...conn(root), "--trust", signer.trustFile, "--json"], inv);
