@@ -72,12 +72,15 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
   let releaseId: string | undefined;
   try {
     const peek = peekWheels(o.bundleDir);
-    const obs: Observation = await timer.step("observe", "Observe the target", async (u) => {
-      const ob = await observeTarget(ops, peek);
+    // The target's facts (probe) belong to observing it: timed in this step, cached on the target
+    // per interpreter fingerprint, so only a root's first deploy (or a changed Python) probes.
+    const { obs, facts } = await timer.step("observe", "Observe the target", async (u) => {
+      const ob: Observation = await observeTarget(ops, peek);
       u(`current ${ob.state.current ?? "none"}, ${ob.raw.store.present.length}/${peek.length} wheels in the store, lock ${ob.state.lock.held ? "HELD" : "free"}`);
-      return ob;
+      const f = await targetFacts(ops, ob);
+      if (!f.cached) u("target facts probed (uname, Python, pip, tags, tagging) and cached on the target");
+      return { obs: ob, facts: f };
     });
-    const facts = await targetFacts(ops, obs);
     host = await run.hostName(o.spec, obs.raw.nodename ?? facts.probe.uname?.nodename);
     // The target's accepted sequences win; the workstation cache learns them (sequence-guard.ts).
     const seqs: TargetSequences = targetSequences(obs.raw as { sequences?: TargetSequences }, host, root);
