@@ -105,7 +105,7 @@ export function helperSourcePath(name: string): string {
 export const PROBE_TMP_BASE = "/tmp";
 
 /** Sections of the probe's second exec, each ended by a marker line with its exit code. */
-const PROBE_MARK = "@@ZWH-PROBE-";
+const PROBE_MARK = "@@PROBE-SECTION-";
 
 function section(cmd: string, name: string): string {
   return `${cmd}; echo "${PROBE_MARK}${name}-$?@@"`;

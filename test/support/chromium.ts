@@ -83,6 +83,8 @@ export async function renderPage(file: string, opts: { width?: number; height?: 
       proc.kill("SIGTERM");
       await gone;
     }
-    rmSync(profile, { recursive: true, force: true });
+    // Chromium's helper processes can still be writing the profile for a moment after the
+    // browser's exit: retry ENOTEMPTY/EBUSY instead of failing the test on the clean-up.
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
