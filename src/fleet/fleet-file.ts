@@ -22,6 +22,9 @@ import { parsePinnedHostKey } from "../remote/fingerprint";
 import { NodeReader, describe, join, type Entry } from "./yaml-nodes";
 
 /** A fleet of 200 hosts is a few tens of KiB; 1 MiB leaves room and caps a hostile file. */
+/** A host name or IP address (v4, or v6 with brackets/zone) as the fleet file may give it. */
+const HOST_ADDRESS = /^[A-Za-z0-9:.[\]%_-]{1,253}$/;
+
 export const FLEET_FILE_MAX_BYTES = INPUT_LIMITS.small;
 /** Aliases a fleet file may expand (yaml's own guard against "billion laughs" expansion). */
 export const FLEET_MAX_ALIAS_COUNT = 100;
@@ -227,7 +230,7 @@ class FleetReader {
           out.profile = this.r.text(v, key);
           break;
         case "host":
-          out.host = this.word(v, key, /^[A-Za-z0-9:.[\]%_-]{1,253}$/, "a host name or IP address");
+          out.host = this.word(v, key, HOST_ADDRESS, "a host name or IP address");
           break;
         case "user":
           out.user = this.word(v, key, /^[A-Za-z0-9@#$._-]{1,64}$/, "a user ID");
@@ -254,7 +257,7 @@ class FleetReader {
           out.zosmfProfile = this.r.text(v, key);
           break;
         case "zosmfHost":
-          out.zosmfHost = this.word(v, key, /^[A-Za-z0-9:.[\]%_-]{1,253}$/, "a host name or IP address");
+          out.zosmfHost = this.word(v, key, HOST_ADDRESS, "a host name or IP address");
           break;
         case "zosmfPort":
           out.zosmfPort = this.r.integer(v, key, 1, 65535);
