@@ -21,10 +21,10 @@ import { INPUT_LIMITS, readInputText } from "../io/input-file";
 import { parsePinnedHostKey } from "../remote/fingerprint";
 import { NodeReader, describe, join, type Entry } from "./yaml-nodes";
 
-/** A fleet of 200 hosts is a few tens of KiB; 1 MiB leaves room and caps a hostile file. */
 /** A host name or IP address (v4, or v6 with brackets/zone) as the fleet file may give it. */
 const HOST_ADDRESS = /^[A-Za-z0-9:.[\]%_-]{1,253}$/;
 
+/** A fleet of 200 hosts is a few tens of KiB; 1 MiB leaves room and caps a hostile file. */
 export const FLEET_FILE_MAX_BYTES = INPUT_LIMITS.small;
 /** Aliases a fleet file may expand (yaml's own guard against "billion laughs" expansion). */
 export const FLEET_MAX_ALIAS_COUNT = 100;
