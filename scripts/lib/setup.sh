@@ -40,6 +40,9 @@ zwh_setup() {
   zwh_need_apt /usr/bin/compress ncompress
   zwh_need_apt /usr/bin/cpio cpio
   zwh_need_apt /usr/bin/strings binutils
+  # the simulator compiles its session preload library (test/sim/shims/zsim_preload.c) at start
+  zwh_need_apt cc gcc
+  zwh_need_apt /usr/include/stdio.h libc6-dev
   # the simulated z/OSMF (test/sim/zosmf) makes its own CA and server certificate with openssl
   zwh_need_apt /usr/bin/openssl openssl
   # Run as root, the simulator's sessions use an unprivileged user, who cannot run a pyenv Python

@@ -110,8 +110,9 @@ describe("strict POSIX tools (issue 9 item 4; FSUM shape §10)", () => {
   it("strictPosix=false gives the GNU tools back", () => {
     ctl.setSwitches(h.hostDir, { strictPosix: false });
     try {
-      const r = ssh("printf 'a\\n' > s4.txt; sed -i s/a/b/ s4.txt && cat s4.txt && ls --version >/dev/null && echo ok");
-      expect(r.stdout).toBe("b\nok\n");
+      const r = ssh("printf 'a\\n' > s4.txt; sed -i s/a/b/ s4.txt && ls --version >/dev/null && echo ok");
+      expect(r.stdout).toBe("ok\n");
+      expect(fs.readFileSync(path.join(h.home, "s4.txt"), "latin1")).toBe("b\n");
     } finally {
       ctl.setSwitches(h.hostDir, { strictPosix: true });
     }
@@ -163,7 +164,7 @@ describe("z/OS commands that exist (issue 9 item 8)", () => {
   });
 
   it("compress/uncompress/zcat handle .Z; dd and strings work", () => {
-    const r = ssh("printf 'hello z\\n' > z.txt && compress -f z.txt && ls z.txt.Z && zcat z.txt.Z && uncompress z.txt.Z && cat z.txt && " +
+    const r = ssh("printf 'hello z\\n' > z.txt && compress -f z.txt && ls z.txt.Z && zcat z.txt.Z && uncompress z.txt.Z && cat < z.txt && " +
       "dd if=z.txt bs=1 count=5 2>/dev/null; echo; strings z.txt");
     expect(r.stdout).toBe("z.txt.Z\nhello z\nhello z\nhello\nhello z\n");
   });
@@ -191,7 +192,8 @@ describe("exec channel conversion (§5.3, §11, §12)", () => {
   it("the mangling is the §11 E2A table", () => {
     // one line of bytes that is not text: 0x00 0xC1 0x81 0xF0 0x15 -> E2A -> 00 'A' 'a' '0' '\n'
     fs.writeFileSync(path.join(h.home, "e.bin"), Buffer.from([0x00, 0xc1, 0x81, 0xf0, 0x15]));
-    expect(sshRaw("cat e.bin").stdout.equals(Buffer.from([0x00, 0x41, 0x61, 0x30, 0x0a]))).toBe(true);
+    // `cat < f`: the bytes as they are (a FILE operand would be read through the tag, §4)
+    expect(sshRaw("cat < e.bin").stdout.equals(Buffer.from([0x00, 0x41, 0x61, 0x30, 0x0a]))).toBe(true);
   });
 
   it("text output arrives unchanged; stderr is never converted", () => {
@@ -214,7 +216,7 @@ describe("exec channel conversion (§5.3, §11, §12)", () => {
   it("channelConvert=false passes bytes unchanged", () => {
     ctl.setSwitches(h.hostDir, { channelConvert: false });
     try {
-      expect(sshRaw("cat rnd.bin").stdout.equals(data)).toBe(true);
+      expect(sshRaw("cat < rnd.bin").stdout.equals(data)).toBe(true);
     } finally {
       ctl.setSwitches(h.hostDir, { channelConvert: true });
     }
@@ -232,16 +234,14 @@ describe("IBM Python (§6)", () => {
   });
 });
 
-describe("tag-driven conversion under strictUntaggedText (§3, §4, §12)", () => {
+describe("tag-driven conversion, default switches (strictUntaggedText on; §3, §4, §12)", () => {
   let local: string;
   beforeAll(() => {
     local = fs.mkdtempSync(path.join(os.tmpdir(), "zwh-sim-fid-l-"));
     fs.writeFileSync(path.join(local, "script.sh"), "echo from-script $1\n");
     fs.writeFileSync(path.join(local, "data.txt"), "alpha\nbeta\n");
-    ctl.setSwitches(h.hostDir, { strictUntaggedText: true });
   });
   afterAll(() => {
-    ctl.setSwitches(h.hostDir, { strictUntaggedText: false });
     fs.rmSync(local, { recursive: true, force: true });
   });
 
@@ -261,12 +261,78 @@ describe("tag-driven conversion under strictUntaggedText (§3, §4, §12)", () =
     expect(e.stdout).toBe("ebcdic y\n");
   });
 
+  it("sourcing (. FILE) reads the script through its tag like sh FILE (§3, §4)", () => {
+    expect(sftp(`put ${path.join(local, "script.sh")} src.sh`).code).toBe(0);
+    // untagged ASCII: a syntax error that ends the non-interactive shell (rc 2)
+    const bad = ssh(". ./src.sh; echo after=$?");
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toBe("./src.sh: FSUM7332 syntax error: the file is read as IBM-1047 (tag: - untagged    T=off)\n");
+    expect(ssh("chtag -b src.sh; . ./src.sh").stderr).toMatch(/^\.\/src\.sh: FSUM7332 syntax error: .*b binary      T=off\)$/m);
+    // tagged ISO8859-1, AUTOCVT in the shell's environment: runs
+    const good = ssh("chtag -tc ISO8859-1 src.sh && _BPXK_AUTOCVT=ON sh -c '. ./src.sh; echo rc=$?'");
+    expect(good.stderr).toBe("");
+    expect(good.stdout).toBe("from-script\nrc=0\n");
+    // tagged ISO8859-1 without AUTOCVT: EBCDIC to the shell
+    expect(ssh("sh -c '. ./src.sh'").stderr).toMatch(/FSUM7332 syntax error: .*t ISO8859-1   T=on\)$/m);
+    // EBCDIC bytes tagged IBM-1047 are converted
+    const e = ssh("printf 'echo sourced-ebcdic\\n' | iconv -f ISO8859-1 -t IBM-1047 > se.sh && chtag -tc IBM-1047 se.sh && . ./se.sh");
+    expect(e.stdout).toBe("sourced-ebcdic\n");
+  });
+
+  it("a script the shell wrote itself is EBCDIC text on z/OS: it runs, and cat shows it (§4)", () => {
+    const r = ssh("printf 'echo native $1\\n' > n.sh; sh n.sh 1; . ./n.sh; cat n.sh");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("native 1\nnative\necho native $1\n");
+  });
+
+  it("strictUntaggedText=false: scripts and files are read as they are", () => {
+    ctl.setSwitches(h.hostDir, { strictUntaggedText: false });
+    try {
+      expect(sftp(`put ${path.join(local, "script.sh")} off.sh`).code).toBe(0);
+      const r = ssh("sh off.sh 1; . ./off.sh; cat off.sh");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("from-script 1\nfrom-script\necho from-script $1\n");
+    } finally {
+      ctl.setSwitches(h.hostDir, { strictUntaggedText: true });
+    }
+  });
+
   it("head, grep, sed and awk read files through the tag like cat", () => {
     expect(sftp(`put ${path.join(local, "data.txt")} data.txt`).code).toBe(0);
     const untagged = ssh("grep -c alpha data.txt; head -1 data.txt | grep -c alpha; sed -n 1p data.txt | grep -c alpha; awk 'NR==1' data.txt | grep -c alpha");
     expect(untagged.stdout).toBe("0\n0\n0\n0\n");
     const tagged = ssh("chtag -tc ISO8859-1 data.txt; export _BPXK_AUTOCVT=ON; grep -c alpha data.txt; head -1 data.txt; sed -n 2p data.txt; awk 'NR==1' data.txt");
     expect(tagged.stdout).toBe("1\nalpha\nbeta\nalpha\n");
+  });
+});
+
+describe("_TAG_REDIR_OUT / _TAG_REDIR_ERR tag redirect targets (§3, §12)", () => {
+  const tags = (files: string) => ssh(`ls -T ${files}`).stdout;
+
+  it("txt: an external command's redirect target is tagged IBM-1047 text at its first write; cat shows it", () => {
+    const r = ssh("_TAG_REDIR_OUT=txt basename /a/out1 > r1; (export _TAG_REDIR_OUT=TXT; basename /a/out2 > r2); " +
+      "export _TAG_REDIR_OUT=txt; basename /a/out3 > r3; cat r1 r2 r3");
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("out1\nout2\nout3\n");
+    expect(tags("r1 r2 r3")).toBe("t IBM-1047    T=on  r1\nt IBM-1047    T=on  r2\nt IBM-1047    T=on  r3\n");
+  });
+
+  it("bin: the target is tagged binary; _TAG_REDIR_ERR tags the stderr target", () => {
+    ssh("_TAG_REDIR_OUT=bin basename /x > b1; _TAG_REDIR_ERR=txt ls /no-such-dir 2> e1; _TAG_REDIR_OUT=txt ls /no-such-dir 2> e2");
+    expect(tags("b1 e1 e2")).toBe("b binary      T=off b1\nt IBM-1047    T=on  e1\n- untagged    T=off e2\n");
+  });
+
+  it("an already tagged target keeps its tag; a target not written to stays untagged; no variable, no tag", () => {
+    const r = ssh("touch k1 && chtag -tc ISO8859-1 k1 && _TAG_REDIR_OUT=txt basename /x > k1; " +
+      "_TAG_REDIR_OUT=txt true > k2; basename /x > k3");
+    expect(r.code).toBe(0);
+    expect(tags("k1 k2 k3")).toBe("t ISO8859-1   T=on  k1\n- untagged    T=off k2\n- untagged    T=off k3\n");
+  });
+
+  it("shell builtins see the variable when the shell started with it (a child sh), not when exported in the same command string (README limit)", () => {
+    ssh("_TAG_REDIR_OUT=txt sh -c 'echo x > s1; printf y > s2'; export _TAG_REDIR_OUT=txt; echo z > s3");
+    expect(tags("s1 s2 s3")).toBe("t IBM-1047    T=on  s1\nt IBM-1047    T=on  s2\n- untagged    T=off s3\n");
   });
 });
 

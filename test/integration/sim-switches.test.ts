@@ -96,27 +96,29 @@ describe("noSha256", () => {
   });
 });
 
-describe("strictUntaggedText", () => {
-  it("cat shows untagged ASCII as EBCDIC garbage; tagged text with _BPXK_AUTOCVT=ON reads fine", async () => {
-    const prep = await simExec(h, "printf 'hello\\n' > u.txt && printf 'hello\\n' > t.txt && chtag -tc 819 t.txt");
-    expect(prep.code).toBe(0);
-    let r = await simExec(h, "cat u.txt t.txt");
-    expect(r.stdout).toBe("hello\nhello\n"); // switch off: plain cat
-    setSimSwitches(h, { strictUntaggedText: true });
+describe("strictUntaggedText (default on)", () => {
+  it("cat shows untagged ASCII as EBCDIC garbage; tagged text with _BPXK_AUTOCVT=ON reads fine; off: plain cat", async () => {
+    // ASCII bytes written from outside (as an SFTP upload would): no mark of a z/OS program's output
+    writeHostFile(h, home("u.txt"), "hello\n");
+    writeHostFile(h, home("t.txt"), "hello\n");
+    expect((await simExec(h, "chtag -tc 819 t.txt")).code).toBe(0);
+    let r = await simExec(h, "cat u.txt");
+    expect(r.stdout).not.toBe("hello\n");
+    expect(Buffer.from(r.stdout, "latin1").length).toBeGreaterThan(0);
+    r = await simExec(h, "export _BPXK_AUTOCVT=ON; cat t.txt");
+    expect(r.stdout).toBe("hello\n");
+    r = await simExec(h, "cat t.txt"); // tagged, but AUTOCVT off: not converted
+    expect(r.stdout).not.toBe("hello\n");
+    // an EBCDIC file tagged IBM-1047 reads as text
+    writeHostFile(h, home("e.txt"), HELLO_1047); // owned by the session user, so it may chtag it
+    r = await simExec(h, "chtag -tc IBM-1047 e.txt && cat e.txt");
+    expect(r.stdout).toBe("hello\n");
+    setSimSwitches(h, { strictUntaggedText: false });
     try {
-      r = await simExec(h, "cat u.txt");
-      expect(r.stdout).not.toBe("hello\n");
-      expect(Buffer.from(r.stdout, "latin1").length).toBeGreaterThan(0);
-      r = await simExec(h, "export _BPXK_AUTOCVT=ON; cat t.txt");
-      expect(r.stdout).toBe("hello\n");
-      r = await simExec(h, "cat t.txt"); // tagged, but AUTOCVT off: not converted
-      expect(r.stdout).not.toBe("hello\n");
-      // an EBCDIC file tagged IBM-1047 reads as text
-      writeHostFile(h, home("e.txt"), HELLO_1047); // owned by the session user, so it may chtag it
-      r = await simExec(h, "chtag -tc IBM-1047 e.txt && cat e.txt");
-      expect(r.stdout).toBe("hello\n");
+      r = await simExec(h, "cat u.txt t.txt");
+      expect(r.stdout).toBe("hello\nhello\n"); // switch off: plain cat
     } finally {
-      setSimSwitches(h, { strictUntaggedText: false });
+      setSimSwitches(h, { strictUntaggedText: true });
     }
   });
 });

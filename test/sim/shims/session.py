@@ -11,6 +11,8 @@ The host's login wrapper runs every exec request as ``session.py <hostdir> <comm
   printable UTF-8 text (tabs, CR, FF, BS and ESC allowed) passes unchanged, any other line
   (including its newline) goes through E2A. Stdin is the mirror: text lines pass, other lines go
   through A2E (what a z/OS program receives). Stderr is not touched (always text, s5.3).
+* the session preload (``<hostdir>/zsim_preload.so``, built from zsim_preload.c) is put in the
+  shell's LD_PRELOAD: _TAG_REDIR_OUT/ERR tagging and scripts read through their tag (s3, s4).
 * CPU accounting like SMF type 30 (issue 9 item 10): one JSON line per exec (and per SFTP
   session, ``kind: "sftp"``, started as ``session.py <hostdir> --sftp``) appended to
   ``<hostdir>/smf30.jsonl``: the command, user and system CPU seconds of the whole process tree
@@ -161,6 +163,11 @@ def main():
             # the login wrapper started us with `env -i`: LC_CTYPE can only be CPython's C-locale
             # coercion (PEP 538), which must not leak into the z/OS session
             env = {k: v for k, v in os.environ.items() if k != "LC_CTYPE"}
+            # the session preload (zsim_preload.c: _TAG_REDIR_OUT/ERR, scripts read through their
+            # tag) for every program of the exec; never for the SFTP server
+            preload = os.path.join(hostdir, "zsim_preload.so")
+            if not sftp and os.path.exists(preload):
+                env["LD_PRELOAD"] = preload
             os.execve(sys.executable if sftp else "/bin/sh", argv, env)
         finally:
             os._exit(127)

@@ -33,7 +33,7 @@ DEFAULT_SWITCHES = {
     "unameVersion": "04",
     "unameMachine": "8561",
     "nodename": "LPAR1",
-    "strictUntaggedText": False,
+    "strictUntaggedText": True,
     "pipTagsInstalledFiles": False,
     "hostileAutocvt": False,
     "autoTagMount": False,
@@ -654,7 +654,6 @@ def cat(argv, hostdir):
     sw = load_switches(hostdir)
     if not sw.get("strictUntaggedText"):
         os.execv("/bin/cat", ["cat"] + argv)
-    autocvt = os.environ.get("_BPXK_AUTOCVT", "OFF").upper() in ("ON", "ALL")
     files = [a for a in argv if not (a.startswith("-") and a != "-")]
     rc = 0
     w = sys.stdout.buffer
@@ -669,13 +668,7 @@ def cat(argv, hostdir):
             err('cat: FSUM6181 file "%s": %s' % (f, edc_message(e)))
             rc = 1
             continue
-        ccsid, txt = get_tag(f)
-        if ccsid == 1047 and txt:
-            w.write(data.translate(E2A))
-        elif txt and ccsid in (819, 1208) and autocvt:
-            w.write(data)
-        else:  # untagged counts as EBCDIC; b/m never converted; ASCII-tagged without AUTOCVT
-            w.write(data.translate(E2A))
+        w.write(_as_read_by_zos(f, data))
     w.flush()
     return rc
 
@@ -694,11 +687,31 @@ TAG_READERS = {
 }
 
 
+NATIVE_XATTR = "user.zsim.native"
+
+
+def is_native(path):
+    """True for a file whose bytes are the text of a z/OS EBCDIC program as the simulator stores
+    it: the session preload (zsim_preload.c) marks the files such programs write on stdout/stderr."""
+    try:
+        os.getxattr(path, NATIVE_XATTR)
+        return True
+    except OSError:
+        return False
+
+
 def _as_read_by_zos(path, data):
+    """What a client sees when a z/OS EBCDIC program (cat, head, grep, sed, awk) shows the file
+    through sshd's EBCDIC->ISO8859-1 channel conversion (s3, s4, s5.3)."""
     ccsid, txt = get_tag(path)
     autocvt = os.environ.get("_BPXK_AUTOCVT", "OFF").upper() in ("ON", "ALL")
-    if txt and ccsid in (819, 1208) and autocvt:
+    ascii_cvt = txt and ccsid in (819, 1208) and autocvt
+    if is_native(path):
+        # EBCDIC text: read as it is, unless AUTOCVT converts it as if it were ASCII
+        return data.translate(A2E) if ascii_cvt else data
+    if ascii_cvt:
         return data
+    # untagged counts as EBCDIC; b/m never converted; ASCII-tagged without AUTOCVT; t IBM-1047
     return data.translate(E2A)
 
 
@@ -706,6 +719,9 @@ def tag_reader(tool, argv, hostdir):
     real, argletters, scriptopts = TAG_READERS[tool]
     if not load_switches(hostdir).get("strictUntaggedText"):
         os.execv(real, [tool] + argv)
+    if tool == "sed" and any(a.startswith("-") and not a.startswith("--") and "i" in a.split("e")[0]
+                             for a in argv):
+        os.execv(real, [tool] + argv)  # GNU sed -i (strictPosix off) edits the file itself
     files = []  # indexes of file operands
     have_script = False
     need_script = bool(scriptopts)
@@ -916,69 +932,11 @@ def pax(argv, hostdir):
     os.execv(REAL_PAX, ["pax"] + rest)
 
 
-# ---------------------------------------------------------------------------------------------
-# sh (strictUntaggedText only; otherwise bin/sh is the plain dash): a script FILE is read through
-# its tag as z/OS /bin/sh (an EBCDIC program) reads it (s3, s4, s12): untagged, `b` and `m` files
-# and ASCII-tagged files without _BPXK_AUTOCVT=ON|ALL are EBCDIC to it, so ASCII text in them is a
-# syntax error; `t IBM-1047` is converted; `t ISO8859-1`/`UTF-8` with AUTOCVT runs.
-
-
-def sh(argv, hostdir):
-    script_at = None
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--":
-            script_at = i + 1 if i + 1 < len(argv) else None
-            break
-        if a.startswith("-") or a.startswith("+"):
-            if a[0] == "-" and any(c in a[1:] for c in "csi"):
-                break  # -c string / -s stdin / interactive: no script file
-            if a in ("-o", "+o") and i + 1 < len(argv):
-                i += 1
-            i += 1
-            continue
-        script_at = i
-        break
-    if script_at is None:
-        os.execv("/bin/sh", ["sh"] + argv)
-    path = argv[script_at]
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError:
-        os.execv("/bin/sh", ["sh"] + argv)  # dash reports the missing file
-    ccsid, txt = get_tag(path)
-    autocvt = os.environ.get("_BPXK_AUTOCVT", "OFF").upper() in ("ON", "ALL")
-    if txt and ccsid in (819, 1208) and autocvt:
-        os.execv("/bin/sh", ["sh"] + argv)
-    text = data.translate(E2A)  # what an EBCDIC reader makes of the bytes
-    if not (txt and ccsid == 1047):
-        # ASCII bytes read as EBCDIC are not shell text; the wording after the number is the
-        # simulator's (s13)
-        err("%s: FSUM7332 syntax error: the file is read as IBM-1047 (tag: %s)"
-            % (path, tag_prefix(ccsid, txt)[:19].rstrip()))
-        return 2
-    r, w = os.pipe()
-    if os.fork() == 0:
-        os.close(r)
-        try:
-            mv = memoryview(text)
-            while mv:
-                mv = mv[os.write(w, mv):]
-        finally:
-            os._exit(0)
-    os.close(w)
-    os.set_inheritable(r, True)
-    os.execv("/bin/sh", ["sh"] + argv[:script_at] + ["/dev/fd/%d" % r] + argv[script_at + 1:])
-
-
 COMMANDS = {
     "head": lambda argv, hostdir: tag_reader("head", argv, hostdir),
     "grep": lambda argv, hostdir: tag_reader("grep", argv, hostdir),
     "sed": lambda argv, hostdir: tag_reader("sed", argv, hostdir),
     "awk": lambda argv, hostdir: tag_reader("awk", argv, hostdir),
-    "sh": sh,
     "hostname": hostname,
     "pax": pax,
     "chtag": chtag,
