@@ -278,6 +278,10 @@ describe("tag-driven conversion, default switches (strictUntaggedText on; ยง3, ย
     // EBCDIC bytes tagged IBM-1047 are converted
     const e = ssh("printf 'echo sourced-ebcdic\\n' | iconv -f ISO8859-1 -t IBM-1047 > se.sh && chtag -tc IBM-1047 se.sh && . ./se.sh");
     expect(e.stdout).toBe("sourced-ebcdic\n");
+    // untagged counts as EBCDIC: real IBM-1047 bytes without a tag run too (sh FILE and . FILE)
+    const u = ssh("printf 'echo untagged-ebcdic $1\\n' | iconv -f ISO8859-1 -t IBM-1047 > ue.sh && sh ue.sh 1 && . ./ue.sh && ls -T ue.sh");
+    expect(u.stderr).toBe("");
+    expect(u.stdout).toBe("untagged-ebcdic 1\nuntagged-ebcdic\n- untagged    T=off ue.sh\n");
   });
 
   it("a script the shell wrote itself is EBCDIC text on z/OS: it runs, and cat shows it (ยง4)", () => {
@@ -295,6 +299,22 @@ describe("tag-driven conversion, default switches (strictUntaggedText on; ยง3, ย
       expect(r.stdout).toBe("from-script 1\nfrom-script\necho from-script $1\n");
     } finally {
       ctl.setSwitches(h.hostDir, { strictUntaggedText: true });
+    }
+  });
+
+  it("cat, head, grep, sed and awk start the Python shim only for a FILE operand (no Python start for pipes)", () => {
+    const shims = ["cat", "head", "grep", "sed", "awk"].map((t) => path.join(h.hostDir, "shimbin", t));
+    for (const f of shims) fs.chmodSync(f, 0o000); // a wrapper that tried to start the shim would fail
+    try {
+      const r = ssh("printf 'alpha\\nbeta\\n' | grep -c alpha; printf 'a\\nb\\n' | head -n 1; echo q | sed -n -e p; " +
+        "echo 1 2 | awk '{print $2}'; echo c | cat; echo d | cat -");
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("1\na\nq\n2\nc\nd\n");
+      for (const cmd of ["grep a data.txt", "head -n 1 data.txt", "sed -n p data.txt", "awk 1 data.txt", "cat data.txt"]) {
+        expect(ssh(cmd).stderr).toMatch(/Permission denied/);
+      }
+    } finally {
+      for (const f of shims) fs.chmodSync(f, 0o755);
     }
   });
 

@@ -74,8 +74,10 @@ describe("simulator host basics", () => {
       .trim()
       .split("\n")
       .map((l) => l.split("=")[0]);
-    // upstream sshd also sets SSH_CLIENT and SSH_CONNECTION (issue 9 item 7)
-    expect(names).toEqual(["HOME", "LOGNAME", "PATH", "PWD", "SHELL", "SSH_CLIENT", "SSH_CONNECTION", "USER", "ZWH_SIM_HOST"]);
+    // upstream sshd also sets SSH_CLIENT and SSH_CONNECTION (issue 9 item 7); LD_PRELOAD is the
+    // simulator's session preload (test/sim/README.md, "Session preload")
+    expect(names).toEqual(["HOME", "LD_PRELOAD", "LOGNAME", "PATH", "PWD", "SHELL", "SSH_CLIENT", "SSH_CONNECTION", "USER", "ZWH_SIM_HOST"]);
+    expect(r.stdout).toContain(`LD_PRELOAD=${path.join(h.hostDir, "zsim_preload.so")}\n`);
     expect(r.stdout).toContain(`HOME=${h.home}\n`);
     expect(r.stdout).toContain(`PATH=${path.join(h.root, "bin")}\n`);
     expect(r.stdout).not.toContain("FROM_PROFILE");

@@ -163,6 +163,27 @@ describe("restjobs: BPXBATCH", () => {
     expect(r.files.STDOUT).toBe("from-stdenv\n");
   });
 
+  it("SH /bin/sh FILE reads the script through its tag (§3, §4): EBCDIC runs, untagged ASCII is FSUM7332, ISO8859-1 with AUTOCVT runs", async () => {
+    fs.writeFileSync(path.join(local, "job.sh"), "echo from-job-script\n");
+    // a plain text upload: IBM-1047 bytes, untagged (EBCDIC to /bin/sh)
+    await Upload.fileToUssFile(s, path.join(local, "job.sh"), `${h.home}/job-e.sh`);
+    let r = await runJob(bpx("/bin/sh job-e.sh"));
+    expect(r.retcode).toBe("CC 0000");
+    expect(r.files.STDOUT).toBe("from-job-script\n");
+    // a binary upload of ASCII text, untagged after chtag -r: not shell text for /bin/sh
+    await Upload.fileToUssFile(s, path.join(local, "job.sh"), `${h.home}/job-a.sh`, { binary: true });
+    await Utilities.putUSSPayload(s, `${h.home}/job-a.sh`, { request: "chtag", action: "remove" });
+    r = await runJob(bpx("/bin/sh job-a.sh"));
+    expect(r.retcode).toBe("CC 0002");
+    expect(r.files.STDERR).toBe(`job-a.sh: FSUM7332 syntax error: the file is read as IBM-1047 (tag: - untagged    T=off)\n`);
+    // tagged ISO8859-1 with _BPXK_AUTOCVT=ON in STDENV (what Wheelhouse's z/OSMF transport does)
+    await Utilities.chtag(s, `${h.home}/job-a.sh`, Tag.TEXT, "ISO8859-1");
+    const jcl = bpx("/bin/sh job-a.sh") + "//STDENV DD *\n_BPXK_AUTOCVT=ON\n/*\n";
+    r = await runJob(jcl);
+    expect(r.retcode).toBe("CC 0000");
+    expect(r.files.STDOUT).toBe("from-job-script\n");
+  });
+
   it("reading the spool without fileEncoding treats it as EBCDIC", async () => {
     const job = await SubmitJobs.submitJcl(s, bpx("echo abc"));
     await MonitorJobs.waitForStatusCommon(s, { jobname: job.jobname, jobid: job.jobid, status: "OUTPUT", watchDelay: 100 });

@@ -143,15 +143,16 @@ function strictWrapper(name, real, rule, extraArgs, tag) {
   if (tag) {
     // Count the FILE operands as shims/zsim.py tag_reader does (options end at the first operand;
     // a value letter last in its word takes the next word; grep/sed/awk take their first operand
-    // as the script unless -e/-f gave one). Over-counting ("-", awk's var=value) only costs a
-    // Python start: the shim then finds no file and execs the tool.
+    // as the script unless -e/-f gave one; "-" is stdin). Over-counting ("-" where it may be the
+    // script, awk's var=value) only costs a Python start: the shim then finds no file and execs
+    // the tool.
     L.push("zwh_n=0 zwh_k= zwh_o=1 zwh_s=");
     L.push("for zwh_a do");
     L.push('  if [ -n "$zwh_k" ]; then zwh_k=; continue; fi');
     L.push('  if [ -n "$zwh_o" ]; then');
     L.push("    case $zwh_a in");
     L.push("      --) zwh_o=; continue ;;");
-    L.push("      -) zwh_o= ;;");
+    L.push(tag.script ? "      -) zwh_o= ;;" : "      -) zwh_o=; continue ;;"); // stdin, no FILE
     if (tag.arg) {
       L.push(`      -*) zwh_p=\${zwh_a%%[${q(tag.arg)}]*}`);
       L.push('        if [ "$zwh_p" != "$zwh_a" ]; then');

@@ -1,5 +1,5 @@
 /*
- * z/OS USS simulator: LD_PRELOAD library of every exec session (test/sim/README.md, "Preload").
+ * z/OS USS simulator: LD_PRELOAD library of every exec session (test/sim/README.md, "Session preload").
  * Compiled by test/sim/controller.js at start (cc, cached in <dir>/shared by source hash).
  * Facts: /work/shared/reference/zos-uss.md s3, s4, s12.
  *
@@ -10,11 +10,16 @@
  *    is caught in write()/writev(); programs writing through stdio (glibc's internal write is not
  *    interposable) are caught when they exit: a file that was empty at program start and holds
  *    data at exit gets the tag then.
- * 2. Scripts read by dash (`sh FILE`, `. FILE`; dash reads its input file through an fd >= 10),
+ * 2. Program output: at the same first write, a file a non-Python program writes from empty on
+ *    stdout/stderr gets the mark NATIVE_XATTR (below); a Python program clears it.
+ * 3. Scripts read by dash (`sh FILE`, `. FILE`; dash reads its input file through an fd >= 10),
  *    under the switch strictUntaggedText (s3, s4, s12): the file is read as z/OS /bin/sh (an
  *    EBCDIC program) reads it: `t IBM-1047` is converted with the s11 E2A table, `t ISO8859-1` /
  *    `t UTF-8` with _BPXK_AUTOCVT=ON|ALL runs as is, anything else non-empty (untagged, `b`, `m`,
  *    ASCII-tagged without AUTOCVT) is not shell text: `<file>: FSUM7332 syntax error: ...`, exit 2.
+ *    Bytes read as they are that are real EBCDIC text (a z/OSMF text upload) are converted and run.
+ *    A marked file is EBCDIC text: it runs unless an ASCII tag with AUTOCVT converts it. The
+ *    simulator's own wrapper scripts (<host>/root/bin, <host>/shimbin) run as they are.
  *
  * Limit (README): dash keeps variables exported in its own command string in its own table, not in
  * environ, so this library sees only the variables the process was started with.
@@ -158,7 +163,7 @@ static void remember(int fd, const char *path, int flags) {
 int open(const char *path, int flags, ...) {
   resolve();
   mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
+  if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
     va_list ap;
     va_start(ap, flags);
     mode = va_arg(ap, mode_t);
@@ -172,7 +177,7 @@ int open(const char *path, int flags, ...) {
 int open64(const char *path, int flags, ...) {
   resolve();
   mode_t mode = 0;
-  if (flags & (O_CREAT | O_TMPFILE)) {
+  if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
     va_list ap;
     va_start(ap, flags);
     mode = va_arg(ap, mode_t);
@@ -248,6 +253,21 @@ static int simulator_script(int fd) {
   return !strncmp(link + hl, "/root/bin/", 10) || !strncmp(link + hl, "/shimbin/", 9);
 }
 
+/* Bytes an EBCDIC program reads as they are (untagged, `b`, `m`, ASCII-tagged without AUTOCVT)
+ * are shell text only when they are EBCDIC text: real IBM-1047 bytes (a z/OSMF text upload,
+ * `iconv -t IBM-1047` output) run; ASCII bytes do not (their blanks and newlines are C1 controls
+ * in IBM-1047). Looks at the first 4 KiB. */
+static int ebcdic_text(int fd) {
+  unsigned char b[4096];
+  ssize_t n = pread(fd, b, sizeof b, 0);
+  if (n <= 0) return 0;
+  for (ssize_t i = 0; i < n; i++) {
+    unsigned char c = e2a[b[i]];
+    if (c < 0x20 ? !(c == '\n' || c == '\t' || c == '\r') : (c >= 0x7f && c < 0xa0)) return 0;
+  }
+  return 1;
+}
+
 static int script_mode(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return SCRIPT_PASS;
@@ -269,6 +289,10 @@ static int script_mode(int fd) {
     } else if (txt && ccsid == 1047) {
       ok = 1;
       mode = SCRIPT_E2A; /* real EBCDIC bytes (iconv -t IBM-1047 output) */
+    }
+    if (!ok && !native && !ascii_cvt && ebcdic_text(fd)) {
+      ok = 1;
+      mode = SCRIPT_E2A;
     }
     if (!ok && !simulator_script(fd)) {
       const char *path = NULL;
