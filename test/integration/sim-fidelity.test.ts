@@ -343,6 +343,13 @@ describe("_TAG_REDIR_OUT / _TAG_REDIR_ERR tag redirect targets (§3, §12)", () 
     expect(tags("b1 e1 e2")).toBe("b binary      T=off b1\nt IBM-1047    T=on  e1\n- untagged    T=off e2\n");
   });
 
+  it("only a shell redirection is tagged: a file a program hands to a child as stdout is not (§3 shell redirection)", () => {
+    const r = ssh(`_TAG_REDIR_OUT=txt ${h.pythonPath} -c 'import subprocess; subprocess.run(["basename", "/x"], stdout=open("p1", "wb"))'; cat p1`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("x\n");
+    expect(tags("p1")).toBe("- untagged    T=off p1\n");
+  });
+
   it("an already tagged target keeps its tag; a target not written to stays untagged; no variable, no tag", () => {
     const r = ssh("touch k1 && chtag -tc ISO8859-1 k1 && _TAG_REDIR_OUT=txt basename /x > k1; " +
       "_TAG_REDIR_OUT=txt true > k2; basename /x > k3");

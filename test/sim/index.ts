@@ -20,7 +20,8 @@ export interface SimSwitches {
   /** Absolute path inside the host root of the SDK interpreter (§6). Start-time only; empty (the
    *  default) means `/usr/lpp/IBM/cyp/v3rNN/pyz/bin/python3` for the base interpreter's 3.NN. */
   pythonPath: string;
-  /** Tag-aware `cat`: untagged files count as EBCDIC, as a client sees them through z/OS (§4). */
+  /** Tag-driven reads (§3, §4, §12): `cat`/`head`/`grep`/`sed`/`awk` FILE operands and `sh FILE` /
+   *  `. FILE` scripts are read through their tag; untagged counts as EBCDIC. Default true. */
   strictUntaggedText: boolean;
   /** Files installed by pip get tagged `t ISO8859-1` (§8, §13 unverified). */
   pipTagsInstalledFiles: boolean;

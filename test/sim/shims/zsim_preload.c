@@ -47,6 +47,11 @@
  * the tag-aware readers (here and shims/zsim.py) read them as the EBCDIC text they stand for.
  * IBM Python is an ASCII program: its output files carry no mark. */
 #define NATIVE_XATTR "user.zsim.native"
+/* _TAG_REDIR_* is a shell redirection feature (s3, IBM "shellred"): only a file the shell opened
+ * for a redirection (`>`, `>>`, `<>`) is tagged at its first write, not one a program hands to a
+ * child as its stdout (Python's subprocess.run(stdout=f)). dash marks the files it opens for
+ * writing with this xattr; the first write consumes it. */
+#define REDIR_XATTR "user.zsim.redir"
 
 static ssize_t (*real_write)(int, const void *, size_t);
 static ssize_t (*real_writev)(int, const struct iovec *, int);
@@ -58,6 +63,7 @@ static int is_dash, is_python, started;
 static struct stat start_st[3]; /* stdout / stderr as they were at program start */
 static int start_empty[3];
 static int start_fd[3] = {-1, -1, -1}; /* a private dup of it: programs close stdout before exit */
+static int wrote[3];                   /* this process wrote to fd 1 / 2 through write()/writev() */
 
 /* s11 E2A_ZOS (index = IBM-1047 byte) */
 static const char E2A_HEX[] =
@@ -117,7 +123,10 @@ static void redir_tag(int fd, int at_exit, int stdio_pending) {
                            st.st_dev == start_st[fd].st_dev && st.st_ino == start_st[fd].st_ino)
                         : st.st_size == 0;
     int txt;
-    if (first && val && get_tag(tfd, &txt) == 0 && !txt) fsetxattr(tfd, TAG_XATTR, val, strlen(val), 0);
+    char mark[4];
+    int redirect = first && fgetxattr(tfd, REDIR_XATTR, mark, sizeof mark) > 0;
+    if (redirect) fremovexattr(tfd, REDIR_XATTR);
+    if (redirect && val && get_tag(tfd, &txt) == 0 && !txt) fsetxattr(tfd, TAG_XATTR, val, strlen(val), 0);
     if (first && !is_python) fsetxattr(tfd, NATIVE_XATTR, "1", 1, 0);
     if (first && is_python) fremovexattr(tfd, NATIVE_XATTR);
   }
@@ -126,13 +135,19 @@ static void redir_tag(int fd, int at_exit, int stdio_pending) {
 
 ssize_t write(int fd, const void *buf, size_t n) {
   resolve();
-  if ((fd == 1 || fd == 2) && n > 0 && started) redir_tag(fd, 0, 0);
+  if ((fd == 1 || fd == 2) && n > 0 && started) {
+    redir_tag(fd, 0, 0);
+    wrote[fd] = 1;
+  }
   return real_write(fd, buf, n);
 }
 
 ssize_t writev(int fd, const struct iovec *iov, int cnt) {
   resolve();
-  if ((fd == 1 || fd == 2) && started) redir_tag(fd, 0, 0);
+  if ((fd == 1 || fd == 2) && started) {
+    redir_tag(fd, 0, 0);
+    wrote[fd] = 1;
+  }
   return real_writev(fd, iov, cnt);
 }
 
@@ -148,10 +163,13 @@ static struct name_slot names[8]; /* the paths dash opened read-only last, for t
 static int names_next;
 
 static void remember(int fd, const char *path, int flags) {
-  if (!is_dash || fd < 0 || (flags & O_ACCMODE) != O_RDONLY) return;
+  if (!is_dash || fd < 0) return;
   int saved = errno;
   struct stat st;
-  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+  if ((flags & O_ACCMODE) != O_RDONLY) {
+    /* a redirection's target (dash opens nothing else for writing) */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) fsetxattr(fd, REDIR_XATTR, "1", 1, 0);
+  } else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
     struct name_slot *s = &names[names_next++ % 8];
     s->dev = st.st_dev;
     s->ino = st.st_ino;
@@ -368,6 +386,9 @@ __attribute__((destructor)) static void zsim_exit(void) {
    * handler (gnulib's close_stdout, as GNU sed and grep do); otherwise glibc flushes it after the
    * destructors, so bytes still in the buffer count as written (__fpending reads the buffer
    * pointers only, which fclose resets, so it is safe on a closed standard stream) */
-  if (start_empty[1]) redir_tag(1, 1, __fpending(stdout) > 0);
-  if (start_empty[2]) redir_tag(2, 1, __fpending(stderr) > 0);
+  /* Only for a program that never wrote through write(): the data in the file may otherwise be a
+   * child's (dash writes through write() only, so it is skipped). */
+  if (is_dash) return;
+  if (start_empty[1] && !wrote[1]) redir_tag(1, 1, __fpending(stdout) > 0);
+  if (start_empty[2] && !wrote[2]) redir_tag(2, 1, __fpending(stderr) > 0);
 }
