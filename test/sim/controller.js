@@ -105,13 +105,14 @@ function realTool(c) {
   return c === "sh" ? "/bin/sh" : which(REAL_NAME[c] || c, ["/usr/bin", "/bin", "/usr/sbin", "/sbin"]);
 }
 
-/** The wrapper script for one tool: dash checks the options (strictPosix: `rule`), then perl
- *  (Debian essential) execs the tool with argv[0] = its name (GNU messages say "mkdir: ...", not a
- *  path), leaving the environment alone (bash's `exec -a` would export SHLVL and PWD).
+/** The wrapper script for one tool: dash checks the options (strictPosix: `rule`), then
+ *  `<hostDir>/zsim_exec` (shims/zsim_exec.c) execs the tool with argv[0] = its name (GNU messages
+ *  say "mkdir: ...", not a path), leaving the environment alone (bash's `exec -a` would export
+ *  SHLVL and PWD; perl would add its start-up to the target's CPU accounting).
  *  `tag` (strictUntaggedText): a tag-aware reader; only when a FILE operand must be read through
  *  its tag does the wrapper start the Python shim `tag.shim` (shims/zsim.py), so `grep x` or
  *  `head -n 1` on a pipe costs no Python start on the simulated target (CPU accounting). */
-function strictWrapper(name, real, rule, extraArgs, tag) {
+function strictWrapper(name, real, rule, extraArgs, tag, execHelper) {
   const q = (s) => s.replace(/[\\\]\[^-]/g, (c) => "\\" + c);
   const L = [
     "#!/bin/sh",
@@ -173,7 +174,7 @@ function strictWrapper(name, real, rule, extraArgs, tag) {
     L.push(`[ "$zwh_n" -gt 0 ] && exec ${shq(tag.shim)} "$@"`);
   }
   L.push(
-    `exec /usr/bin/perl -e 'exec {shift} @ARGV or die "${name}: $!\\n"' ${shq(real)} ${shq(name)}${(extraArgs || []).map((a) => " " + a).join("")} "$@"`,
+    `exec ${shq(execHelper)} ${shq(real)} ${shq(name)}${(extraArgs || []).map((a) => " " + a).join("")} "$@"`,
     "",
   );
   return L.join("\n");
@@ -206,7 +207,7 @@ function applyStrictTools(bin, sw, hostDir) {
     }
     const extra = WRAPPED_ALWAYS[c];
     const rule = sw.strictPosix && STRICT_RULES[c] ? STRICT_RULES[c] : null;
-    if (rule || extra || tag) fs.writeFileSync(p, strictWrapper(c, real, rule, extra, tag), { mode: 0o755 });
+    if (rule || extra || tag) fs.writeFileSync(p, strictWrapper(c, real, rule, extra, tag, path.join(hostDir, EXEC_NAME)), { mode: 0o755 });
     else fs.symlinkSync(real, p);
   }
 }
@@ -517,31 +518,34 @@ function writeShim(bin, cmd, hostDir) {
 
 const PRELOAD_SRC = path.join(SHIMS_DIR, "zsim_preload.c");
 const PRELOAD_NAME = "zsim_preload.so"; // per host: <hostDir>/zsim_preload.so -> <dir>/shared/...
+const EXEC_SRC = path.join(SHIMS_DIR, "zsim_exec.c");
+const EXEC_NAME = "zsim_exec"; // per host: <hostDir>/zsim_exec -> <dir>/shared/...
 
-/** Build the session preload library (_TAG_REDIR_OUT/ERR, scripts read through their tag;
- *  shims/zsim_preload.c) into <dir>/shared, once per source version (the file name carries the
- *  source hash). Needs a C compiler: scripts/lib/setup.sh installs gcc and libc6-dev. */
-function buildPreload(dir) {
-  const src = fs.readFileSync(PRELOAD_SRC);
+/** Build one of the simulator's C parts into <dir>/shared, once per source version (the file name
+ *  carries the source hash): the session preload library (_TAG_REDIR_OUT/ERR, scripts read
+ *  through their tag; shims/zsim_preload.c) or the wrappers' exec helper (shims/zsim_exec.c).
+ *  Needs a C compiler: scripts/lib/setup.sh installs gcc and libc6-dev. */
+function buildNative(dir, srcPath, base, shared) {
+  const src = fs.readFileSync(srcPath);
   const hash = require("node:crypto").createHash("sha256").update(src).digest("hex").slice(0, 16);
-  const shared = path.join(dir, "shared");
-  fs.mkdirSync(shared, { recursive: true, mode: 0o755 });
-  const so = path.join(shared, `zsim-preload-${hash}.so`);
+  const sharedDir = path.join(dir, "shared");
+  fs.mkdirSync(sharedDir, { recursive: true, mode: 0o755 });
+  const so = path.join(sharedDir, `${base}-${hash}${shared ? ".so" : ""}`);
   if (fs.existsSync(so)) return so;
   const cc = process.env.CC || which("cc") || which("gcc");
   if (!cc) {
     fail(
-      `uss-sim: no C compiler to build the session preload library ${PRELOAD_SRC} (looked for $CC, cc, gcc).\n` +
+      `uss-sim: no C compiler to build ${srcPath} (looked for $CC, cc, gcc).\n` +
         "Install one (Debian: apt-get install -y gcc libc6-dev, or run scripts/lib/setup.sh as root).",
     );
   }
   const tmp = `${so}.tmp${process.pid}`;
-  const r = run(cc, ["-O2", "-Wall", "-shared", "-fPIC", "-o", tmp, PRELOAD_SRC, "-ldl"]);
+  const r = run(cc, ["-O2", "-Wall", ...(shared ? ["-shared", "-fPIC"] : []), "-o", tmp, srcPath, ...(shared ? ["-ldl"] : [])]);
   if (r.status !== 0) {
     fs.rmSync(tmp, { force: true });
-    fail(`uss-sim: building the session preload library with ${cc} failed (rc ${r.status}): ${(r.stderr || "").trim()}`);
+    fail(`uss-sim: building ${srcPath} with ${cc} failed (rc ${r.status}): ${(r.stderr || "").trim()}`);
   }
-  fs.chmodSync(tmp, 0o644);
+  fs.chmodSync(tmp, shared ? 0o644 : 0o755);
   fs.renameSync(tmp, so);
   return so;
 }
@@ -672,6 +676,9 @@ function buildHost(dir, index, switchesIn, ctx) {
   const xr = spawnSync(ctx.py.executable, ["-I", "-c", "import os,sys;os.setxattr(sys.argv[1],'user.zos.tag',b'0:0')", probe]);
   fs.rmSync(probe, { force: true });
   if (xr.status !== 0) fail(`uss-sim: file system under ${hostDir} does not support user.* extended attributes (needed for file tags)`);
+
+  // the wrappers' exec helper (shims/zsim_exec.c), used by applyBinSwitches below
+  fs.symlinkSync(ctx.execHelper, path.join(hostDir, EXEC_NAME));
 
   // PATH directory: z/OS commands + shims only
   const bin = path.join(root, "bin");
@@ -972,8 +979,9 @@ async function startHosts(opts = {}) {
   // Shims run with -B (never write into the repo); precompiled bytecode under <dir>/shared/pycache
   // (sys.pycache_prefix in every shim) spares each simulated command the compile of zsim.py.
   runOk(py.executable, ["-I", "-X", `pycache_prefix=${path.join(dir, "shared", "pycache")}`, "-m", "compileall", "-q", SHIMS_DIR]);
-  const preload = buildPreload(dir);
-  const ctx = { sshd, py, user, ids, identityFile, preload };
+  const preload = buildNative(dir, PRELOAD_SRC, "zsim-preload", true);
+  const execHelper = buildNative(dir, EXEC_SRC, "zsim-exec", false);
+  const ctx = { sshd, py, user, ids, identityFile, preload, execHelper };
 
   const hosts = [];
   try {
