@@ -31,6 +31,7 @@ import { DenyList } from "../core/policy";
 import { ClosureResult } from "../core/closure";
 import { generateLockfile } from "../core/lockfile";
 import type { WheelFacts } from "./wheel-verify";
+import type { MemberListDigest } from "../core/member-list";
 import {
   checkExpiry, checkSequence, statementDigest, verifyStatementSignatures, SequenceStore, Trust, VerifiedSigner, StatementVerification,
 } from "./signing";
@@ -97,6 +98,12 @@ export interface VerifiedWheel {
   size: number;
   /** Absolute path of the wheel inside the bundle. */
   path: string;
+  /**
+   * Where each member's bytes are and how they decode, as this verification read them
+   * (member-list.ts); absent after a statement-only verification. The target compares it with
+   * its own zipfile's view (zwh_deploy.py wheel-members).
+   */
+  memberLayout?: MemberListDigest;
 }
 
 /** What deploy consumes: everything here has been checked against the signed statement. */
@@ -133,6 +140,8 @@ export interface FilesVerified {
   readonly lockBytes: Buffer;
   /** Per wheel filename, the extras its METADATA provides (the closure needs them). */
   readonly providesExtra: ReadonlyMap<string, string[]>;
+  /** Per wheel filename, its member layout digest (VerifiedWheel.memberLayout). */
+  readonly memberLayout: ReadonlyMap<string, MemberListDigest>;
   /** Warnings of the file steps (test code listed or excepted). */
   readonly warnings: readonly string[];
 }
@@ -144,6 +153,7 @@ export function filesVerifiedOf(r: BundleVerification): FilesVerified | undefine
   return {
     dir: v.dir, statementDigest: v.statementDigest, lockBytes: v.lockBytes,
     providesExtra: new Map(r.wheelFacts.map((f) => [f.filename, f.providesExtra])),
+    memberLayout: new Map(r.wheelFacts.map((f) => [f.filename, f.memberLayout])),
     warnings: r.testCodeWarnings ?? [],
   };
 }
@@ -277,6 +287,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   }
 
   // Everything below comes from the signed statement; the callers add what their scope checked.
+  const memberLayout = new Map<string, MemberListDigest>(); // filled by the wheel pass (or reuse)
   const verifiedFrom = (
     sigs: NonNullable<typeof res.signatures>,
     extra: Pick<VerifiedBundle, "lockBytes" | "findings" | "target" | "closure" | "scope">,
@@ -286,7 +297,10 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
     statementDigest: digest,
     statement,
     predicate: p,
-    wheels: p.wheels.map((w) => ({ filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size, path: path.join(dir, WHEELS_DIR, w.filename) })),
+    wheels: p.wheels.map((w) => {
+      const layout = memberLayout.get(w.filename);
+      return { filename: w.filename, name: w.name, version: w.version, sha256: w.sha256, size: w.size, path: path.join(dir, WHEELS_DIR, w.filename), ...(layout ? { memberLayout: layout } : {}) };
+    }),
     signers: sigs.signers,
     sequenceStatus,
     ...extra,
@@ -307,6 +321,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
   const files = new Map<string, TreeEntry>();
   const present = (name: string) => files.get(name)?.kind === "file";
   const providesExtra = new Map<string, string[]>(reuse?.providesExtra ?? []);
+  for (const [k, v] of reuse?.memberLayout ?? []) memberLayout.set(k, v);
   if (reuse) warnings.push(...reuse.warnings);
   else await verifyFiles();
 
@@ -394,6 +409,7 @@ export async function verifyBundle(dirArg: string, opts: VerifyBundleOptions): P
       if (!f) continue;
       res.wheelFacts.push(f);
       providesExtra.set(w.filename, f.providesExtra);
+      memberLayout.set(w.filename, f.memberLayout);
       if (f.recordSha256 !== w.recordSha256) {
         add("wheels", refusal(WHEEL_RECORD_DIGEST, `${w.filename}: RECORD digest ${f.recordSha256} differs from the manifest's recordSha256 ${w.recordSha256}`, {
           subject: w.filename,

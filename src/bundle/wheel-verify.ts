@@ -40,7 +40,7 @@ import { versionsEqual } from "../core/pep440";
 import { normalizeName } from "../core/names";
 import { checkEntryName, decodeEntryName, S_IFDIR, S_IFLNK, S_IFREG, unixFileType } from "../core/zip-names";
 import { checkZipLayout, ZIP_AMBIGUOUS } from "../core/zip-layout";
-import { memberListDigest, MemberListDigest, MemberLine } from "../core/member-list";
+import { memberLayoutDigest, memberListDigest, MemberLayoutLine, MemberListDigest, MemberLine } from "../core/member-list";
 import { checkInstallPaths, startupHooksOf } from "../core/wheel-paths";
 import { isValidSpecifierSet } from "../core/pep440";
 
@@ -102,6 +102,8 @@ export interface WheelFacts {
   uncompressedSize: number;
   /** Digest of the member list (names, sizes, sha256) as verified here: see member-list.ts. */
   members: MemberListDigest;
+  /** Digest of where each member's bytes are and how they decode (member-list.ts): the target compares its zipfile's view. */
+  memberLayout: MemberListDigest;
   /** Start-up hooks: `.pth` files pip would install into site-packages (see wheel-paths.ts). */
   startupHooks: string[];
   files?: Array<{ path: string; size: number }>;
@@ -388,6 +390,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
     const digestsOfSpecial = new Map<Member, string>();
     const files: Array<{ path: string; size: number }> = [];
     const memberLines: MemberLine[] = [];
+    const layoutLines: MemberLayoutLine[] = [];
     for (const m of sorted) {
       if (m.offset < prevEnd) {
         f.fatal(mk("ZWH-WHEEL-BOMB", `entry ${m.name} overlaps the previous entry's data (overlapping entries are a zip-bomb technique)`, { details: { entry: m.name } }));
@@ -432,6 +435,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
       const digest = hashes[0].digest();
       const sha256hex = algo === "sha256" ? digest.toString("hex") : hashes[1].digest("hex");
       memberLines.push({ name: m.name, size: produced, sha256: sha256hex });
+      layoutLines.push({ name: m.name, localOffset: m.offset, dataOffset: dataStart, method: m.method, compressedSize: m.compressedSize, size: produced, crc32: m.yauzlEntry.crc32 });
       if (isSpecial && sha256hex) digestsOfSpecial.set(m, sha256hex);
       if (m === special.record && sha256hex) recordSha256 = sha256hex;
 
@@ -502,6 +506,7 @@ async function run(path: string, opts: VerifyOptions, collect: boolean, blocking
         entries: seenFiles.size,
         uncompressedSize: actualTotal,
         members: memberListDigest(memberLines),
+        memberLayout: memberLayoutDigest(layoutLines),
         startupHooks,
         ...(opts.listFiles ? { files } : {}),
       };

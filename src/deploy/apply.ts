@@ -116,7 +116,7 @@ const upload: Action = async (c) => {
     const wheelFiles = p.upload.map((w) => ({ path: `${st.dir}/${w.filename}`, kind: "binary" as const }));
     const texts = [
       { path: st.uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
-      { path: st.releaseJson, data: JSON.stringify(c.wheels.map((w) => ({ name: w.filename, path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+      { path: st.releaseJson, data: releaseJsonText(c), kind: "text" as const },
     ];
     await prepareStaging(ops, st.dir, [...wheelFiles, ...texts]);
     const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
@@ -151,6 +151,18 @@ const upload: Action = async (c) => {
   c.result.upload.files = p.upload.length;
   c.result.upload.bytes = p.uploadBytes;
 };
+
+/**
+ * The release's wheels for the target helpers: where each is in the store and its sha256 + size
+ * (stage, the re-hash), and the member layout this run verified (the wheel-members check).
+ */
+function releaseJsonText(c: ApplyContext): string {
+  const layoutOf = new Map(c.vb.wheels.map((w) => [w.filename, w.memberLayout]));
+  return JSON.stringify(c.wheels.map((w) => {
+    const lay = layoutOf.get(w.filename);
+    return { name: w.filename, path: storePath(c.ops.layout, w.sha256, w.filename), sha256: w.sha256, size: w.size, ...(lay ? { layout: lay } : {}) };
+  })) + "\n";
+}
 
 /** The text files stage wrote into the release (their tags are checked in verify-target's exec). */
 const stagedFiles = new WeakMap<ApplyContext, Array<{ path: string; kind: "text" }>>();
@@ -207,7 +219,7 @@ const verifyTarget: Action = async (c) => {
     }, [
       ops.zwhTarget("hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
         "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", staging(c).releaseJson),
-      wheelMembersArgv(ops, rdir), // what pip's reader sees = what was verified (wheel-check.ts)
+      wheelMembersArgv(ops, rdir, staging(c).releaseJson), // what pip's reader sees = what was verified (wheel-check.ts)
       lsTagArgv(written.map((f) => f.path)),
     ]);
     // The release's text files were written after stage tagged them: check the tags first.

@@ -1,8 +1,8 @@
 /**
  * Before pip runs: the target re-reads every wheel of the release with its own Python's zipfile
- * (the reader pip uses) and compares the member list (names, sizes, sha256) and the start-up
- * hooks with what the signed statement says the workstation verified (zwh_deploy.py
- * wheel-members). A zip that reads differently there than on the workstation is refused before
+ * (the reader pip uses) and compares the member layout this run verified (or, without one, the
+ * member list the signed statement carries: names, sizes, sha256) and the start-up hooks
+ * (zwh_deploy.py wheel-members). A zip that reads differently there than on the workstation is refused before
  * anything is installed (issue 8: reader differentials). The statement it reads is the one the
  * same batch has just hash-checked and signature-checked on the target.
  */
@@ -11,9 +11,14 @@ import { parseJsonLine } from "../remote/json-line";
 import { ISOLATED } from "../remote/transport";
 import type { BatchResult, TargetOps } from "./target-ops";
 
-/** argv of the check; isolated, without site: nothing of the release runs. */
-export function wheelMembersArgv(ops: TargetOps, rdir: string): string[] {
-  return ops.helperArgv("zwh_deploy.py", ["wheel-members", "--statement", `${rdir}/manifest.intoto.json`, "--wheels-dir", `${rdir}/wheels`], ISOLATED);
+/**
+ * argv of the check; isolated, without site: nothing of the release runs. `expectFile` (the
+ * staging release JSON, re-hashed in the same batch) carries the member layout the workstation
+ * verified per wheel: those wheels are compared by layout and not inflated again (member-list.ts).
+ */
+export function wheelMembersArgv(ops: TargetOps, rdir: string, expectFile?: string): string[] {
+  return ops.helperArgv("zwh_deploy.py", ["wheel-members", "--statement", `${rdir}/manifest.intoto.json`, "--wheels-dir", `${rdir}/wheels`,
+    ...(expectFile ? ["--expect-file", expectFile] : [])], ISOLATED);
 }
 
 /** Throws the refusal for a failed check (exit 3), or a helper error when it printed no verdict. */

@@ -7,7 +7,8 @@
  * real `bundle create` signs each hostile wheel with the member list its zip library saw (as
  * Wheelhouse before issue 8 did) and the real deploy's local verification passes it too.
  * Production code has no switch for this. The target then re-reads every wheel with its own
- * Python's zipfile before pip runs, and must refuse: no code from the wheel runs (its `.pth`
+ * Python's zipfile before pip runs (comparing the member layout the deploy's verification read,
+ * member-list.ts), and must refuse: no code from the wheel runs (its `.pth`
  * would write a marker file in the session user's home), nothing is installed, and `current` is
  * unchanged. A control test shows the marker hook does write its marker when it runs.
  *
@@ -124,6 +125,8 @@ describe("target: refused by the target's zipfile when the workstation check is 
     expect(e.exitCode).toBe(3);
     expect(e.details?.step).toBe("verify-target");
     expect(e.message).toMatch(/hostile-1\.0-py3-none-any\.whl/);
+    // Compared by the member layout this run verified (nothing inflated on the target).
+    expect((e.details?.wheels as Array<{ by: string }>).map((w) => w.by)).toEqual(["layout"]);
     expect(existsSync(marker), "code from the hostile wheel ran").toBe(false);
     expect(current()).toBe(before);
     // Nothing was installed: no release of this bundle has a venv.

@@ -21,7 +21,10 @@ Subcommands:
   wheel-members re-read every wheel of a release with THIS interpreter's zipfile (the reader
                 pip uses) and compare its member list (names, sizes, sha256) and start-up
                 hooks with what the signed statement says the workstation verified; exit 3
-                on any difference (ZWH-DEPLOY-WHEEL-MEMBERS / ZWH-WHEEL-STARTUP-HOOK)
+                on any difference (ZWH-DEPLOY-WHEEL-MEMBERS / ZWH-WHEEL-STARTUP-HOOK).
+                With --expect-file, a wheel listed there with a "layout" is compared by
+                layout instead (where zipfile finds each member's bytes and how it decodes
+                them) and is not inflated: see member_layout_lines
   multi         several zwh_target.py subcommands in one interpreter start (prune + audit + unlock)
 """
 import argparse
@@ -292,6 +295,45 @@ def wheel_member_list(path):
     return [t[1] for t in lines], problems, names
 
 
+# The member LAYOUT (src/core/member-list.ts memberLayoutDigest): one line per entry,
+# "<name> <local header offset> <data offset> <method> <compressed size> <size> <crc32 hex8>\n",
+# sorted like the member list. zipfile.open() reads and checks the local header (name, flags)
+# but inflates nothing; the data offset is where the opened member's compressed bytes start.
+# The caller has re-hashed the wheel (same bytes the workstation inflated and hashed), so equal
+# layouts mean pip's reader decodes exactly the content the workstation verified.
+
+
+def member_layout_lines(path):
+    """(lines, names) of one wheel's layout as zipfile reads it; raises on unreadable archives."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        lines = []
+        for info in infos:
+            with zf.open(info) as f:
+                start = getattr(f, "_orig_compress_start", None)
+                if start is None:  # not seekable, or an older zipfile: where the header says
+                    raw = zf.fp
+                    raw.seek(info.header_offset)
+                    h = raw.read(30)
+                    start = info.header_offset + 30 + int.from_bytes(h[26:28], "little") + int.from_bytes(h[28:30], "little")
+            lines.append((info.filename.encode("utf-8"), "%s %d %d %d %d %d %08x\n" % (
+                info.filename, info.header_offset, start, info.compress_type, info.compress_size, info.file_size, info.CRC)))
+    lines.sort(key=lambda t: t[0])
+    return [t[1] for t in lines], [i.filename for i in infos]
+
+
+def layout_expectations(path):
+    """filename -> {"count", "sha256"} from a release JSON ([{name, layout}, ...]); {} without one."""
+    if not path:
+        return {}
+    out = {}
+    for e in read_json(path):
+        lay = e.get("layout") if isinstance(e, dict) else None
+        if isinstance(lay, dict) and isinstance(e.get("name"), str):
+            out[e["name"]] = lay
+    return out
+
+
 def startup_hooks(names):
     """.pth files pip would install directly into site-packages (see src/core/wheel-paths.ts)."""
     data_dirs = set(n.split("/")[0][:-len(".dist-info")] + ".data" for n in names
@@ -310,22 +352,36 @@ def cmd_wheel_members(a):
     statement = read_json(a.statement)
     pred = statement.get("predicate") or {}
     allowed = set((pred.get("policy") or {}).get("startupHooks") or [])
-    results, bad = [], 0
+    layouts = layout_expectations(a.expect_file)
+    results, bad, by_layout = [], 0, 0
     for w in pred.get("wheels") or []:
         fn = w.get("filename")
-        want = w.get("members") or {}
-        r = {"filename": fn, "ok": False, "expected": want}
+        lay = layouts.get(fn)
+        want = lay if lay is not None else (w.get("members") or {})
+        r = {"filename": fn, "ok": False, "expected": want, "by": "layout" if lay is not None else "content"}
         if not isinstance(fn, str) or "/" in fn or fn.startswith("."):
             r["problems"] = ["bad wheel filename in the statement"]
         else:
             try:
-                lines, problems, names = wheel_member_list(os.path.join(a.wheels_dir, fn))
+                wheel = os.path.join(a.wheels_dir, fn)
+                if lay is not None:
+                    by_layout += 1
+                    lines, names = member_layout_lines(wheel)
+                    problems, seen = [], set()
+                    for n in names:
+                        if n in seen:
+                            problems.append("entry %s appears more than once (zipfile keeps the last)" % n)
+                        seen.add(n)
+                    name_of = lambda ln: ln.rsplit(" ", 6)[0]
+                else:
+                    lines, problems, names = wheel_member_list(wheel)
+                    name_of = lambda ln: ln.rstrip("\n").split(" ", 2)[2]
                 digest = hashlib.sha256("".join(lines).encode("utf-8")).hexdigest()
                 r["actual"] = {"count": len(lines), "sha256": digest}
                 if len(lines) != want.get("count") or digest != want.get("sha256"):
-                    problems.append("zipfile reads %d member(s) (digest %s); the workstation verified %s (digest %s)"
-                                    % (len(lines), digest[:16], want.get("count"), str(want.get("sha256"))[:16]))
-                    r["members"] = [ln.rstrip("\n").split(" ", 2)[2] for ln in lines][:200]
+                    problems.append("zipfile reads %d member(s) (%s digest %s); the workstation verified %s (digest %s)"
+                                    % (len(lines), r["by"], digest[:16], want.get("count"), str(want.get("sha256"))[:16]))
+                    r["members"] = [name_of(ln) for ln in lines][:200]
                 hooks = [h for h in startup_hooks(names)
                          if "%s:%s" % (normalize_name(w.get("name") or ""), h.split("/")[-1]) not in allowed]
                 if hooks:
@@ -337,7 +393,7 @@ def cmd_wheel_members(a):
         r["ok"] = not r["problems"]
         bad += 0 if r["ok"] else 1
         results.append(r)
-    out = {"command": "wheel-members", "ok": bad == 0, "wheels": results, "checked": len(results)}
+    out = {"command": "wheel-members", "ok": bad == 0, "wheels": results, "checked": len(results), "byLayout": by_layout}
     if bad:
         first = next(r for r in results if not r["ok"])
         code = "ZWH-WHEEL-STARTUP-HOOK" if first.get("startupHooks") and len(first["problems"]) == 1 else "ZWH-DEPLOY-WHEEL-MEMBERS"
@@ -390,6 +446,7 @@ def main():
     s = sub.add_parser("wheel-members", add_help=False)
     s.add_argument("--statement", required=True)
     s.add_argument("--wheels-dir", required=True)
+    s.add_argument("--expect-file", default=None)
     s.set_defaults(func=cmd_wheel_members)
     try:
         a = p.parse_args()
