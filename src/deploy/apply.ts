@@ -70,7 +70,7 @@ export interface ApplyContext {
   /** Rollback protection (sequence-guard.ts): a deliberate downgrade, and the workstation cache to raise. */
   sequence: { allowDowngrade?: boolean; downgrade: boolean; accepted: number | null; cache?: FileSequenceStore };
   /** The lock and its heartbeat (lock-keeper.ts) from acquisition to activation. */
-  state: { step: DeployStepId; lock?: LockHandle; keeper?: LockKeeper; staged: boolean; sequenceStatus?: string };
+  state: { step: DeployStepId; lock?: LockHandle; keeper?: LockKeeper; staged: boolean; sequenceStatus?: string; receiptWritten?: boolean };
 }
 
 type Action = (c: ApplyContext) => Promise<void>;
@@ -182,11 +182,12 @@ const stage: Action = async (c) => {
     if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig), kind: "text" });
     // ONE exec: build releases/<id> (zwh_deploy.py stage), then create its text files empty and
     // tag them ISO8859-1 before any byte is written; the writes follow over SFTP and their tags
-    // are checked (ls -T) in the first exec of verify-target.
+    // are checked (ls -T) in the first exec of verify-target. receipt.json is created and tagged
+    // here too, and written after verify-install (its tag is checked again with activate).
     const stageArgs = ["stage", "--release-dir", rdir, "--wheels-file", staging(c).releaseJson, "--store", ops.layout.store];
-    const paths = files.map((f) => f.path);
+    const paths = [...files.map((f) => f.path), receiptPath(rdir)];
     const prep: string[][] = [["touch", ...paths], ["chmod", "644", ...paths]];
-    const tags = chtagCommands(files);
+    const tags = chtagCommands(paths.map((path) => ({ path, kind: "text" as const })));
     const res = await ops.batch([ops.helperArgv("zwh_deploy.py", stageArgs), ...prep, ...tags], { label: "stage + pre-tag" });
     ops.helperOutcome("zwh_deploy.py", stageArgs, res[0], [0]);
     c.state.staged = true;
@@ -198,7 +199,7 @@ const stage: Action = async (c) => {
     }
     if (bad > prep.length) throw ops.chtagFailed(tags[bad - 1 - prep.length], res[bad].code);
     await Promise.all(files.map((f) => ops.session.writeFile(f.path, f.data)));
-    stagedFiles.set(c, files.map((f) => ({ path: f.path, kind: f.kind })));
+    stagedFiles.set(c, paths.map((path) => ({ path, kind: "text" as const })));
   });
 };
 
@@ -294,8 +295,14 @@ const verifyInstall: Action = async (c) => {
     installed: installed.installed, bootstrap: installed.bootstrap, wheels: c.wheels.map((w) => ({ filename: w.filename, sha256: w.sha256, size: w.size })),
     checks: installed.checks,
   };
-  await ops.writeTagged([{ path: `${rdir}/receipt.json`, data: JSON.stringify(receipt, null, 2) + "\n", kind: "text" }]);
+  // Into the file stage created and tagged (verify-target checked the tag); activate re-checks it.
+  await ops.session.writeFile(receiptPath(rdir), JSON.stringify(receipt, null, 2) + "\n");
+  c.state.receiptWritten = true;
 };
+
+function receiptPath(rdir: string): string {
+  return `${rdir}/receipt.json`;
+}
 
 /** The activate path's re-check of an intact existing release (timed as verify-install). */
 const inspect: Action = async (c) => {
@@ -313,7 +320,10 @@ const activate: Action = async (c) => {
   await enter(c, "activate");
   const p = c.plan;
   const act = await c.timer.step("activate", `Activate ${p.releaseId}`, () =>
-    activateRelease(c.ops, p.releaseId, c.obs.raw.current.target, "ZWH-DEPLOY-ACTIVATE", { lockId: c.state.lock!.lockId, allowDowngrade: c.sequence.allowDowngrade }));
+    activateRelease(c.ops, p.releaseId, c.obs.raw.current.target, "ZWH-DEPLOY-ACTIVATE", {
+      lockId: c.state.lock!.lockId, allowDowngrade: c.sequence.allowDowngrade,
+      ...(c.state.receiptWritten ? { textFile: receiptPath(releaseDir(c.ops.layout, p.releaseId)) } : {}),
+    }));
   await c.state.keeper?.stop();
   // The target accepted the statement: the workstation cache learns its new bound.
   const sq = act.sequence as { status?: string; trust_root?: string | null } | null;

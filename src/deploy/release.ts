@@ -1,10 +1,11 @@
 /** Operations on one release directory of the target: create its venv, re-check it, activate it. */
-import { refusal } from "../core/errors";
+import { refusal, ZwhError } from "../core/errors";
+import { textTagTestArgv } from "../remote/tags";
 import { lockLostError } from "./lock-keeper";
 import { isSequenceRefusal, targetRefusal } from "./sequence-guard";
 import { hostLabel } from "../remote/target";
 import { pipEnv } from "./layout";
-import type { TargetOps } from "./target-ops";
+import type { HelperResult, TargetOps } from "./target-ops";
 import { PIP_PYTHON_OPTION_MIN } from "./types";
 
 /**
@@ -54,11 +55,22 @@ export async function createVenv(ops: TargetOps, venv: string): Promise<string[]
  * helper checks both under its guard, with the swap. Refused with the helper's code, else `fallbackCode`.
  */
 export async function activateRelease(
-  ops: TargetOps, releaseId: string, expectCurrent: string | null, fallbackCode: string, guard: { lockId: string; allowDowngrade?: boolean },
+  ops: TargetOps, releaseId: string, expectCurrent: string | null, fallbackCode: string,
+  guard: { lockId: string; allowDowngrade?: boolean; /** A text file just written: activate only if its tag is still right (same exec). */ textFile?: string },
 ): Promise<Record<string, unknown>> {
   const args = ["activate", "--root", ops.layout.root, "--release", releaseId, "--expect-current", expectCurrent ?? "none", "--lock-id", guard.lockId];
   if (guard.allowDowngrade) args.push("--allow-downgrade");
-  const r = await ops.helper("zwh_target.py", args, { label: "activate" });
+  let r: HelperResult;
+  if (guard.textFile) {
+    const res = await ops.batch([textTagTestArgv(guard.textFile), ops.helperArgv("zwh_target.py", args)], { label: "ls -T + activate", stopAtFailure: true });
+    if (res[0].code !== 0) {
+      ops.checkTagListing(res[0].stdout, [{ path: guard.textFile, kind: "text" }]); // throws ZWH-DEPLOY-TAG naming the tag
+      throw new ZwhError("ZWH-DEPLOY-TAG", `the tag of ${guard.textFile} on ${ops.host} could not be read (exit ${res[0].code}); nothing was activated`, { subject: guard.textFile });
+    }
+    r = ops.helperOutcome("zwh_target.py", args, res[1], [0, 3]);
+  } else {
+    r = await ops.helper("zwh_target.py", args, { label: "activate" });
+  }
   if (r.code !== 0) {
     const err = (r.json.error ?? {}) as Record<string, unknown>;
     if (err.code === "ZWH-LOCK-LOST") throw lockLostError(ops.host, ops.layout.root, guard.lockId, (err.owner ?? null) as Record<string, unknown> | null, "activate");

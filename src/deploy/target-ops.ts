@@ -16,7 +16,7 @@ import { chunks } from "../core/chunks";
 import { parseJsonLine } from "../remote/json-line";
 import { tempSuffix } from "../remote/temp-name";
 import { chtagFailed, formatTag, isBinaryTag, isTextTag, parseTagOutput, type FileTag } from "../remote/tags";
-import { helperArgv, type BatchCommand, type BatchResult, type ExecOptions, type HelperOptions, type Transport } from "../remote/transport";
+import { helperArgv, type BatchCommand, type BatchOptions, type BatchResult, type ExecOptions, type HelperOptions, type Transport } from "../remote/transport";
 import { hostTitle } from "../remote/target";
 import type { RootLayout } from "./layout";
 
@@ -173,7 +173,7 @@ export class TargetOps {
   }
 
   /** Run several argv commands in ONE round trip; each gets its own exit code and stdout. */
-  batch(cmds: BatchCommand[], opts: ExecOptions = {}): Promise<BatchResult[]> {
+  batch(cmds: BatchCommand[], opts: BatchOptions = {}): Promise<BatchResult[]> {
     return this.session.batch(cmds, opts);
   }
 

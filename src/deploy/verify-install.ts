@@ -1,9 +1,9 @@
 /**
  * After pip: prove the release holds exactly the signed set, unmodified.
- * First the isolated RECORD re-hash; then two parallel execs: pip check + pip inspect in one
- * start of the venv's interpreter (the inspect report written to a file and fetched over SFTP:
- * exec stdout is code-page converted on z/OS), and the optional smoke import; the install report
- * and the inspect report are then read over SFTP.
+ * One exec that stops at the first failure: the isolated RECORD re-hash; then pip check + pip
+ * inspect in one start of the venv's interpreter (the inspect report written to a file and
+ * fetched over SFTP: exec stdout is code-page converted on z/OS); then the optional smoke import.
+ * The install report and the inspect report are then read over SFTP.
  *
  * Installed set rule: every manifest wheel is installed at its version (and pip's install report
  * shows the manifest's sha256 for it); anything else must be a venv bootstrap package
@@ -16,7 +16,7 @@ import type { VerifiedBundle } from "../bundle/verify";
 import type { TargetOps } from "./target-ops";
 import { pipEnv } from "./layout";
 import { parseJsonLine } from "../remote/json-line";
-import { ISOLATED, helperArgv } from "../remote/transport";
+import { ISOLATED, helperArgv, type BatchCommand, type BatchResult } from "../remote/transport";
 import { posix } from "node:path";
 
 export interface InstalledCheck {
@@ -40,35 +40,45 @@ const SMOKE_WRAPPER =
  * `pip check`, then `pip inspect` into `inspectOut`, in ONE start of the venv's interpreter
  * (zwh_deploy.py pip-verify runs pip's own commands in-process: each separate pip start costs
  * mostly the import of pip). Only when pip is driven from the base interpreter with --python
- * (no runner path known) do they run as two pip commands.
+ * (no runner path known) do they run as two pip commands. Returns the batch commands and the
+ * reader of their results (the caller puts them in the batch after the RECORD re-hash).
  */
-async function pipCheckAndInspect(
-  ops: TargetOps, pip: string[], inspectOut: string, env: Record<string, string>,
-): Promise<{ check: { ok: boolean; output: string }; inspect: { ok: boolean; stderr: string } }> {
+function pipCheckAndInspect(ops: TargetOps, pip: string[], inspectOut: string): {
+  cmds: BatchCommand[];
+  read: (res: BatchResult[]) => { check: { ok: boolean; output: string }; inspect: { ok: boolean; stderr: string } };
+} {
   const vpy = pip[0];
   const viaRunner = pip.length === 2; // [<venv>/bin/python, <pip dir>/__pip-runner__.py]
   const venvPip = pip.length === 3 && pip[1] === "-m" && pip[2] === "pip";
   if (viaRunner || venvPip) {
     const args = ["pip-verify", "--inspect-out", inspectOut, ...(viaRunner ? ["--pip-root", posix.dirname(posix.dirname(pip[1]))] : [])];
-    const [r] = await ops.batch([helperArgv(vpy, ops.helpers["zwh_deploy.py"].remotePath, args)], { label: "pip check + inspect (one pip start)", env });
-    const j = parseJsonLine(r.stdout);
-    if (!j || j.command !== "pip-verify") {
-      throw new ZwhError("ZWH-DEPLOY-HELPER", `pip check + inspect printed no result in ${inspectOut} on ${ops.host} (exit ${r.code}): ${r.stdout.slice(-500)}`, { subject: vpy });
-    }
-    const c = (j.check ?? {}) as Record<string, unknown>;
-    const i = (j.inspect ?? {}) as Record<string, unknown>;
     return {
-      check: { ok: c.exitCode === 0, output: `${String(c.stdout ?? "")}${String(c.stderr ?? "")}` },
-      inspect: { ok: i.exitCode === 0, stderr: String(i.stderr ?? "") },
+      cmds: [helperArgv(vpy, ops.helpers["zwh_deploy.py"].remotePath, args)],
+      read: ([r]) => {
+        const j = parseJsonLine(r.stdout);
+        if (!j || j.command !== "pip-verify") {
+          throw new ZwhError("ZWH-DEPLOY-HELPER", `pip check + inspect printed no result in ${inspectOut} on ${ops.host} (exit ${r.code}): ${r.stdout.slice(-500)}`, { subject: vpy });
+        }
+        const c = (j.check ?? {}) as Record<string, unknown>;
+        const i = (j.inspect ?? {}) as Record<string, unknown>;
+        return {
+          check: { ok: c.exitCode === 0, output: `${String(c.stdout ?? "")}${String(c.stderr ?? "")}` },
+          inspect: { ok: i.exitCode === 0, stderr: String(i.stderr ?? "") },
+        };
+      },
     };
   }
   const common = ["--isolated", "--disable-pip-version-check", "--no-input"];
-  const res = await ops.batch([
-    [...pip, "check", ...common],
-    ops.helperArgv("zwh_deploy.py", ["run-to-file", "--out", inspectOut, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"]),
-  ], { label: "pip check + inspect", env });
-  const j = parseJsonLine(res[1].stdout);
-  return { check: { ok: res[0].code === 0, output: res[0].stdout }, inspect: { ok: res[1].code === 0, stderr: String(j?.stderr ?? res[1].stdout) } };
+  return {
+    cmds: [
+      [...pip, "check", ...common],
+      ops.helperArgv("zwh_deploy.py", ["run-to-file", "--out", inspectOut, "--", ...pip, "inspect", "--local", "--isolated", "--disable-pip-version-check"]),
+    ],
+    read: (res) => {
+      const j = parseJsonLine(res[1].stdout);
+      return { check: { ok: res[0].code === 0, output: res[0].stdout }, inspect: { ok: res[1].code === 0, stderr: String(j?.stderr ?? res[1].stdout) } };
+    },
+  };
 }
 
 /** The last lines of a command's output (at most 20 lines / 2,000 characters). */
@@ -84,20 +94,21 @@ export async function verifyInstalled(
   const vpy = `${rdir}/venv/bin/python`;
   const pip = opts.pip ?? [vpy, "-m", "pip"];
   const env = pipEnv(ops.layout);
-  // First the RECORD re-hash and the installed-file check, with the BASE interpreter isolated and
-  // without site (-I -S): no interpreter that processes the new release's site-packages (and so
-  // its .pth start-up hooks) runs before the installed tree matches RECORD. Only then start the
-  // venv's Python: pip check + pip inspect, and the smoke import, in parallel (the session allows
-  // two exec channels; the smoke import may write __pycache__, after the re-hash).
+  // One exec, in order, each command only if the one before succeeded: first the RECORD re-hash
+  // and the installed-file check, with the BASE interpreter isolated and without site (-I -S): no
+  // interpreter that processes the new release's site-packages (and so its .pth start-up hooks)
+  // runs before the installed tree matches RECORD. Only then the venv's Python: pip check + pip
+  // inspect, then the smoke import (it may write __pycache__, so after the re-hash).
   const recArgv = ops.helperArgv("zwh_target.py", ["record-verify", "--venv", `${rdir}/venv`], ISOLATED);
-  const [rec] = await ops.batch([recArgv], { label: "record-verify (isolated)", env });
+  const inspectOut = `${rdir}/pip-inspect.json`;
+  const pv = pipCheckAndInspect(ops, pip, inspectOut);
+  const smokeCmds: BatchCommand[] = opts.smoke ? [[vpy, "-c", SMOKE_WRAPPER, opts.smoke]] : [];
+  const res = await ops.batch([recArgv, ...pv.cmds, ...smokeCmds], { label: `record-verify (isolated), pip check + inspect${opts.smoke ? ", smoke" : ""}`, env, stopAtFailure: true });
+  const rec = res[0];
   const rvEarly = parseJsonLine(rec.stdout);
   if (rec.code !== 0 || rvEarly?.ok !== true) return recordMismatch(ops, rdir, rvEarly);
-  const inspectOut = `${rdir}/pip-inspect.json`;
-  const [pr, rr] = await Promise.all([
-    pipCheckAndInspect(ops, pip, inspectOut, env),
-    opts.smoke ? ops.batch([[vpy, "-c", SMOKE_WRAPPER, opts.smoke]], { label: "smoke", env }) : Promise.resolve([]),
-  ]);
+  const pr = pv.read(res.slice(1, 1 + pv.cmds.length));
+  const rr = res.slice(1 + pv.cmds.length);
   if (!pr.check.ok) {
     throw new ZwhError("ZWH-DEPLOY-PIP-CHECK", `pip check failed in ${rdir} on ${ops.host}: ${pr.check.output.trim().split("\n").slice(-5).join("; ")}`, {
       subject: rdir, details: { output: pr.check.output.slice(-4000) },

@@ -13,7 +13,7 @@ import { shCommand, shQuote } from "./quote";
 import { chunks } from "../core/chunks";
 import { chtagCommands, chtagFailed, lsTagArgv, parseTagOutput, type FileTag } from "./tags";
 import type { TargetSpec } from "./target";
-import { emptyStats, helperArgv, type BatchCommand, type BatchResult, type HelperOptions, type HelperRun, type TagTarget, type Transport, type TransportStats } from "./transport";
+import { emptyStats, helperArgv, type BatchCommand, type BatchOptions, type BatchResult, type HelperOptions, type HelperRun, type TagTarget, type Transport, type TransportStats } from "./transport";
 
 const MARK = "@@ZWH-END-";
 
@@ -55,15 +55,23 @@ export class SshTransport implements Transport {
     return this.session.execChecked(cmd, opts);
   }
 
-  async batch(cmds: BatchCommand[], opts: ExecOptions = {}): Promise<BatchResult[]> {
-    const script = cmds.map((c, i) => `${batchLine(c)}; echo "${MARK}${i}-$?@@"`).join("\n");
-    for (const c of cmds) this.stats.pythonStarts += pythonStartsOf(Array.isArray(c) ? c : c.argv);
-    this.stats.pythonStarts += opts.childPythonStarts ?? 0;
+  async batch(cmds: BatchCommand[], opts: BatchOptions = {}): Promise<BatchResult[]> {
+    const { stopAtFailure, ...execOpts } = opts;
+    // With stopAtFailure the script ends after the first failing command, so no later one runs.
+    const stop = stopAtFailure ? ` [ "$zwh_rc" -eq 0 ] || exit 0` : "";
+    const script = cmds.map((c, i) => `${batchLine(c)}; zwh_rc=$?; echo "${MARK}${i}-$zwh_rc@@";${stop}`).join("\n");
+    const starts = cmds.map((c) => pythonStartsOf(Array.isArray(c) ? c : c.argv));
+    this.stats.pythonStarts += (execOpts.childPythonStarts ?? 0) + starts.reduce((a, b) => a + b, 0);
     this.stats.execs++;
-    const r = await this.session.exec({ script }, { label: opts.label ?? "batch", ...opts });
+    const r = await this.session.exec({ script }, { label: execOpts.label ?? "batch", ...execOpts });
     const out: BatchResult[] = [];
     let rest = r.stdout;
     for (let i = 0; i < cmds.length; i++) {
+      if (stopAtFailure && i > 0 && out[i - 1].code !== 0) {
+        this.stats.pythonStarts -= starts[i];
+        out.push({ code: -1, stdout: "", skipped: true });
+        continue;
+      }
       const re = new RegExp(`${MARK}${i}-(\\d+)@@\\n?`);
       const m = re.exec(rest);
       if (!m) {

@@ -135,6 +135,17 @@ export function lsTagArgv(paths: readonly string[]): string[] {
   return ["ls", "-T", ...paths];
 }
 
+/**
+ * argv of a POSIX shell test that prints `ls -T PATH` and exits 0 only when PATH is tagged text
+ * ISO8859-1 with T=on (either listing form). It guards the next command of a `stopAtFailure`
+ * batch in the same round trip; on failure its output goes to TargetOps.checkTagListing.
+ */
+export function textTagTestArgv(path: string): string[] {
+  checkPaths([path]);
+  const script = 'l=$(ls -T "$1") || exit 1; printf \'%s\\n\' "$l"; case "$l" in "t ISO8859-1 "*"T=on "*|"t 819 "*"T=on "*) exit 0;; esac; exit 1';
+  return ["sh", "-c", script, "sh", path];
+}
+
 export function isTextTag(tag: FileTag | undefined, codeset = "ISO8859-1"): boolean {
   return !!tag && tag.type === "t" && tag.txtflag && (tag.codeset === codeset || tag.ccsid === ccsidOf(codeset));
 }

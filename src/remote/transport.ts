@@ -25,6 +25,16 @@ export type BatchCommand = string[] | { argv: string[]; stdinFile: string };
 export interface BatchResult {
   code: number;
   stdout: string;
+  /** Not run: an earlier command of a `stopAtFailure` batch failed. */
+  skipped?: true;
+}
+
+export interface BatchOptions extends ExecOptions {
+  /**
+   * Run the next command only when this one exited 0 (a check guarding what follows, in one
+   * round trip); the commands after a failure come back `skipped`.
+   */
+  stopAtFailure?: boolean;
 }
 
 /** A file to create empty and tag before any byte is written into it. */
@@ -102,7 +112,7 @@ export interface Transport {
   /** exec, throwing ZWH-REMOTE-COMMAND (with stderr) on a non-zero exit. */
   execChecked(cmd: ExecCommand, opts?: ExecOptions): Promise<ExecResult>;
   /** Several commands in ONE round trip; each gets its own exit code and stdout. */
-  batch(cmds: BatchCommand[], opts?: ExecOptions): Promise<BatchResult[]>;
+  batch(cmds: BatchCommand[], opts?: BatchOptions): Promise<BatchResult[]>;
   /**
    * Run `python [pythonFlags] helper args…` (helperArgv) with the env block and return its JSON
    * (never throws on a non-zero exit). Over SSH one exec, over z/OSMF one BPXBATCH job; both

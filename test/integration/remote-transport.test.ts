@@ -10,6 +10,8 @@ import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZwhError } from "../../src/core/errors";
 import { connectTarget, type RemoteSession } from "../../src/remote/connection";
+import { SshTransport } from "../../src/remote/ssh-transport";
+import { textTagTestArgv } from "../../src/remote/tags";
 import type { TargetSpec } from "../../src/remote/target";
 import { startUssHosts, type SimCluster, type SimHost } from "../sim";
 
@@ -123,6 +125,35 @@ describe("connect and exec", () => {
     expect(e.transient).toBe(true);
     expect(e.message).toContain(`${h.host}:${h.port}`);
     expect((await session.exec(["echo", "still here"])).stdout).toBe("still here\n");
+  });
+
+  it("batches commands in one exec; with stopAtFailure nothing after a failing command runs", async () => {
+    const t = new SshTransport(session);
+    const marker = `${h.home}/batch-marker-${Date.now()}`;
+    const cmds = [["echo", "one"], ["sh", "-c", "echo two; exit 3"], ["touch", marker], [h.pythonPath, "-c", "pass"]];
+    const stopped = await t.batch(cmds, { stopAtFailure: true });
+    expect(stopped).toEqual([{ code: 0, stdout: "one\n" }, { code: 3, stdout: "two\n" }, { code: -1, stdout: "", skipped: true }, { code: -1, stdout: "", skipped: true }]);
+    expect(existsSync(marker)).toBe(false);
+    expect(t.stats).toMatchObject({ execs: 1, pythonStarts: 0 }); // the skipped python3 is not counted
+    const all = await t.batch(cmds.slice(0, 3));
+    expect(all.map((r) => r.code)).toEqual([0, 3, 0]);
+    expect(existsSync(marker)).toBe(true);
+    expect(t.stats.execs).toBe(2);
+  });
+
+  it("textTagTestArgv passes only a file tagged text ISO8859-1 (T=on), printing its ls -T line", async () => {
+    const t = new SshTransport(session);
+    const f = `${h.home}/tag test's file ${Date.now()}`;
+    const run = async (tag: string[]) => {
+      await session.execChecked(["sh", "-c", 'rm -f "$1"; touch "$1"', "sh", f]);
+      if (tag.length) await session.execChecked(["chtag", ...tag, f]);
+      const [r, next] = await t.batch([textTagTestArgv(f), ["echo", "ran"]], { stopAtFailure: true });
+      return { code: r.code, line: r.stdout, next: next.skipped === true ? "skipped" : next.stdout.trim() };
+    };
+    expect(await run(["-tc", "ISO8859-1"])).toEqual({ code: 0, line: `t ISO8859-1   T=on  ${f}\n`, next: "ran" });
+    expect(await run(["-b"])).toEqual({ code: 1, line: `b binary      T=off ${f}\n`, next: "skipped" });
+    expect(await run([])).toMatchObject({ code: 1, next: "skipped" });
+    expect(await run(["-c", "ISO8859-1"])).toMatchObject({ code: 1, next: "skipped" }); // mixed: T=off
   });
 
   it("runs parallel execs over the one connection", async () => {

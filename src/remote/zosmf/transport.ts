@@ -9,7 +9,7 @@ import type { ProbeOptions, ProbeResult } from "../probe";
 import { SshTransport } from "../ssh-transport";
 import type { FileTag } from "../tags";
 import type { TargetSpec } from "../target";
-import type { BatchCommand, BatchResult, HelperOptions, HelperRun, TagTarget, Transport, TransportStats } from "../transport";
+import type { BatchCommand, BatchOptions, BatchResult, HelperOptions, HelperRun, TagTarget, Transport, TransportStats } from "../transport";
 import { connectZosmf, type ZosmfSession } from "./session";
 
 export class ZosmfTransport implements Transport {
@@ -39,7 +39,7 @@ export class ZosmfTransport implements Transport {
   execChecked(cmd: ExecCommand, opts?: ExecOptions): Promise<ExecResult> {
     return this.inner.execChecked(cmd, opts);
   }
-  batch(cmds: BatchCommand[], opts?: ExecOptions): Promise<BatchResult[]> {
+  batch(cmds: BatchCommand[], opts?: BatchOptions): Promise<BatchResult[]> {
     return this.inner.batch(cmds, opts);
   }
   /** The same argv and counting as SSH (helperArgv); the command runs in the job's script, whose JCL is the one template. */
