@@ -84,8 +84,6 @@ function staging(c: ApplyContext): { dir: string; uploadJson: string; releaseJso
 async function enter(c: ApplyContext, step: DeployStepId): Promise<void> {
   c.state.step = step;
   await c.hooks?.beforeStep?.(step, { layout: c.ops.layout, releaseId: c.plan.releaseId });
-  // Renew (and check) the lock right before the long pip step; activate checks it on the target.
-  if (step === "install") await c.state.keeper?.heartbeat();
   c.state.keeper?.assertHeld(step);
 }
 
@@ -252,7 +250,10 @@ const install: Action = async (c) => {
   await c.timer.step("install", "Create the venv and install offline (hardened pip)", async (u) => {
     await ops.session.mkdirp(layout.home, 0o700);
     u("python -m venv --without-pip");
-    const pipArgv = await createVenv(ops, `${rdir}/venv`);
+    // Renew (and check) the lock right before the long pip step, in the venv's exec; activate
+    // checks it again on the target.
+    const pipArgv = await createVenv(ops, `${rdir}/venv`, c.state.keeper);
+    c.state.keeper?.assertHeld("install");
     pipOf.set(c, pipArgv);
     u(`pip install --no-index --require-hashes (${pipArgv[2] === "pip" ? "the venv's pip" : "the interpreter's pip, run by the venv"})`);
     {

@@ -34,14 +34,33 @@ export class LockKeeper {
     }, intervalMs);
   }
 
+  private args(): string[] {
+    return ["lock", "heartbeat", "--root", this.ops.layout.root, "--lock-id", this.lockId, "--ttl", String(this.ttlSeconds)];
+  }
+
   /** One heartbeat now; records a loss. */
   async heartbeat(): Promise<void> {
     if (this.lost || this.ops.session.closed) return;
     try {
-      const r = await this.ops.helper("zwh_target.py", ["lock", "heartbeat", "--root", this.ops.layout.root, "--lock-id", this.lockId, "--ttl", String(this.ttlSeconds)], { label: "lock heartbeat" });
+      const r = await this.ops.helper("zwh_target.py", this.args(), { label: "lock heartbeat" });
       if (r.code === 3) this.lost = { owner: (r.json.owner ?? null) as Record<string, unknown> | null };
     } catch {
       /* not proof of loss: activation re-checks the lock id */
+    }
+  }
+
+  /** A heartbeat to run inside another batch (saves a round trip); give its result to `noteBeat`. */
+  beatArgv(): string[] {
+    return this.ops.helperArgv("zwh_target.py", this.args());
+  }
+
+  noteBeat(r: { code: number; stdout: string }): void {
+    if (r.code !== 3) return; // anything else is not proof of loss (see heartbeat)
+    try {
+      const j = this.ops.helperOutcome("zwh_target.py", this.args(), r);
+      this.lost = { owner: (j.json.owner ?? null) as Record<string, unknown> | null };
+    } catch {
+      /* no verdict printed: not proof of loss */
     }
   }
 

@@ -1,16 +1,18 @@
 /**
  * observe: what the planner needs from the target, in as few round trips as possible.
  * helpers present? (parallel file stats) → one zwh_deploy.py observe exec → probe facts from the
- * cache in <root>/.wheelhouse/target-env.json when the interpreter fingerprint is unchanged,
- * else a full probe (Transport.probe) whose result is cached for the next run.
+ * cache in <root>/.wheelhouse/target-env.json when the interpreter fingerprint is unchanged, or
+ * from the session user's $HOME/.wheelhouse/host-env-<interpreter>.json (a probe for another
+ * root on the same host), else a full probe (Transport.probe) whose result is cached in both.
  *
  * Reads: current/previous links, releases and their receipts, the wheel store (for the wanted
  * wheels), the lock, the trust file's digest, the probe cache, the interpreter fingerprint.
- * Writes: only the helpers when missing (content-addressed, tagged) and the probe cache when
- * the interpreter changed. Never the releases, the links or the lock.
+ * Writes: only the helpers when missing (content-addressed, tagged) and the probe caches when
+ * a probe ran. Never the releases, the links or the lock.
  */
 import type { ObservedState, PlanWheel } from "../core/plan";
 import type { ProbeResult } from "../remote/probe";
+import { posix } from "node:path";
 import { tempName, type TargetOps } from "./target-ops";
 
 export interface ObservedReceipt {
@@ -39,6 +41,8 @@ export interface RawObservation {
   lock: { held: boolean; owner: Record<string, unknown> | null; stale: boolean; incomplete: boolean };
   trust: { path: string; present: boolean; sha256: string | null };
   envCache: { fingerprint?: unknown; probe?: ProbeResult } | null;
+  /** The session user's probe cache for this interpreter ($HOME/.wheelhouse/host-env-*.json), any root. */
+  hostEnvCache?: { path: string; data: { fingerprint?: unknown; probe?: ProbeResult } | null } | null;
 }
 
 export interface Observation {
@@ -80,17 +84,29 @@ function fingerprint(py: Record<string, unknown>): string {
   return JSON.stringify([py.executable, py.realpath, py.version, py.size, py.mtime, py.platform]);
 }
 
-/** Probe facts: cached per interpreter fingerprint, else a full probe (then cached). */
+/**
+ * Probe facts: cached per interpreter fingerprint in the root, else in the session user's host
+ * cache (written by a probe for another root), else a full probe, then cached in both. Facts
+ * from the host cache describe another root's file system: free space is left unknown there.
+ */
 export async function targetFacts(ops: TargetOps, obs: Observation, onStep?: (t: string) => void, opts: { readOnly?: boolean } = {}): Promise<{ probe: ProbeResult; cached: boolean }> {
   const fp = fingerprint(obs.raw.python);
+  const valid = (c: { fingerprint?: unknown; probe?: ProbeResult } | null | undefined): c is { probe: ProbeResult } =>
+    !!c && c.fingerprint === fp && !!c.probe && typeof c.probe === "object";
   const c = obs.raw.envCache;
-  if (c && c.fingerprint === fp && c.probe && typeof c.probe === "object") return { probe: c.probe, cached: true };
+  if (valid(c)) return { probe: c.probe, cached: true };
+  const hc = obs.raw.hostEnvCache;
+  if (valid(hc?.data)) {
+    const root = ops.layout.root;
+    return { probe: { ...hc.data.probe, root: { path: root, given: true, exists: obs.raw.rootExists, measuredAt: root, freeBytes: null, totalBytes: null, writable: null } }, cached: true };
+  }
   const probe = await ops.session.probe({ root: ops.layout.root, pythonPath: ops.python, onStep });
   // Read-only callers (fleet plan) use the fresh probe without caching it on the target.
   if (opts.readOnly) return { probe, cached: false };
-  await ops.session.mkdirp(ops.layout.wh, 0o755);
-  const tmp = tempName(ops.layout.envCache);
-  await ops.writeTagged([{ path: tmp, data: JSON.stringify({ fingerprint: fp, probe }) + "\n", kind: "text" }]);
-  await ops.session.rename(tmp, ops.layout.envCache, { overwrite: true });
+  const data = JSON.stringify({ fingerprint: fp, probe }) + "\n";
+  const files = [ops.layout.envCache, ...(hc?.path ? [hc.path] : [])].map((path) => ({ path, tmp: tempName(path) }));
+  await Promise.all(files.map((f) => ops.session.mkdirp(posix.dirname(f.path), 0o755)));
+  await ops.writeTagged(files.map((f) => ({ path: f.tmp, data, kind: "text" as const })));
+  await Promise.all(files.map((f) => ops.session.rename(f.tmp, f.path, { overwrite: true })));
   return { probe, cached: false };
 }

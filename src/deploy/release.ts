@@ -1,7 +1,7 @@
 /** Operations on one release directory of the target: create its venv, re-check it, activate it. */
 import { refusal, ZwhError } from "../core/errors";
 import { textTagTestArgv } from "../remote/tags";
-import { lockLostError } from "./lock-keeper";
+import { lockLostError, type LockKeeper } from "./lock-keeper";
 import { isSequenceRefusal, targetRefusal } from "./sequence-guard";
 import { hostLabel } from "../remote/target";
 import { pipEnv } from "./layout";
@@ -29,12 +29,15 @@ export const PIP_PROBE =
  *   would (`<venv>/bin/python -m ensurepip --upgrade --default-pip`) and use `<venv>/bin/python -m pip`.
  * One exec for venv + version probe (+ one for the fallback). Returns pip's argv prefix.
  */
-export async function createVenv(ops: TargetOps, venv: string): Promise<string[]> {
+export async function createVenv(ops: TargetOps, venv: string, keeper?: LockKeeper): Promise<string[]> {
   const venvArgv = [ops.python, "-m", "venv", "--without-pip", venv];
-  // The version probe runs the way pip will run (same env, `python -m`-style sys.path).
-  const res = await ops.batch([venvArgv, [ops.python, "-c", PIP_PROBE]], {
-    label: "python -m venv --without-pip + pip version", env: pipEnv(ops.layout),
+  // The version probe runs the way pip will run (same env, `python -m`-style sys.path). The lock's
+  // heartbeat before the long pip step rides in the same exec (the caller checks it before pip).
+  const all = await ops.batch([...(keeper ? [keeper.beatArgv()] : []), venvArgv, [ops.python, "-c", PIP_PROBE]], {
+    label: `${keeper ? "lock heartbeat + " : ""}python -m venv --without-pip + pip version`, env: pipEnv(ops.layout),
   });
+  if (keeper) keeper.noteBeat(all[0]);
+  const res = keeper ? all.slice(1) : all;
   // A batch keeps stdout only: on failure run venv again alone for its exit code and stderr.
   if (res[0].code !== 0) await ops.session.execChecked(venvArgv, { label: "python -m venv --without-pip" });
   const vpy = `${venv}/bin/python`;

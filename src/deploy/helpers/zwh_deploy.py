@@ -153,7 +153,26 @@ def cmd_observe(a):
     except (OSError, ValueError):
         cache = None
     out["envCache"] = cache
+    out["hostEnvCache"] = host_env_cache()
     return emit(out, 0)
+
+
+def host_env_cache():
+    """The session user's probe cache for THIS interpreter (any root): {path, data}.
+
+    Probe facts describe the host and the interpreter (uname, tags, pip's platform tags), so a
+    new root on a host already probed with the same interpreter can use them (the caller
+    compares the fingerprint in the data). One file per interpreter path under $HOME."""
+    home = os.path.expanduser("~")
+    if not home.startswith("/"):
+        return None
+    key = hashlib.sha256(os.path.realpath(sys.executable).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    path = os.path.join(home, ".wheelhouse", "host-env-%s.json" % key)
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        data = None
+    return {"path": path, "data": data}
 
 
 def cmd_stage(a):
