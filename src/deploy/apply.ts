@@ -70,15 +70,22 @@ export interface ApplyContext {
   /** Rollback protection (sequence-guard.ts): a deliberate downgrade, and the workstation cache to raise. */
   sequence: { allowDowngrade?: boolean; downgrade: boolean; accepted: number | null; cache?: FileSequenceStore };
   /** The lock and its heartbeat (lock-keeper.ts) from acquisition to activation. */
-  state: { step: DeployStepId; lock?: LockHandle; keeper?: LockKeeper; staged: boolean; sequenceStatus?: string; receiptWritten?: boolean };
+  state: {
+    step: DeployStepId; lock?: LockHandle; keeper?: LockKeeper; staged: boolean; sequenceStatus?: string; receiptWritten?: boolean;
+    /** This run's upload step re-hashed what it uploaded: verify-target re-hashes only the wheels stored before. */
+    rehashOnly?: boolean;
+  };
 }
 
 type Action = (c: ApplyContext) => Promise<void>;
 
 /** Run-scoped paths of the staging area. */
-function staging(c: ApplyContext): { dir: string; uploadJson: string; releaseJson: string } {
+function staging(c: ApplyContext): { dir: string; uploadJson: string; releaseJson: string; rehashJson: string } {
   const base = c.ops.layout.stagingBase;
-  return { dir: `${base}/${c.runId}`, uploadJson: `${base}/${c.runId}.upload.json`, releaseJson: `${base}/${c.runId}.release.json` };
+  return {
+    dir: `${base}/${c.runId}`, uploadJson: `${base}/${c.runId}.upload.json`, releaseJson: `${base}/${c.runId}.release.json`,
+    rehashJson: `${base}/${c.runId}.rehash.json`,
+  };
 }
 
 async function enter(c: ApplyContext, step: DeployStepId): Promise<void> {
@@ -115,6 +122,9 @@ const upload: Action = async (c) => {
     const texts = [
       { path: st.uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
       { path: st.releaseJson, data: releaseJsonText(c), kind: "text" as const },
+      // The release's wheels that were already in the store: verify-target re-hashes these (the
+      // ones uploaded now are re-hashed by store-commit below, under the same lock).
+      { path: st.rehashJson, data: JSON.stringify(storedBefore(c).map((w) => ({ path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
     ];
     await prepareStaging(ops, st.dir, [...wheelFiles, ...texts]);
     const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
@@ -130,7 +140,7 @@ const upload: Action = async (c) => {
     ]);
     sent = p.uploadBytes;
     // One exec: check every tag we wrote, then re-hash on the target and move into the store.
-    const cmds: string[][] = [["ls", "-T", st.uploadJson, st.releaseJson, ...wheelFiles.map((f) => f.path)]];
+    const cmds: string[][] = [["ls", "-T", ...texts.map((t) => t.path), ...wheelFiles.map((f) => f.path)]];
     if (p.upload.length) cmds.push(ops.zwhTarget("store-commit", "--staging", st.dir, "--store", layout.store, "--expect-file", st.uploadJson));
     const res = await ops.batch(cmds, { label: "ls -T + store-commit" });
     ops.checkTagListing(res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
@@ -146,9 +156,16 @@ const upload: Action = async (c) => {
       }
     }
   }, () => sent);
+  c.state.rehashOnly = true;
   c.result.upload.files = p.upload.length;
   c.result.upload.bytes = p.uploadBytes;
 };
+
+/** The release's wheels this run did not upload (already in the target's store). */
+function storedBefore(c: ApplyContext): PlanWheel[] {
+  const uploaded = new Set(c.plan.upload.map((w) => w.filename));
+  return c.wheels.filter((w) => !uploaded.has(w.filename));
+}
 
 /**
  * The release's wheels for the target helpers: where each is in the store and its sha256 + size
@@ -217,7 +234,10 @@ const verifyTarget: Action = async (c) => {
       dsseKeyIds: new Set(vb.signers.filter((x) => x.kind === "dsse").map((x) => x.keyid)),
     }, [
       ops.zwhTarget("hash", "--expect", `${rdir}/manifest.intoto.json=${vb.statementDigest.replace(/^sha256:/, "")}:${vb.statementBytes.length}`,
-        "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`, "--expect-file", staging(c).releaseJson),
+        "--expect", `${rdir}/requirements.lock.txt=${sha256(vb.lockBytes)}:${vb.lockBytes.length}`,
+        // Each wheel's bytes are hashed on the target once per deploy: after upload (store-commit)
+        // or, already stored before, here. pip's --require-hashes checks them again as it reads.
+        "--expect-file", c.state.rehashOnly ? staging(c).rehashJson : staging(c).releaseJson),
       wheelMembersArgv(ops, rdir, staging(c).releaseJson), // what pip's reader sees = what was verified (wheel-check.ts)
       lsTagArgv(written.map((f) => f.path)),
     ]);
