@@ -220,10 +220,37 @@ const stage: Action = async (c) => {
 
 const verifyTarget: Action = async (c) => {
   await enter(c, "verify-target");
+  const { ops } = c;
+  const rdir = releaseDir(ops.layout, c.plan.releaseId);
+  const host = c.result.host;
+  // The empty venv (no pip, nothing of the release) is created on the session's second exec
+  // channel while the target verifies; install waits for it. If the verification refuses, the
+  // venv is removed again, so a refused release never has one.
+  const venv = c.plan.steps.some((s) => s.id === "install") ? startVenv(c, rdir) : undefined;
+  try {
+    await verifyTargetChecks(c, rdir, host);
+  } catch (e) {
+    if (venv) {
+      await venv.catch(() => undefined);
+      await ops.batch([["rm", "-rf", `${rdir}/venv`]], { label: "remove the venv of a refused release" }).catch(() => undefined);
+    }
+    throw e;
+  }
+};
+
+/** Pending venv creation per run (verify-target starts it, install uses it). */
+const venvOf = new WeakMap<ApplyContext, Promise<string[]>>();
+
+function startVenv(c: ApplyContext, rdir: string): Promise<string[]> {
+  const p = createVenv(c.ops, `${rdir}/venv`, c.state.keeper);
+  p.catch(() => undefined); // awaited by install (or by verify-target's failure path)
+  venvOf.set(c, p);
+  return p;
+}
+
+async function verifyTargetChecks(c: ApplyContext, rdir: string, host: string): Promise<void> {
   const { ops, vb } = c;
   const layout = ops.layout;
-  const rdir = releaseDir(layout, c.plan.releaseId);
-  const host = c.result.host;
   await c.timer.step("verify-target", "Verify the signature and the wheels on the target", async () => {
     // DSSE and/or SSHSIG against the target's own anchors (target-signature.ts), plus the re-hash.
     const sshsig = join(vb.dir, "manifest.intoto.json.sig");
@@ -268,11 +295,10 @@ const install: Action = async (c) => {
   const layout = ops.layout;
   const rdir = releaseDir(layout, c.plan.releaseId);
   await c.timer.step("install", "Create the venv and install offline (hardened pip)", async (u) => {
-    await ops.session.mkdirp(layout.home, 0o700);
     u("python -m venv --without-pip");
-    // Renew (and check) the lock right before the long pip step, in the venv's exec; activate
-    // checks it again on the target.
-    const pipArgv = await createVenv(ops, `${rdir}/venv`, c.state.keeper);
+    // The lock was renewed (and checked) in the venv's exec, right before this long pip step;
+    // activate checks it again on the target.
+    const pipArgv = await (venvOf.get(c) ?? createVenv(ops, `${rdir}/venv`, c.state.keeper));
     c.state.keeper?.assertHeld("install");
     pipOf.set(c, pipArgv);
     u(`pip install --no-index --require-hashes (${pipArgv[2] === "pip" ? "the venv's pip" : "the interpreter's pip, run by the venv"})`);

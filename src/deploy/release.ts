@@ -33,11 +33,13 @@ export async function createVenv(ops: TargetOps, venv: string, keeper?: LockKeep
   const venvArgv = [ops.python, "-m", "venv", "--without-pip", venv];
   // The version probe runs the way pip will run (same env, `python -m`-style sys.path). The lock's
   // heartbeat before the long pip step rides in the same exec (the caller checks it before pip).
-  const all = await ops.batch([...(keeper ? [keeper.beatArgv()] : []), venvArgv, [ops.python, "-c", PIP_PROBE]], {
+  // pip's HOME (layout.home, private) is created in the same exec.
+  const all = await ops.batch([...(keeper ? [keeper.beatArgv()] : []), ["mkdir", "-p", "-m", "700", ops.layout.home], venvArgv, [ops.python, "-c", PIP_PROBE]], {
     label: `${keeper ? "lock heartbeat + " : ""}python -m venv --without-pip + pip version`, env: pipEnv(ops.layout),
   });
   if (keeper) keeper.noteBeat(all[0]);
-  const res = keeper ? all.slice(1) : all;
+  const [mk, ...res] = keeper ? all.slice(1) : all;
+  if (mk.code !== 0) throw new ZwhError("ZWH-REMOTE-COMMAND", `creating pip's home ${ops.layout.home} failed on ${ops.host} (mkdir exit ${mk.code})`, { subject: ops.layout.home });
   // A batch keeps stdout only: on failure run venv again alone for its exit code and stderr.
   if (res[0].code !== 0) await ops.session.execChecked(venvArgv, { label: "python -m venv --without-pip" });
   const vpy = `${venv}/bin/python`;
