@@ -25,7 +25,7 @@ import type { FileSequenceStore } from "../bundle/signing/sequence-state";
 import type { Observation } from "./observe";
 import { cliVersion } from "./record";
 import { activateRelease, createVenv, inspectRelease } from "./release";
-import { prepareStaging, quarantineCorrupt, removeFromStore } from "./staging";
+import { prepareStaging, quarantineCorrupt, removeFromStore, stagingCommands } from "./staging";
 import { verifySignatureOnTarget } from "./target-signature";
 import { localUser, type TargetOps } from "./target-ops";
 import { BOOTSTRAP_PACKAGES, type DeployHooks, type DeployResult, type DeployStepId, type StepTiming } from "./types";
@@ -74,6 +74,8 @@ export interface ApplyContext {
     step: DeployStepId; lock?: LockHandle; keeper?: LockKeeper; staged: boolean; sequenceStatus?: string; receiptWritten?: boolean;
     /** This run's upload step re-hashed what it uploaded: verify-target re-hashes only the wheels stored before. */
     rehashOnly?: boolean;
+    /** The lock's exec prepared the upload's staging. */
+    stagingReady?: boolean;
   };
 }
 
@@ -101,15 +103,38 @@ function sha256(b: Buffer): string {
 const lock: Action = async (c) => {
   await enter(c, "lock");
   const { vb, plan } = c;
-  c.state.lock = await c.timer.step("lock", "Acquire the deployment lock", () =>
+  // The upload's staging (leftovers removed, files created and tagged) is prepared in the lock's
+  // exec, once the lock is ours: one round trip fewer.
+  const prep = plan.steps.some((s) => s.id === "upload") ? stagingCommands(c.ops, staging(c).dir, uploadFiles(c).all) : undefined;
+  const held = await c.timer.step("lock", "Acquire the deployment lock", () =>
     acquireLock(c.ops, lockOwner("deploy", c.runId, c.spec.user, {
       cli_version: cliVersion(), bundle: vb.predicate.bundleId, bundle_digest: vb.statementDigest, release: plan.releaseId, message: `deploy ${plan.releaseId}`,
-    }), c.lockTtl, { channel: vb.predicate.channel, sequence: vb.predicate.sequence, digest: vb.statementDigest, allowDowngrade: c.sequence.allowDowngrade }),
+    }), c.lockTtl, { channel: vb.predicate.channel, sequence: vb.predicate.sequence, digest: vb.statementDigest, allowDowngrade: c.sequence.allowDowngrade }, prep?.cmds ?? []),
   );
+  c.state.lock = { lockId: held.lockId, owner: held.owner };
   // Heartbeat from here to activation; a lost lock stops the run at the next step.
   c.state.keeper = new LockKeeper(c.ops, c.state.lock.lockId, c.lockTtl);
   c.state.keeper.start(c.heartbeatMs ?? Math.max(1000, (c.lockTtl * 1000) / 3));
+  if (prep) {
+    prep.check(held.then); // a failure here releases the lock (host.ts)
+    c.state.stagingReady = true;
+  }
 };
+
+/** What the upload writes into staging: the wheels to upload and three small text files. */
+function uploadFiles(c: ApplyContext): { wheels: Array<{ path: string; kind: "binary" }>; texts: Array<{ path: string; data: string; kind: "text" }>; all: Array<{ path: string; kind: "text" | "binary" }> } {
+  const { plan: p, ops } = c;
+  const st = staging(c);
+  const wheels = p.upload.map((w) => ({ path: `${st.dir}/${w.filename}`, kind: "binary" as const }));
+  const texts = [
+    { path: st.uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+    { path: st.releaseJson, data: releaseJsonText(c), kind: "text" as const },
+    // The release's wheels that were already in the store: verify-target re-hashes these (the
+    // ones uploaded now are re-hashed by store-commit, under the same lock).
+    { path: st.rehashJson, data: JSON.stringify(storedBefore(c).map((w) => ({ path: storePath(ops.layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
+  ];
+  return { wheels, texts, all: [...wheels, ...texts] };
+}
 
 const upload: Action = async (c) => {
   await enter(c, "upload");
@@ -118,15 +143,8 @@ const upload: Action = async (c) => {
   const st = staging(c);
   let sent = 0;
   await c.timer.step("upload", p.upload.length ? `Upload ${p.upload.length} wheel(s), ${fmtBytes(p.uploadBytes)}` : "Upload (nothing: the store has every wheel)", async (u) => {
-    const wheelFiles = p.upload.map((w) => ({ path: `${st.dir}/${w.filename}`, kind: "binary" as const }));
-    const texts = [
-      { path: st.uploadJson, data: JSON.stringify(p.upload.map((w) => ({ name: w.filename, sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
-      { path: st.releaseJson, data: releaseJsonText(c), kind: "text" as const },
-      // The release's wheels that were already in the store: verify-target re-hashes these (the
-      // ones uploaded now are re-hashed by store-commit below, under the same lock).
-      { path: st.rehashJson, data: JSON.stringify(storedBefore(c).map((w) => ({ path: storePath(layout, w.sha256, w.filename), sha256: w.sha256, size: w.size }))) + "\n", kind: "text" as const },
-    ];
-    await prepareStaging(ops, st.dir, [...wheelFiles, ...texts]);
+    const { wheels: wheelFiles, texts, all } = uploadFiles(c);
+    if (!c.state.stagingReady) await prepareStaging(ops, st.dir, all);
     const byName = new Map(vb.wheels.map((w) => [w.filename, w]));
     await Promise.all([
       ...texts.map((t) => ops.session.writeFile(t.path, t.data)),

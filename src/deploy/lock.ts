@@ -5,7 +5,7 @@
 import { hostname } from "os";
 import { describeOwner } from "../core/plan";
 import { ZwhError, refusal, toZwhError } from "../core/errors";
-import type { Transport } from "../remote/transport";
+import type { BatchCommand, BatchResult, Transport } from "../remote/transport";
 import { withTarget } from "./connect";
 import { RunRecorder, resolveHostName } from "./record";
 import { TargetOps, localUser } from "./target-ops";
@@ -42,14 +42,21 @@ export interface SequenceOffer {
   allowDowngrade?: boolean;
 }
 
-export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number, offer?: SequenceOffer): Promise<LockHandle> {
-  await ops.session.mkdirp(ops.layout.wh, 0o755);
+/**
+ * Take the root's lock (the helper creates DIR/.wheelhouse when missing). `then`: commands to run
+ * in the same exec only once the lock is ours (they do not run when it is refused); their results
+ * come back with the handle.
+ */
+export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number, offer?: SequenceOffer): Promise<LockHandle>;
+export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number, offer: SequenceOffer | undefined, then: BatchCommand[]): Promise<LockHandle & { then: BatchResult[] }>;
+export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>, ttl: number, offer?: SequenceOffer, then: BatchCommand[] = []): Promise<LockHandle & { then?: BatchResult[] }> {
   const args = ["lock", "acquire", "--root", ops.layout.root, "--owner-json", JSON.stringify(owner), "--ttl", String(ttl)];
   if (offer) {
     args.push("--offer-channel", offer.channel, "--offer-sequence", String(offer.sequence), "--offer-digest", offer.digest);
     if (offer.allowDowngrade) args.push("--allow-downgrade");
   }
-  const r = await ops.helper("zwh_target.py", args, { label: "lock acquire" });
+  const res = await ops.batch([ops.helperArgv("zwh_target.py", args), ...then], { label: then.length ? "lock acquire + staging" : "lock acquire", stopAtFailure: 1 });
+  const r = ops.helperOutcome("zwh_target.py", args, res[0]);
   const herr = (r.json.error ?? {}) as Record<string, unknown>;
   // The target refused the offered statement and removed the lock again: nothing changed.
   if (r.code === 3 && isSequenceRefusal(herr.code)) throw targetRefusal(ops.host, ops.layout.root, herr, "zwh");
@@ -63,7 +70,7 @@ export async function acquireLock(ops: TargetOps, owner: Record<string, unknown>
         : "Another deployment is running. Wait for it, or see 'zwh lock status'.",
     });
   }
-  return { lockId: String(r.json.lock_id), owner: r.json.owner as Record<string, unknown> };
+  return { lockId: String(r.json.lock_id), owner: r.json.owner as Record<string, unknown>, ...(then.length ? { then: res.slice(1) } : {}) };
 }
 
 /**

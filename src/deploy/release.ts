@@ -67,7 +67,7 @@ export async function activateRelease(
   if (guard.allowDowngrade) args.push("--allow-downgrade");
   let r: HelperResult;
   if (guard.textFile) {
-    const res = await ops.batch([textTagTestArgv(guard.textFile), ops.helperArgv("zwh_target.py", args)], { label: "ls -T + activate", stopAtFailure: true });
+    const res = await ops.batch([textTagTestArgv(guard.textFile), ops.helperArgv("zwh_target.py", args)], { label: "ls -T + activate", stopAtFailure: 1 });
     if (res[0].code !== 0) {
       ops.checkTagListing(res[0].stdout, [{ path: guard.textFile, kind: "text" }]); // throws ZWH-DEPLOY-TAG naming the tag
       throw new ZwhError("ZWH-DEPLOY-TAG", `the tag of ${guard.textFile} on ${ops.host} could not be read (exit ${res[0].code}); nothing was activated`, { subject: guard.textFile });

@@ -2,7 +2,7 @@
 import { chunks } from "../core/chunks";
 import { ZwhError } from "../core/errors";
 import { chtagCommands } from "../remote/tags";
-import type { TargetOps } from "./target-ops";
+import type { BatchResult, TargetOps } from "./target-ops";
 
 /**
  * ONE exec before the upload (we hold the lock): remove leftovers of interrupted runs, create the
@@ -11,12 +11,21 @@ import type { TargetOps } from "./target-ops";
  * ~N+8 SFTP round trips. No byte is written before the tag is set; the ls -T after the writes checks it.
  */
 export async function prepareStaging(ops: TargetOps, staging: string, files: Array<{ path: string; kind: "text" | "binary" }>): Promise<void> {
+  const prep = stagingCommands(ops, staging, files);
+  prep.check(await ops.batch(prep.cmds, { label: "prepare staging + chtag" }));
+}
+
+/** prepareStaging's commands, to run in another batch (the lock's), and the check of their results. */
+export function stagingCommands(ops: TargetOps, staging: string, files: Array<{ path: string; kind: "text" | "binary" }>): { cmds: string[][]; check: (res: BatchResult[]) => void } {
   const all = files.map((f) => f.path);
   const cmds: string[][] = [["rm", "-rf", ops.layout.stagingBase], ["mkdir", "-p", "-m", "755", staging]];
   for (const c of chunks(all, 200)) cmds.push(["touch", ...c], ["chmod", "644", ...c]);
   const firstTag = cmds.length;
   cmds.push(...chtagCommands(files));
-  const res = await ops.batch(cmds, { label: "prepare staging + chtag" });
+  return { cmds, check: (res) => checkStaging(ops, staging, cmds, firstTag, res) };
+}
+
+function checkStaging(ops: TargetOps, staging: string, cmds: string[][], firstTag: number, res: BatchResult[]): void {
   const bad = res.findIndex((r, i) => i > 0 && r.code !== 0);
   if (bad < 0) return;
   if (bad < firstTag) {

@@ -57,9 +57,10 @@ export class SshTransport implements Transport {
 
   async batch(cmds: BatchCommand[], opts: BatchOptions = {}): Promise<BatchResult[]> {
     const { stopAtFailure, ...execOpts } = opts;
-    // With stopAtFailure the script ends after the first failing command, so no later one runs.
-    const stop = stopAtFailure ? ` [ "$zwh_rc" -eq 0 ] || exit 0` : "";
-    const script = cmds.map((c, i) => `${batchLine(c)}; zwh_rc=$?; echo "${MARK}${i}-$zwh_rc@@";${stop}`).join("\n");
+    // A guarding command that fails ends the script, so no later one runs.
+    const guards = (i: number) => stopAtFailure === true || (typeof stopAtFailure === "number" && i < stopAtFailure);
+    const stop = (i: number) => (guards(i) ? ` [ "$zwh_rc" -eq 0 ] || exit 0` : "");
+    const script = cmds.map((c, i) => `${batchLine(c)}; zwh_rc=$?; echo "${MARK}${i}-$zwh_rc@@";${stop(i)}`).join("\n");
     const starts = cmds.map((c) => pythonStartsOf(Array.isArray(c) ? c : c.argv));
     this.stats.pythonStarts += (execOpts.childPythonStarts ?? 0) + starts.reduce((a, b) => a + b, 0);
     this.stats.execs++;
@@ -67,7 +68,7 @@ export class SshTransport implements Transport {
     const out: BatchResult[] = [];
     let rest = r.stdout;
     for (let i = 0; i < cmds.length; i++) {
-      if (stopAtFailure && i > 0 && out[i - 1].code !== 0) {
+      if (i > 0 && (out[i - 1].skipped || (guards(i - 1) && out[i - 1].code !== 0))) {
         this.stats.pythonStarts -= starts[i];
         out.push({ code: -1, stdout: "", skipped: true });
         continue;

@@ -32,9 +32,10 @@ export interface BatchResult {
 export interface BatchOptions extends ExecOptions {
   /**
    * Run the next command only when this one exited 0 (a check guarding what follows, in one
-   * round trip); the commands after a failure come back `skipped`.
+   * round trip); the commands after a failure come back `skipped`. A number N: only the first N
+   * commands guard (a failure of a later one does not stop the rest).
    */
-  stopAtFailure?: boolean;
+  stopAtFailure?: boolean | number;
 }
 
 /** A file to create empty and tag before any byte is written into it. */

@@ -139,6 +139,10 @@ describe("connect and exec", () => {
     expect(all.map((r) => r.code)).toEqual([0, 3, 0]);
     expect(existsSync(marker)).toBe(true);
     expect(t.stats.execs).toBe(2);
+    // stopAtFailure N: only the first N commands guard the rest.
+    const fail = (n: number) => ["sh", "-c", `exit ${n}`];
+    expect((await t.batch([fail(0), fail(2), ["echo", "x"]], { stopAtFailure: 1 })).map((r) => r.code)).toEqual([0, 2, 0]);
+    expect(await t.batch([fail(4), ["echo", "x"], ["echo", "y"]], { stopAtFailure: 1 })).toEqual([{ code: 4, stdout: "" }, { code: -1, stdout: "", skipped: true }, { code: -1, stdout: "", skipped: true }]);
   });
 
   it("textTagTestArgv passes only a file tagged text ISO8859-1 (T=on), printing its ls -T line", async () => {
