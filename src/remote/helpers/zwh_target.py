@@ -1300,7 +1300,7 @@ def _lock_acquire(args, base, lock, owner_path):
         if args.offer_channel is None or args.offer_sequence is None or args.offer_digest is None:
             raise HelperError("ZWH-HELPER-USAGE", "--offer-channel, --offer-sequence and --offer-digest go together")
         offer = (args.offer_channel, args.offer_sequence, args.offer_digest)
-    os.makedirs(base, exist_ok=True)
+    os.makedirs(base, mode=0o755, exist_ok=True)
     try:
         os.mkdir(lock)
     except FileExistsError:
