@@ -27,7 +27,7 @@ import { cliVersion } from "./record";
 import { activateRelease, createVenv, inspectRelease } from "./release";
 import { prepareStaging, quarantineCorrupt, removeFromStore, stagingCommands } from "./staging";
 import { verifySignatureOnTarget } from "./target-signature";
-import { localUser, type TargetOps } from "./target-ops";
+import { localUser, type BatchResult, type TargetOps } from "./target-ops";
 import { BOOTSTRAP_PACKAGES, type DeployHooks, type DeployResult, type DeployStepId, type StepTiming } from "./types";
 import { verifyInstalled, type InstalledCheck } from "./verify-install";
 import { checkWheelMembers, wheelMembersArgv } from "./wheel-check";
@@ -157,10 +157,15 @@ const upload: Action = async (c) => {
       }),
     ]);
     sent = p.uploadBytes;
-    // One exec: check every tag we wrote, then re-hash on the target and move into the store.
+    // One exec: check every tag we wrote, then re-hash on the target and move into the store;
+    // when that succeeded, the next step's stage commands (stageCommands).
     const cmds: string[][] = [["ls", "-T", ...texts.map((t) => t.path), ...wheelFiles.map((f) => f.path)]];
     if (p.upload.length) cmds.push(ops.zwhTarget("store-commit", "--staging", st.dir, "--store", layout.store, "--expect-file", st.uploadJson));
-    const res = await ops.batch(cmds, { label: "ls -T + store-commit" });
+    const next = p.steps[p.steps.findIndex((s) => s.id === "upload") + 1];
+    const stageCmds = next?.id === "stage" ? stageCommands(c) : undefined;
+    const guards = cmds.length;
+    const res = await ops.batch([...cmds, ...(stageCmds?.cmds ?? [])], { label: `ls -T + store-commit${stageCmds ? " + stage + pre-tag" : ""}`, stopAtFailure: guards });
+    if (stageCmds && !res[guards].skipped) stagedEarly.set(c, { cmds: stageCmds, res: res.slice(guards) });
     ops.checkTagListing(res[0].stdout, [...texts.map((t) => ({ path: t.path, kind: t.kind })), ...wheelFiles]);
     if (p.upload.length) {
       const sc = parseJsonLine(res[1].stdout) ?? {};
@@ -200,28 +205,29 @@ function releaseJsonText(c: ApplyContext): string {
 /** The text files stage wrote into the release (their tags are checked in verify-target's exec). */
 const stagedFiles = new WeakMap<ApplyContext, Array<{ path: string; kind: "text" }>>();
 
-const stage: Action = async (c) => {
-  await enter(c, "stage");
+/**
+ * stage's exec: build releases/<id> (zwh_deploy.py stage), then create its text files empty and
+ * tag them ISO8859-1 before any byte is written; the writes follow over SFTP and their tags are
+ * checked (ls -T) in the first exec of verify-target. receipt.json is created and tagged here
+ * too, and written after verify-install (its tag is checked again with activate). The upload's
+ * last exec runs these commands when the store commit before them succeeds (one round trip).
+ */
+function stageCommands(c: ApplyContext): { cmds: string[][]; files: Array<{ path: string; data: Buffer }>; check: (res: BatchResult[]) => void } {
   const { ops, vb } = c;
   const rdir = releaseDir(ops.layout, c.plan.releaseId);
-  await c.timer.step("stage", `Stage release ${c.plan.releaseId}`, async () => {
-    const files: Array<{ path: string; data: Buffer; kind: "text" }> = [
-      { path: `${rdir}/requirements.lock.txt`, data: vb.lockBytes, kind: "text" },
-      { path: `${rdir}/manifest.intoto.json`, data: vb.statementBytes, kind: "text" },
-    ];
-    const env = join(vb.dir, "manifest.dsse.json");
-    if (existsSync(env)) files.push({ path: `${rdir}/manifest.dsse.json`, data: readFileSync(env), kind: "text" });
-    const sig = join(vb.dir, "manifest.intoto.json.sig");
-    if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig), kind: "text" });
-    // ONE exec: build releases/<id> (zwh_deploy.py stage), then create its text files empty and
-    // tag them ISO8859-1 before any byte is written; the writes follow over SFTP and their tags
-    // are checked (ls -T) in the first exec of verify-target. receipt.json is created and tagged
-    // here too, and written after verify-install (its tag is checked again with activate).
-    const stageArgs = ["stage", "--release-dir", rdir, "--wheels-file", staging(c).releaseJson, "--store", ops.layout.store];
-    const paths = [...files.map((f) => f.path), receiptPath(rdir)];
-    const prep: string[][] = [["touch", ...paths], ["chmod", "644", ...paths]];
-    const tags = chtagCommands(paths.map((path) => ({ path, kind: "text" as const })));
-    const res = await ops.batch([ops.helperArgv("zwh_deploy.py", stageArgs), ...prep, ...tags], { label: "stage + pre-tag" });
+  const files: Array<{ path: string; data: Buffer }> = [
+    { path: `${rdir}/requirements.lock.txt`, data: vb.lockBytes },
+    { path: `${rdir}/manifest.intoto.json`, data: vb.statementBytes },
+  ];
+  const env = join(vb.dir, "manifest.dsse.json");
+  if (existsSync(env)) files.push({ path: `${rdir}/manifest.dsse.json`, data: readFileSync(env) });
+  const sig = join(vb.dir, "manifest.intoto.json.sig");
+  if (existsSync(sig)) files.push({ path: `${rdir}/manifest.intoto.json.sig`, data: readFileSync(sig) });
+  const stageArgs = ["stage", "--release-dir", rdir, "--wheels-file", staging(c).releaseJson, "--store", ops.layout.store];
+  const paths = [...files.map((f) => f.path), receiptPath(rdir)];
+  const prep: string[][] = [["touch", ...paths], ["chmod", "644", ...paths]];
+  const tags = chtagCommands(paths.map((path) => ({ path, kind: "text" as const })));
+  const check = (res: BatchResult[]) => {
     ops.helperOutcome("zwh_deploy.py", stageArgs, res[0], [0]);
     c.state.staged = true;
     const bad = res.findIndex((r, i) => i > 0 && r.code !== 0);
@@ -231,8 +237,22 @@ const stage: Action = async (c) => {
       });
     }
     if (bad > prep.length) throw ops.chtagFailed(tags[bad - 1 - prep.length], res[bad].code);
-    await Promise.all(files.map((f) => ops.session.writeFile(f.path, f.data)));
     stagedFiles.set(c, paths.map((path) => ({ path, kind: "text" as const })));
+  };
+  return { cmds: [ops.helperArgv("zwh_deploy.py", stageArgs), ...prep, ...tags], files, check };
+}
+
+/** stage's exec results when the upload's exec ran them (stageCommands). */
+const stagedEarly = new WeakMap<ApplyContext, { cmds: ReturnType<typeof stageCommands>; res: BatchResult[] }>();
+
+const stage: Action = async (c) => {
+  await enter(c, "stage");
+  const { ops } = c;
+  await c.timer.step("stage", `Stage release ${c.plan.releaseId}`, async () => {
+    const early = stagedEarly.get(c);
+    const st = early?.cmds ?? stageCommands(c);
+    st.check(early?.res ?? (await ops.batch(st.cmds, { label: "stage + pre-tag" })));
+    await Promise.all(st.files.map((f) => ops.session.writeFile(f.path, f.data)));
   });
 };
 
