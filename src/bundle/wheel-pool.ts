@@ -26,6 +26,8 @@ export interface PoolOptions {
   /** Below this many bytes in total, verify in-process (thread start-up costs ~30 ms). */
   minBytesForWorkers?: number;
   limits?: Partial<VerifyLimits>;
+  /** Stop: the worker threads are terminated and the call rejects (a speculative verification no longer needed). */
+  signal?: AbortSignal;
 }
 
 export interface WorkerRequest {
@@ -97,7 +99,10 @@ export async function verifyWheelSet(paths: string[], opts: PoolOptions = {}): P
   let next = 0;
   const perWorker = Math.max(1, Math.floor(opts.perWorker ?? Number(process.env.ZWH_VERIFY_PER_WORKER ?? 1)));
   const workers = Array.from({ length: n }, () => new Worker(script));
+  const stop = () => void Promise.all(workers.map((w) => w.terminate()));
+  opts.signal?.addEventListener("abort", stop, { once: true });
   try {
+    if (opts.signal?.aborted) throw new ZwhError("ZWH-INTERNAL", "wheel verification was stopped");
     await Promise.all(
       workers.map(
         (w) =>
@@ -119,12 +124,15 @@ export async function verifyWheelSet(paths: string[], opts: PoolOptions = {}): P
               send();
             });
             w.on("error", reject);
-            w.on("exit", (code) => (code !== 0 ? reject(new ZwhError("ZWH-INTERNAL", `wheel verification worker exited with ${code}`)) : undefined));
+            w.on("exit", (code) => (code !== 0 || opts.signal?.aborted
+              ? reject(new ZwhError("ZWH-INTERNAL", opts.signal?.aborted ? "wheel verification was stopped" : `wheel verification worker exited with ${code}`))
+              : undefined));
             for (let k = 0; k < perWorker; k++) send();
           }),
       ),
     );
   } finally {
+    opts.signal?.removeEventListener("abort", stop);
     await Promise.all(workers.map((w) => w.terminate()));
   }
   return results;

@@ -10,6 +10,7 @@ import type { Transport } from "../remote/transport";
 import { StepTimer } from "./apply";
 import { openTransport, reopenTransport } from "./connect";
 import { deployHost, inStep } from "./host";
+import { startEarlyVerify, type EarlyVerify } from "./early-verify";
 import { checkRoot } from "./layout";
 import { localBundle } from "./local-bundle";
 import { RunRecorder } from "./record";
@@ -31,13 +32,15 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
   let t: Transport | undefined;
   let connected = false;
   let local: { dir: string; cleanup: () => void } | undefined;
+  let early: EarlyVerify | undefined;
   try {
     const trust = loadTrust(o.trustPath);
     // Local inputs first: nothing connects for a bundle that cannot be deployed (local-bundle.ts).
     local = await localBundle(o.bundleDir, trust).catch((e) => { throw inStep("verify-bundle", e); });
+    early = await startEarlyVerify({ bundleDir: local.dir, trust, spec: o.spec, root: o.root, store: o.store, now: o.now });
     t = await timer.step("connect", connectTitle(o.spec), () => openTransport(o.spec, o.env));
     connected = true;
-    const r = await deployHost(t, run, { ...o, bundleDir: local.dir, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env) });
+    const r = await deployHost(t, run, { ...o, bundleDir: local.dir, trust, timer, startedAt: t0, reopen: () => reopenTransport(o.spec, o.env), earlyVerify: early });
     if (run.recording) {
       await run.finish(r.dryRun
         ? { status: "ok", exitCode: r.plan.blockers.length ? 3 : 0 }
@@ -51,6 +54,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     await run.finishFailed(err, String(err.details?.step ?? "connect"));
     throw toZwhError(err);
   } finally {
+    early?.stop(); // no file pass outlives the deploy (a failed connect, a re-deploy)
+    await early?.result;
     await t?.close().catch(() => undefined);
     local?.cleanup();
   }

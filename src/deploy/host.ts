@@ -15,6 +15,7 @@ import { StepTimer, applyDeployPlan, type ApplyContext } from "./apply";
 import { checkRoot, layoutFor, releaseDir, releaseIdFor } from "./layout";
 import { checkLockTtl, releaseAfterFailure } from "./lock";
 import { observeTarget, targetFacts, type Observation } from "./observe";
+import type { EarlyVerify } from "./early-verify";
 import { wheelsOf, type RunRecorder } from "./record";
 import { TargetOps, localUser } from "./target-ops";
 import { deployView, isDowngrade, refreshCache, targetSequences, type TargetSequences } from "./sequence-guard";
@@ -31,6 +32,8 @@ export interface DeployHostOptions extends Omit<DeployOptions, "store" | "argv" 
   startedAt?: number;
   /** The wheels were verified once for the whole run (a fleet): re-check only what depends on this target. */
   filesVerified?: FilesVerified;
+  /** The wheels are being verified while this host is connected and observed (early-verify.ts). */
+  earlyVerify?: EarlyVerify;
 }
 
 /** Wrap an error with the step it happened in (kept in details.step). */
@@ -93,9 +96,11 @@ export async function deployHost(t: Transport, run: RunRecorder, o: DeployHostOp
       const digest = bundleStatementDigest(o.bundleDir);
       const cur = obs.state.releases.find((r) => r.id === obs.state.current);
       const statementOnly = !o.repair && !!digest && !!cur && cur.complete && cur.statementDigest === digest;
-      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: o.allowDowngrade ? undefined : deployView(host, root, seqs, cacheView), now: o.now, statementOnly, vulnGate: o.vulnGate, filesVerified: o.filesVerified });
+      if (statementOnly) o.earlyVerify?.stop();
+      const early = statementOnly || o.filesVerified ? undefined : await o.earlyVerify?.result;
+      const v = await loadAndVerifyBundle(o.bundleDir, { trust: o.trust, targetEnv: targetFromProbe(facts.probe), sequenceStore: o.allowDowngrade ? undefined : deployView(host, root, seqs, cacheView), now: o.now, statementOnly, vulnGate: o.vulnGate, filesVerified: o.filesVerified ?? early });
       u(`${v.predicate.bundleId} seq ${v.predicate.sequence}, ${v.wheels.length} wheels, signed by ${v.signers.map((s) => s.name).join(", ")}` +
-        (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : o.filesVerified ? " (wheels verified once for this run)" : ""));
+        (v.scope === "statement" ? " (already current: statement re-checked, wheels not re-read)" : o.filesVerified ? " (wheels verified once for this run)" : early ? " (wheels verified while connecting)" : ""));
       return v;
     });
     for (const f of verified.findings) warnings.push(`${f.code}: ${f.message}`);

@@ -3,11 +3,19 @@
  * $HOME/.wheelhouse/host-env-<interpreter>.json): a first deploy to a NEW root on a host already
  * probed with the same interpreter uses the host cache instead of probing again (issue 10: fewer
  * round trips). A changed interpreter fingerprint makes it probe again.
+ *
+ * Also here (same deploys): the bundle's files are verified while the deploy connects and
+ * observes (early-verify.ts), except when the inventory records this statement as the root's
+ * active release.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deploy } from "../../src/deploy/deploy";
+import { startEarlyVerify } from "../../src/deploy/early-verify";
+import { loadTrust } from "../../src/bundle/signing/trust";
+import { openStore } from "../../src/inventory";
+import type { InventoryService } from "../../src/inventory/service";
 import { installTargetTrust } from "../../src/deploy/trust";
 import { simExec, startUssHosts, type SimCluster, type SimHost } from "../sim";
 import { makeBundle, makeSigner, recordingOutput, sampleWheels, simTarget, specFor, tmp, type Signer } from "../support/deploy";
@@ -17,6 +25,7 @@ let h: SimHost;
 let work: string;
 let signer: Signer;
 let bundleDir: string;
+let store: InventoryService;
 
 beforeAll(async () => {
   sim = await startUssHosts({ hosts: 1 });
@@ -24,9 +33,11 @@ beforeAll(async () => {
   work = tmp("zwh-probe-cache-");
   signer = makeSigner(join(work, "keys"));
   bundleDir = (await makeBundle(work, { id: "pc", sequence: 1, target: await simTarget(h), signer, wheels: sampleWheels() })).dir;
+  store = await openStore(join(work, "inventory.db"));
 }, 300_000);
 
 afterAll(async () => {
+  await store?.close();
   await sim?.stop();
 });
 
@@ -34,8 +45,8 @@ async function deployTo(name: string) {
   const root = `${h.home}/${name}`;
   await installTargetTrust({ spec: specFor(h), root, trustPath: signer.trustFile, progress: recordingOutput().progress });
   const out = recordingOutput();
-  const r = await deploy({ spec: specFor(h), root, progress: out.progress, warn: out.warn, trustPath: signer.trustFile, bundleDir });
-  return { root, r };
+  const r = await deploy({ spec: specFor(h), root, progress: out.progress, warn: out.warn, trustPath: signer.trustFile, bundleDir, store });
+  return { root, r, out };
 }
 
 const hostCacheDir = () => join(h.home, ".wheelhouse");
@@ -57,6 +68,23 @@ describe("probe cache per host", () => {
     expect(b.r.roundTrips.execs).toBeLessThan(a.r.roundTrips.execs);
     expect(existsSync(join(b.root, ".wheelhouse/target-env.json"))).toBe(false); // nothing written for it
     expect(b.r.current).toBe(a.r.current);
+  }, 300_000);
+
+  it("the files are verified while connecting, unless the inventory records this statement as the root's active release", async () => {
+    const d = await deployTo("root-early");
+    expect(JSON.stringify(d.out)).toContain("(wheels verified while connecting)");
+    const trust = loadTrust(signer.trustFile);
+    const again = await startEarlyVerify({ bundleDir, trust, spec: specFor(h), root: d.root, store });
+    expect(again).toBeUndefined(); // a re-deploy of the current bundle: no file pass
+    const other = await startEarlyVerify({ bundleDir, trust, spec: specFor(h), root: `${h.home}/never-deployed`, store });
+    expect(other).toBeDefined();
+    const files = await other!.result;
+    expect(files?.statementDigest).toBe(d.r.bundle.statementDigest);
+    const stopped = await startEarlyVerify({ bundleDir, trust, spec: specFor(h), root: `${h.home}/never-deployed`, store });
+    stopped!.stop();
+    expect(await stopped!.result).toBeUndefined();
+    const redeploy = await deployTo("root-early");
+    expect(redeploy.r.bundle.verification).toBe("statement");
   }, 300_000);
 
   it("a host cache of another interpreter fingerprint is not used: the next new root probes again", async () => {

@@ -211,4 +211,20 @@ describe("workstation: the worker-thread path (compiled lib/) applies the same c
     const r = await pool.verifyWheelSet(files, { workers: 2, minBytesForWorkers: 0 });
     expect(r.map((x) => x.findings[0]?.code ?? "ok")).toEqual(["ok", "ZWH-WHEEL-ZIP-AMBIGUOUS", "ZWH-WHEEL-ZIP-AMBIGUOUS", "ZWH-WHEEL-ZIP-AMBIGUOUS"]);
   });
+
+  it("verifyWheelSet with worker threads stops when its signal aborts (a speculative pass no longer needed)", async () => {
+    ensureBuilt();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pool = require(path.join(REPO, "lib", "bundle", "wheel-pool.js")) as typeof import("../../src/bundle/wheel-pool");
+    const files = Array.from({ length: 6 }, () => save(writeZip(wheelEntries(NAME, VERSION, FILES))));
+    const before = new AbortController();
+    before.abort();
+    await expect(pool.verifyWheelSet(files, { workers: 2, minBytesForWorkers: 0, signal: before.signal })).rejects.toMatchObject({ message: "wheel verification was stopped" });
+    const during = new AbortController();
+    const p = pool.verifyWheelSet(files, { workers: 2, minBytesForWorkers: 0, signal: during.signal });
+    during.abort();
+    await expect(p).rejects.toMatchObject({ message: "wheel verification was stopped" });
+    // Not aborted: the same set verifies.
+    expect((await pool.verifyWheelSet(files, { workers: 2, minBytesForWorkers: 0 })).every((x) => x.ok)).toBe(true);
+  });
 });
