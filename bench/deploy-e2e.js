@@ -10,7 +10,7 @@
  * Not a test: prints medians and the ratio, writes bench/.out/deploy-e2e.json.
  *
  *   npx tsc -p tsconfig.json && node scripts/copy-assets.js
- *   node bench/deploy-e2e.js [--wheels 9] [--mb 22] [--runs 3] [--rtt-ms 50] [--compare-lib DIR] [--tag NAME]
+ *   node bench/deploy-e2e.js [--wheels 9] [--mb 22] [--runs 3] [--rtt-ms 50] [--compare-lib DIR] [--tag NAME] [--cold-host]
  *
  * Both are wall times of the whole client process (zwh: node start-up included). Goal: <= 1.2x.
  * --rtt-ms MS puts both behind the fault proxy's latency mode (bench/latency-link.js: MS/2 per
@@ -50,6 +50,16 @@ c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
   const zwhCpu = [];
   const baseCpu = [];
   const cmpCpu = [];
+  // Warm-up (untimed, like `zwh target trust`): one deploy to a scratch root, as any earlier
+  // deploy on this LPAR would have done, so the host's probe cache exists (docs/deploy.md). The
+  // timed runs then deploy to fresh roots of a host Wheelhouse knows. --cold-host skips it: the
+  // first timed run then probes the host.
+  let warmup = null;
+  if (!process.argv.includes("--cold-host")) {
+    const d = await c.deployFresh(sim, b, "bench-e2e-warmup", undefined, () => undefined, via);
+    warmup = { ms: c.r1(d.ms), observeMs: c.stepTable(d.json).observe, targetFactsCached: d.json.targetFactsCached };
+    console.log(`host warm-up (untimed): first deploy on this host ${d.ms.toFixed(0)} ms, observe ${warmup.observeMs} ms (probe${d.json.targetFactsCached ? " NOT run" : " run"})`);
+  }
   for (let i = 0; i < RUNS; i++) {
     const fullInstall = (d) => {
       if (d.json.action !== "install" || d.json.installed.length !== b.wheelFiles.length) throw new Error(`run ${i}: unexpected result ${d.json.action}, ${d.json.installed.length} installed`);
@@ -97,6 +107,7 @@ c.runBench("deploy-e2e", async ({ b, sim, load0, opts }) => {
   });
   const result = {
     ...c.resultHeader("deploy-e2e", b, load0, RUNS, { perRun1m: loads }),
+    hostWarmup: warmup,
     rttMs: link.rttMs,
     zwh: { medianMs: c.r1(mZ), runsMs: zwhMs.map(c.r1), medianDurationMs: c.median(jsons.map((j) => j.durationMs)), medianSteps: c.medianSteps(jsons), targetCpu: cpuStats(zwhCpu), roundTrips: jsons[0].roundTrips ?? null },
     baseline: { script: "bench/baseline-deploy.sh", medianMs: c.r1(mB), runsMs: baseMs.map(c.r1), targetCpu: cpuStats(baseCpu), roundTrips: baselineRoundTrips(b.wheelFiles.length) },

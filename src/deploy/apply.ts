@@ -270,6 +270,9 @@ const verifyTarget: Action = async (c) => {
   } catch (e) {
     if (venv) {
       await venv.catch(() => undefined);
+      // The heartbeat in the venv's exec found the lock gone: that explains the failure (another
+      // run may have cleared this run's staging), and the root is no longer ours to clean.
+      if (c.state.keeper?.isLost) c.state.keeper.assertHeld("verify-target");
       await ops.batch([["rm", "-rf", `${rdir}/venv`]], { label: "remove the venv of a refused release" }).catch(() => undefined);
     }
     throw e;

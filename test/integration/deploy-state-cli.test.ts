@@ -253,7 +253,9 @@ describe("locks that mean something (built CLI)", () => {
       run.resume();
       const r = await run.done;
       expect(r.code, r.stdout + r.stderr).toBe(3);
-      expect(err(r)).toMatchObject({ code: "ZWH-LOCK-LOST", details: { step: "install" } });
+      // B's lock exec cleared the staging A was verifying from; the heartbeat in A's venv exec,
+      // run alongside verify-target, found the lock taken.
+      expect(err(r)).toMatchObject({ code: "ZWH-LOCK-LOST", details: { step: "verify-target" } });
       expect(err(r).message).toMatch(/now held by/);
       expect(current(root)).toBe(releaseOf(b1));
       runB.resume();

@@ -103,11 +103,12 @@ describe("--lock-ttl", () => {
     const ops = {
       layout: { root: "/u/apps/wh", wh: "/u/apps/wh/.wheelhouse" },
       host: "lpar1:22",
-      session: { mkdirp: async () => undefined },
-      helper: async (_name: string, args: string[]) => {
-        seen.push(args);
-        return { code: 0, json: { lock_id: "L1", owner: { lock_id: "L1" } }, stderr: "" };
+      helperArgv: (_name: string, args: string[]) => ["python3", "zwh_target.py", ...args],
+      batch: async (cmds: string[][]) => {
+        seen.push(cmds[0].slice(2));
+        return [{ code: 0, stdout: JSON.stringify({ lock_id: "L1", owner: { lock_id: "L1" } }) + "\n" }];
       },
+      helperOutcome: (_n: string, _a: string[], r: { code: number; stdout: string }) => ({ code: r.code, json: JSON.parse(r.stdout), stderr: "" }),
     } as unknown as TargetOps;
     const lock = await acquireLock(ops, { operation: "deploy" }, 120);
     expect(lock.lockId).toBe("L1");

@@ -1,4 +1,4 @@
-/** createVenv: venv --without-pip, then the interpreter's pip --python (>= 22.3) or an ensurepip fallback. */
+/** createVenv: pip's home + venv --without-pip in one exec, then the interpreter's pip --python (>= 22.3) or an ensurepip fallback. */
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "child_process";
 import { existsSync } from "fs";
@@ -13,7 +13,7 @@ function fakeOps(versionOut: { code: number; stdout: string }, venvCode = 0) {
     layout: { home: "/r/.wheelhouse/home" },
     batch: async (cmds: string[][]) => {
       calls.push({ kind: "batch", argv: cmds });
-      return [{ code: venvCode, stdout: "" }, versionOut];
+      return [{ code: 0, stdout: "" }, { code: venvCode, stdout: "" }, versionOut]; // mkdir pip's home, venv, pip version
     },
     session: {
       execChecked: async (argv: string[]) => {
@@ -32,8 +32,9 @@ describe("createVenv", () => {
     const { ops, calls } = fakeOps({ code: 0, stdout: `zwh-pip-version=23.2.1\nzwh-pip-runner=${RUNNER}\n` });
     expect(await createVenv(ops, "/r/releases/x/venv")).toEqual(["/r/releases/x/venv/bin/python", RUNNER]);
     expect(calls).toHaveLength(1);
-    expect(calls[0].argv[0]).toEqual(["/usr/lpp/py/bin/python3", "-m", "venv", "--without-pip", "/r/releases/x/venv"]);
-    expect(calls[0].argv[1]).toEqual(["/usr/lpp/py/bin/python3", "-c", PIP_PROBE]);
+    expect(calls[0].argv[0]).toEqual(["mkdir", "-p", "-m", "700", "/r/.wheelhouse/home"]);
+    expect(calls[0].argv[1]).toEqual(["/usr/lpp/py/bin/python3", "-m", "venv", "--without-pip", "/r/releases/x/venv"]);
+    expect(calls[0].argv[2]).toEqual(["/usr/lpp/py/bin/python3", "-c", PIP_PROBE]);
   });
   it("uses pip --python when pip >= 22.3 has no runner file (pip in a zip)", async () => {
     const { ops, calls } = fakeOps({ code: 0, stdout: "zwh-pip-version=23.2.1\nzwh-pip-runner=\n" });
