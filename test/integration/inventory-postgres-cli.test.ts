@@ -111,6 +111,12 @@ describe("zwh with --inventory postgres://", () => {
   it("gives the same --json results as the SQLite inventory", () => {
     const h = sim.hosts[0];
     const db = path.join(work, "inventory.db");
+    // The same target state as the PostgreSQL deploy met: without the probe cache that deploy left
+    // for the host (any root), so this one probes too (targetFactsCached and the counts agree).
+    const hostCache = path.join(h.home, ".wheelhouse");
+    const cached = fs.readdirSync(hostCache).filter((n) => n.startsWith("host-env-"));
+    expect(cached).toHaveLength(1);
+    fs.rmSync(path.join(hostCache, cached[0]));
     const r = zwh(["deploy", bundle.dir, ...target(h), "--root", `${h.home}/lite`, "--trust", signer.trustFile, "--inventory", db, "--json"], { env: workstation("lite") });
     expect(r.code, r.stderr).toBe(0);
     // The two roots hold the same release: only the root itself differs.
