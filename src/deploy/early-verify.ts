@@ -12,6 +12,7 @@
  * and reports its findings as always.
  */
 import { bundleStatementDigest } from "../bundle/peek";
+import { bareDigest } from "../core/digest";
 import type { Trust } from "../bundle/signing/trust";
 import { verifyFilesOnce, type FilesVerified } from "../bundle/verify";
 import type { TargetSpec } from "../remote/target";
@@ -33,8 +34,7 @@ export async function startEarlyVerify(o: {
     try {
       const name = await resolveHostName(o.store, o.spec);
       const st = await o.store.hostStatus(name, checkRoot(o.root));
-      const bare = (d: string | null | undefined) => d?.replace(/^sha256:/, ""); // the inventory keeps the bare hex
-      if (bare(st.active?.bundleDigest) === bare(digest)) return undefined;
+      if (st.active?.bundleDigest && bareDigest(st.active.bundleDigest) === bareDigest(digest)) return undefined;
     } catch {
       /* unknown host or root: a first deploy there */
     }

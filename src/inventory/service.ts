@@ -16,6 +16,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { bareDigest } from "../core/digest";
 import { checkSequence, MemorySequenceStore, type SequenceStore } from "../bundle/signing/sequence-state";
 import { ZwhError, refusal } from "../core/errors";
 import { normalizeName } from "../core/names";
@@ -81,10 +82,6 @@ export { HOST_NAME_RE };
 const VERIFY_PAGE = 2000;
 
 /** Bundle digests are stored as bare lowercase hex; accept the "sha256:<hex>" spelling too. */
-function bareDigest(d: string): string {
-  const l = d.trim().toLowerCase();
-  return l.startsWith("sha256:") ? l.slice(7) : l;
-}
 
 function invalid(message: string, subject?: string): ZwhError {
   return new ZwhError("ZWH-STORE-INVALID", message, { subject });

@@ -285,17 +285,23 @@ def normalize_name(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def duplicate_names(names):
+    """Problems for names zipfile lists more than once (it keeps the last; other readers the first)."""
+    seen, out = set(), []
+    for n in names:
+        if n in seen:
+            out.append("entry %s appears more than once (zipfile keeps the last)" % n)
+        seen.add(n)
+    return out
+
+
 def wheel_member_list(path):
     """(lines, problems, names) of one wheel as zipfile reads it; raises on unreadable archives."""
     problems = []
     with zipfile.ZipFile(path) as zf:
         infos = zf.infolist()
         names = [i.filename for i in infos]
-        seen = set()
-        for n in names:
-            if n in seen:
-                problems.append("entry %s appears more than once (zipfile keeps the last)" % n)
-            seen.add(n)
+        problems.extend(duplicate_names(names))
         lines = []
         for info in infos:
             h = hashlib.sha256()
@@ -386,11 +392,7 @@ def cmd_wheel_members(a):
                 if lay is not None:
                     by_layout += 1
                     lines, names = member_layout_lines(wheel)
-                    problems, seen = [], set()
-                    for n in names:
-                        if n in seen:
-                            problems.append("entry %s appears more than once (zipfile keeps the last)" % n)
-                        seen.add(n)
+                    problems = duplicate_names(names)
                     name_of = lambda ln: ln.rsplit(" ", 6)[0]
                 else:
                     lines, problems, names = wheel_member_list(wheel)
